@@ -1,0 +1,82 @@
+"""Train a site-task model on a benchmark split and write it, with its card, into ``weights/``.
+
+Usage::
+
+    python bench/train_site.py --family mirna_site --dataset deepmirnatar --name mirna_site-deepmirnatar
+
+The card records the command, seed, data and split, and the metrics measured on the split's test data
+(and on the other dataset's test data, for the cross-dataset check).
+"""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+import sys
+import time
+from pathlib import Path
+
+import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from site_data import REPOSITORY, training_data  # noqa: E402
+
+from rnaapp.evaluate import compute_metrics  # noqa: E402
+from rnaapp.predict import predict  # noqa: E402
+from rnaapp.registry import save_model  # noqa: E402
+from rnaapp.train import fit, training_config_for  # noqa: E402
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--family", required=True)
+    parser.add_argument("--dataset", choices=["deepmirnatar", "clash"], required=True)
+    parser.add_argument("--name", required=True)
+    parser.add_argument("--epochs", type=int, default=None)
+    parser.add_argument("--patience", type=int, default=None)
+    parser.add_argument("--learning-rate", type=float, default=None)
+    parser.add_argument("--batch-size", type=int, default=None)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--threads", type=int, default=0, help="torch CPU threads (0 = torch default)")
+    parser.add_argument("--output", default=str(REPOSITORY / "weights"))
+    arguments = parser.parse_args()
+    if arguments.threads:
+        torch.set_num_threads(arguments.threads)
+
+    overrides = {"seed": arguments.seed}
+    for key in ("epochs", "patience", "learning_rate", "batch_size"):
+        if getattr(arguments, key) is not None:
+            overrides[key] = getattr(arguments, key)
+    settings = training_config_for(arguments.family, overrides)
+    train, valid, test, about = training_data(arguments.dataset)
+    print(
+        f"{arguments.family} on {arguments.dataset}: {len(train)} train, "
+        f"{'held-out' if valid is None else len(valid)} valid, {len(test)} test",
+        flush=True,
+    )
+    started = time.time()
+    model = fit(
+        arguments.family,
+        train,
+        valid,
+        training_config=settings,
+        name=arguments.name,
+        progress=lambda event: print(event.message, flush=True) if event.stage == "epoch" else None,
+    )
+    model.card.training.update(about)
+    model.card.training["seed"] = arguments.seed
+    model.card.training["command"] = "python bench/train_site.py " + shlex.join(sys.argv[1:])
+    other = "clash" if arguments.dataset == "deepmirnatar" else "deepmirnatar"
+    _, _, other_test, _ = training_data(other)
+    for label, frame in ((f"{arguments.dataset}_test", test), (f"{other}_test", other_test)):
+        probabilities = predict(model, frame.mirna_seq.tolist(), frame.target_seq.tolist())
+        metrics = compute_metrics(frame.label.to_numpy(), probabilities)
+        model.card.metrics[label] = {key: round(float(value), 4) for key, value in metrics.items()}
+        print(label, {k: model.card.metrics[label][k] for k in ("AUC", "AUPR", "ACC", "F1")}, flush=True)
+    path = save_model(model, arguments.output)
+    print(f"wrote {path} in {time.time() - started:.0f} s")
+
+
+if __name__ == "__main__":
+    main()

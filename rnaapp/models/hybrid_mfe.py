@@ -1,0 +1,68 @@
+"""``hybrid_mfe`` baseline: the ViennaRNA miRNA-target hybrid free energy, mapped to a score.
+
+The score is a logistic function of ``RNA.duplexfold``'s minimum free energy (kcal/mol), with slope and
+offset fitted by the common training loop. A more negative energy (a more stable duplex) gives a higher
+score once fitted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from torch import nn
+
+from rnaapp.models.base import Family, Progress
+from rnaapp.structure import hybrid_energies
+
+
+@dataclass(frozen=True)
+class HybridMfeConfig:
+    """Settings of the hybrid-MFE baseline.
+
+    Attributes
+    ----------
+    temperature
+        Folding temperature in degrees Celsius.
+    """
+
+    temperature: float = 37.0
+
+
+class HybridMfeNet(nn.Module):
+    """Logistic regression on the hybrid energy.
+
+    Input ``energy`` ``(batch,)`` float32 kcal/mol; output logits ``(batch,)``.
+    """
+
+    def __init__(self, config: HybridMfeConfig | None = None) -> None:
+        super().__init__()
+        self.slope = nn.Parameter(torch.tensor(-0.3))
+        self.bias = nn.Parameter(torch.tensor(-6.0))
+
+    def forward(self, energy: torch.Tensor) -> torch.Tensor:
+        return self.slope * energy + self.bias
+
+
+class HybridMfeFamily(Family):
+    """Registry entry for :class:`HybridMfeNet`."""
+
+    name = "hybrid_mfe"
+    task = "site"
+    config_class = HybridMfeConfig
+    description = "Baseline: ViennaRNA duplexfold hybrid free energy -> calibrated score"
+
+    def build(self, config: HybridMfeConfig) -> HybridMfeNet:
+        return HybridMfeNet(config)
+
+    def featurize(
+        self,
+        config: HybridMfeConfig,
+        mirnas: Sequence[str],
+        targets: Sequence[str],
+        progress: Progress | None = None,
+    ) -> dict[str, np.ndarray]:
+        energies = hybrid_energies(mirnas, targets, temperature=config.temperature, progress=progress)
+        return {"energy": np.asarray(energies, dtype=np.float32)}

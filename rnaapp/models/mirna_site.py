@@ -1,0 +1,340 @@
+"""``mirna_site``: miRNA-mRNA target-site model after DeepmiRNATar.
+
+Architecture (per pair):
+
+1. miRNA as overlapping k-mers (k=4) and target as overlapping k-mers (k=3), each embedded with vectors
+   that rnaapp trains with word2vec on the training sequences (DeepmiRNATar used DNABERT for the target;
+   its pretrained weights are not available offline, so a k-mer embedding trained here stands in).
+2. Encoder per molecule: TextCNN (kernels 1, 3, 5, 'same' padding, no pooling, concatenated) then a BiLSTM.
+3. Decoder: 4 SpatialConv-attention layers. In each, the miRNA positions attend over the target positions
+   with multi-head attention; a convolution branch over the miRNA positions, scaled by a learnable beta,
+   is added; then residual + LayerNorm, a feed-forward block, residual + LayerNorm.
+4. Head: masked mean and max of the decoded miRNA positions and masked max of the encoded target
+   positions, then a two-layer classifier giving one logit.
+
+The attention weights (mean over heads and layers) form the miRNA-position x target-position matrix
+shown as a heatmap.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from torch import nn
+
+from rnaapp.embeddings import EmbeddingConfig, train_kmer_embedding
+from rnaapp.encoding import (
+    PAD_TOKEN,
+    UNKNOWN_TOKEN,
+    kmer_tokens,
+    kmer_vocabulary_size,
+    token_span_to_nucleotides,
+)
+from rnaapp.models.base import Family, Progress
+
+
+@dataclass(frozen=True)
+class MirnaSiteConfig:
+    """Settings of the ``mirna_site`` model.
+
+    Attributes
+    ----------
+    mirna_length, target_length
+        Padded lengths in nucleotides (longer targets are refused by ``predict``; scan them instead).
+    mirna_k, target_k
+        k-mer sizes of the two embeddings.
+    embedding_dim
+        k-mer vector size.
+    cnn_channels
+        Output channels of each TextCNN kernel.
+    kernel_sizes
+        TextCNN kernel widths.
+    hidden
+        BiLSTM output size (both directions) and decoder width.
+    decoder_layers, heads, feedforward
+        Decoder depth, attention heads and feed-forward width.
+    conv_kernel
+        Kernel width of the decoder's convolution branch.
+    dropout
+        Dropout rate.
+    embedding_epochs
+        word2vec epochs used to initialise the embeddings.
+    """
+
+    mirna_length: int = 30
+    target_length: int = 60
+    mirna_k: int = 4
+    target_k: int = 3
+    embedding_dim: int = 64
+    cnn_channels: int = 32
+    kernel_sizes: tuple[int, ...] = (1, 3, 5)
+    hidden: int = 64
+    decoder_layers: int = 4
+    heads: int = 8
+    feedforward: int = 128
+    conv_kernel: int = 3
+    dropout: float = 0.1
+    embedding_epochs: int = 5
+
+
+def reverse_within_length(values: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+    """Reverse each sequence's first ``lengths[i]`` positions, leaving the padding after them in place.
+
+    ``values`` has shape ``(batch, length, channels)``; ``lengths`` shape ``(batch,)``. Applying it twice
+    gives back the input.
+    """
+    batch, length, channels = values.shape
+    positions = torch.arange(length, device=values.device).expand(batch, length)
+    reversed_positions = lengths.unsqueeze(1) - 1 - positions
+    index = torch.where(reversed_positions >= 0, reversed_positions, positions)
+    return values.gather(1, index.unsqueeze(-1).expand(batch, length, channels))
+
+
+class TextCNNBiLSTM(nn.Module):
+    """Embedding, TextCNN (no pooling) and BiLSTM for one molecule.
+
+    Input ``tokens`` ``(batch, length)``; output ``(batch, length, hidden)``. The backward LSTM starts at
+    each sequence's own last token, so outputs at real positions do not depend on how much padding
+    follows: a pair gets the same score whatever batch it is in.
+    """
+
+    def __init__(self, vocabulary_size: int, config: MirnaSiteConfig) -> None:
+        super().__init__()
+        self.embedding = nn.Embedding(vocabulary_size, config.embedding_dim, padding_idx=PAD_TOKEN)
+        self.convolutions = nn.ModuleList(
+            nn.Conv1d(config.embedding_dim, config.cnn_channels, kernel, padding=kernel // 2)
+            for kernel in config.kernel_sizes
+        )
+        self.activation = nn.ReLU()
+        self.dropout = nn.Dropout(config.dropout)
+        channels = config.cnn_channels * len(config.kernel_sizes)
+        self.lstm_forward = nn.LSTM(channels, config.hidden // 2, batch_first=True)
+        self.lstm_backward = nn.LSTM(channels, config.hidden // 2, batch_first=True)
+
+    def forward(self, tokens: torch.Tensor) -> torch.Tensor:
+        lengths = (tokens != PAD_TOKEN).sum(1).clamp_min(1)
+        embedded = self.embedding(tokens).transpose(1, 2)  # (batch, embedding_dim, length)
+        features = torch.cat([self.activation(conv(embedded)) for conv in self.convolutions], dim=1)
+        features = self.dropout(features.transpose(1, 2))  # (batch, length, channels)
+        forward_states, _ = self.lstm_forward(features)
+        backward_states, _ = self.lstm_backward(reverse_within_length(features, lengths))
+        return torch.cat([forward_states, reverse_within_length(backward_states, lengths)], dim=-1)
+
+
+class CrossAttention(nn.Module):
+    """Multi-head attention of ``query`` positions over ``memory`` positions.
+
+    Uses ``scaled_dot_product_attention`` unless the weights are asked for; the weights returned are the
+    mean over heads, shape ``(batch, query_length, memory_length)``.
+    """
+
+    def __init__(self, hidden: int, heads: int, dropout: float) -> None:
+        super().__init__()
+        if hidden % heads:
+            raise ValueError(f"hidden size {hidden} is not divisible by {heads} heads")
+        self.heads = heads
+        self.dropout = dropout
+        self.query = nn.Linear(hidden, hidden)
+        self.key_value = nn.Linear(hidden, 2 * hidden)
+        self.output = nn.Linear(hidden, hidden)
+
+    def forward(
+        self, query: torch.Tensor, memory: torch.Tensor, memory_padding: torch.Tensor, need_weights: bool
+    ) -> tuple[torch.Tensor, torch.Tensor | None]:
+        batch, query_length, hidden = query.shape
+        memory_length = memory.shape[1]
+        head_size = hidden // self.heads
+        queries = self.query(query).view(batch, query_length, self.heads, head_size).transpose(1, 2)
+        keys, values = (
+            self.key_value(memory).view(batch, memory_length, 2, self.heads, head_size).permute(2, 0, 3, 1, 4)
+        )
+        allowed = None if not bool(memory_padding.any()) else ~memory_padding[:, None, None, :]
+        dropout = self.dropout if self.training else 0.0
+        weights = None
+        if need_weights:
+            scores = queries @ keys.transpose(-1, -2) / math.sqrt(head_size)
+            if allowed is not None:
+                scores = scores.masked_fill(~allowed, float("-inf"))
+            probabilities = torch.softmax(scores.float(), dim=-1).to(queries.dtype)
+            weights = probabilities.mean(1)
+            attended = nn.functional.dropout(probabilities, dropout, self.training) @ values
+        else:
+            attended = nn.functional.scaled_dot_product_attention(
+                queries, keys, values, attn_mask=allowed, dropout_p=dropout
+            )
+        attended = attended.transpose(1, 2).reshape(batch, query_length, hidden)
+        return self.output(attended), weights
+
+
+class SpatialConvAttention(nn.Module):
+    """One decoder layer: cross-attention plus a beta-scaled convolution branch, then feed-forward.
+
+    ``query`` ``(batch, query_length, hidden)`` attends over ``memory`` ``(batch, memory_length, hidden)``.
+    """
+
+    def __init__(self, config: MirnaSiteConfig) -> None:
+        super().__init__()
+        self.attention = CrossAttention(config.hidden, config.heads, config.dropout)
+        self.spatial = nn.Conv1d(
+            config.hidden, config.hidden, config.conv_kernel, padding=config.conv_kernel // 2
+        )
+        self.beta = nn.Parameter(torch.tensor(0.5))
+        self.norm_attention = nn.LayerNorm(config.hidden)
+        self.feedforward = nn.Sequential(
+            nn.Linear(config.hidden, config.feedforward),
+            nn.GELU(),
+            nn.Dropout(config.dropout),
+            nn.Linear(config.feedforward, config.hidden),
+        )
+        self.norm_feedforward = nn.LayerNorm(config.hidden)
+        self.dropout = nn.Dropout(config.dropout)
+
+    def forward(
+        self,
+        query: torch.Tensor,
+        memory: torch.Tensor,
+        query_mask: torch.Tensor,
+        memory_padding: torch.Tensor,
+        need_weights: bool,
+    ) -> tuple[torch.Tensor, torch.Tensor | None]:
+        attended, weights = self.attention(query, memory, memory_padding, need_weights)
+        spatial = self.spatial((query * query_mask).transpose(1, 2)).transpose(1, 2)
+        hidden = self.norm_attention(query + self.dropout(attended) + self.beta * spatial)
+        hidden = self.norm_feedforward(hidden + self.dropout(self.feedforward(hidden)))
+        return hidden, weights
+
+
+def trim_padding(tokens: torch.Tensor) -> torch.Tensor:
+    """Drop trailing columns that are padding in every row: ``(batch, length)`` -> ``(batch, length')``."""
+    used = (tokens != PAD_TOKEN).any(0).nonzero()
+    return tokens[:, : int(used.max()) + 1] if used.numel() else tokens[:, :1]
+
+
+def encode_unique(encoder: nn.Module, tokens: torch.Tensor) -> torch.Tensor:
+    """Run ``encoder`` once per distinct row of ``tokens`` and spread the result back to every row.
+
+    In batch inference many pairs share a miRNA (and in scans a target window), so this saves most of the
+    encoder's work; the result equals ``encoder(tokens)`` up to float rounding.
+    """
+    if tokens.shape[0] < 64:
+        return encoder(tokens)
+    distinct, inverse = torch.unique(tokens, dim=0, return_inverse=True)
+    if distinct.shape[0] > 0.8 * tokens.shape[0]:
+        return encoder(tokens)
+    return encoder(distinct)[inverse]
+
+
+class MirnaSiteNet(nn.Module):
+    """The ``mirna_site`` network.
+
+    Forward inputs: ``mirna_tokens`` ``(batch, mirna_length - mirna_k + 1)`` and ``target_tokens``
+    ``(batch, target_length - target_k + 1)``, int64 k-mer ids (0 = padding).
+    Output: logits ``(batch,)``; with ``return_attention=True`` also the attention
+    ``(batch, mirna_tokens, target_tokens)`` averaged over heads and layers.
+    """
+
+    def __init__(self, config: MirnaSiteConfig) -> None:
+        super().__init__()
+        self.config = config
+        self.mirna_encoder = TextCNNBiLSTM(kmer_vocabulary_size(config.mirna_k), config)
+        self.target_encoder = TextCNNBiLSTM(kmer_vocabulary_size(config.target_k), config)
+        self.decoder = nn.ModuleList(SpatialConvAttention(config) for _ in range(config.decoder_layers))
+        self.classifier = nn.Sequential(
+            nn.Linear(3 * config.hidden, config.hidden),
+            nn.ReLU(),
+            nn.Dropout(config.dropout),
+            nn.Linear(config.hidden, 1),
+        )
+
+    def forward(
+        self, mirna_tokens: torch.Tensor, target_tokens: torch.Tensor, return_attention: bool = False
+    ) -> torch.Tensor | tuple[torch.Tensor, torch.Tensor]:
+        mirna_tokens = trim_padding(mirna_tokens)
+        target_tokens = trim_padding(target_tokens)
+        mirna_padding = mirna_tokens == PAD_TOKEN
+        target_padding = target_tokens == PAD_TOKEN
+        mirna_mask = (~mirna_padding).unsqueeze(-1).to(torch.float32)
+        target_mask = (~target_padding).unsqueeze(-1)
+
+        mirna = encode_unique(self.mirna_encoder, mirna_tokens)
+        target = encode_unique(self.target_encoder, target_tokens)
+        attention_sum = None
+        decoded = mirna
+        for layer in self.decoder:
+            decoded, weights = layer(
+                decoded, target, mirna_mask.to(decoded.dtype), target_padding, return_attention
+            )
+            if return_attention:
+                attention_sum = weights if attention_sum is None else attention_sum + weights
+
+        mirna_mask = mirna_mask.to(decoded.dtype)
+        mirna_mean = (decoded * mirna_mask).sum(1) / mirna_mask.sum(1).clamp_min(1.0)
+        mirna_max = decoded.masked_fill(mirna_mask == 0, -1e4).amax(1)
+        target_max = target.masked_fill(~target_mask, -1e4).amax(1)
+        logits = self.classifier(torch.cat([mirna_mean, mirna_max, target_max], dim=-1)).squeeze(-1)
+        if return_attention:
+            return logits, attention_sum / len(self.decoder)
+        return logits
+
+
+class MirnaSiteFamily(Family):
+    """Registry entry for :class:`MirnaSiteNet`."""
+
+    name = "mirna_site"
+    task = "site"
+    config_class = MirnaSiteConfig
+    description = "DeepmiRNATar-style k-mer word2vec + TextCNN-BiLSTM encoder + SpatialConv-attention decoder"
+    has_attention = True
+
+    def build(self, config: MirnaSiteConfig) -> MirnaSiteNet:
+        return MirnaSiteNet(config)
+
+    def featurize(
+        self,
+        config: MirnaSiteConfig,
+        mirnas: Sequence[str],
+        targets: Sequence[str],
+        progress: Progress | None = None,
+    ) -> dict[str, np.ndarray]:
+        mirna_tokens = kmer_tokens(mirnas, config.mirna_k, config.mirna_length)
+        target_tokens = kmer_tokens(targets, config.target_k, config.target_length)
+        # A target shorter than k has no k-mer; give it one 'unknown' token so attention has a key.
+        empty = (target_tokens == PAD_TOKEN).all(axis=1)
+        target_tokens[empty, 0] = UNKNOWN_TOKEN
+        if progress is not None:
+            progress(len(mirnas), len(mirnas))
+        return {"mirna_tokens": mirna_tokens, "target_tokens": target_tokens}
+
+    def initialise(
+        self,
+        module: MirnaSiteNet,
+        config: MirnaSiteConfig,
+        mirnas: Sequence[str],
+        targets: Sequence[str],
+        seed: int,
+    ) -> None:
+        """Set both embeddings to word2vec vectors trained on the training sequences."""
+        for encoder, sequences, k in (
+            (module.mirna_encoder, sorted(set(mirnas)), config.mirna_k),
+            (module.target_encoder, list(targets), config.target_k),
+        ):
+            matrix = train_kmer_embedding(
+                sequences,
+                EmbeddingConfig(k=k, dimension=config.embedding_dim, epochs=config.embedding_epochs),
+                seed=seed,
+            )
+            with torch.no_grad():
+                encoder.embedding.weight.copy_(torch.from_numpy(matrix))
+
+    def max_target_length(self, config: MirnaSiteConfig) -> int:
+        return config.target_length
+
+    def attention_to_nucleotides(
+        self, attention: np.ndarray, config: MirnaSiteConfig, mirna: str, target: str
+    ) -> np.ndarray:
+        per_mirna_token = token_span_to_nucleotides(attention.T, len(mirna), config.mirna_k).T
+        return token_span_to_nucleotides(per_mirna_token, len(target), config.target_k)

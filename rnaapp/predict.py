@@ -1,0 +1,137 @@
+"""Batched inference for every family, on whatever device the model sits on.
+
+Scans and the app call :func:`predict`; there is no other inference path.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import numpy as np
+import pandas as pd
+import torch
+
+from rnaapp.io import InputError
+from rnaapp.registry import TrainedModel
+
+Progress = Callable[[int, int], None]
+
+#: Pairs featurised at once; bounds memory on long inputs.
+CHUNK_SIZE = 16384
+
+
+def check_target_lengths(model: TrainedModel, targets: Sequence[str], *, source: str = "<input>") -> None:
+    """Refuse targets longer than the model reads whole, naming the first such row.
+
+    Raises
+    ------
+    InputError
+        For the first target over the limit (row numbers are 1-based).
+    """
+    limit = model.family.max_target_length(model.config)
+    if limit is None:
+        return
+    lengths = np.fromiter((len(target) for target in targets), dtype=np.int64, count=len(targets))
+    too_long = np.flatnonzero(lengths > limit)
+    if too_long.size:
+        row = int(too_long[0])
+        raise InputError(
+            f"target is {lengths[row]} nt; model '{model.name}' scores target sites of at most {limit} nt "
+            f"({too_long.size} row(s) too long). Cut the target to the site, or scan long transcripts instead",
+            source=source,
+            row=row + 1,
+        )
+
+
+def predict(
+    model: TrainedModel,
+    mirnas: Sequence[str],
+    targets: Sequence[str],
+    *,
+    batch_size: int = 2048,
+    return_attention: bool = False,
+    progress: Progress | None = None,
+    source: str = "<input>",
+) -> np.ndarray | tuple[np.ndarray, list[np.ndarray]]:
+    """Interaction probabilities for miRNA-target pairs.
+
+    Parameters
+    ----------
+    model
+        A loaded model (:func:`rnaapp.registry.load_model`); runs on its device.
+    mirnas, targets
+        Normalised RNA sequences (5'->3'), one pair per index.
+    batch_size
+        Pairs per forward pass.
+    return_attention
+        Also return, per pair, the model's attention as a ``(len(mirna), len(target))`` array over
+        nucleotides (families with ``has_attention`` only).
+    progress
+        Called as ``progress(pairs_done, pairs_total)``.
+    source
+        Name used in error messages.
+
+    Returns
+    -------
+    numpy.ndarray or (numpy.ndarray, list of numpy.ndarray)
+        Probabilities, shape ``(n_pairs,)`` float64; with ``return_attention`` also the attention maps.
+    """
+    if len(mirnas) != len(targets):
+        raise ValueError(f"{len(mirnas)} miRNAs but {len(targets)} targets")
+    if return_attention and not model.family.has_attention:
+        raise ValueError(f"model '{model.name}' ({model.family.name}) has no attention map")
+    check_target_lengths(model, targets, source=source)
+    total = len(mirnas)
+    probabilities = np.zeros(total, dtype=np.float64)
+    attention_maps: list[np.ndarray] = []
+    device = model.device
+    module = model.module
+    with torch.inference_mode():
+        for chunk_start in range(0, total, CHUNK_SIZE):
+            chunk_mirnas = mirnas[chunk_start : chunk_start + CHUNK_SIZE]
+            chunk_targets = targets[chunk_start : chunk_start + CHUNK_SIZE]
+            features = model.family.featurize(model.config, chunk_mirnas, chunk_targets)
+            features = {key: torch.from_numpy(np.ascontiguousarray(value)) for key, value in features.items()}
+            for start in range(0, len(chunk_mirnas), batch_size):
+                batch = {key: value[start : start + batch_size].to(device) for key, value in features.items()}
+                if return_attention:
+                    logits, attention = module(**batch, return_attention=True)
+                    attention = attention.float().cpu().numpy()
+                    for offset in range(attention.shape[0]):
+                        index = chunk_start + start + offset
+                        attention_maps.append(
+                            model.family.attention_to_nucleotides(
+                                attention[offset], model.config, mirnas[index], targets[index]
+                            )
+                        )
+                else:
+                    logits = module(**batch)
+                done = chunk_start + start + len(next(iter(batch.values())))
+                probabilities[done - len(logits) : done] = torch.sigmoid(logits.float()).cpu().numpy()
+                if progress is not None:
+                    progress(done, total)
+    if total == 0 and progress is not None:
+        progress(0, 0)
+    return (probabilities, attention_maps) if return_attention else probabilities
+
+
+def predict_pairs(
+    model: TrainedModel,
+    pairs: pd.DataFrame,
+    *,
+    batch_size: int = 2048,
+    progress: Progress | None = None,
+    source: str = "<input>",
+) -> pd.DataFrame:
+    """A copy of ``pairs`` (as :func:`rnaapp.io.read_pairs` gives) with a ``probability`` column added."""
+    probabilities = predict(
+        model,
+        pairs["mirna_seq"].tolist(),
+        pairs["target_seq"].tolist(),
+        batch_size=batch_size,
+        progress=progress,
+        source=source,
+    )
+    scored = pairs.copy()
+    scored["probability"] = probabilities
+    return scored

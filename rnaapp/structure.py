@@ -1,0 +1,459 @@
+"""Secondary structure, miRNA-target duplexes and target accessibility, computed with ViennaRNA.
+
+Thin wrappers around the ``RNA`` Python package (ViennaRNA 2.7) that return frozen dataclasses and NumPy
+arrays. Temperatures go through a fresh :class:`RNA.md` model-details object per call; the global
+``RNA.cvar`` defaults are only ever read, never written. Energies are free energies in kcal/mol relative
+to the unpaired strands (negative = stable).
+
+Sequences are normalised uppercase RNA (``ACGU``, possibly ``N``, which never pairs), miRNA and target
+both written 5'->3'.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import RNA
+
+#: What ``RNA.duplexfold`` reports as the energy when not a single base pair can form.
+_NO_DUPLEX_ENERGY = 1e5
+
+
+def _model_details(temperature: float) -> RNA.md:
+    """A model-details object with the current defaults and the given temperature (degrees Celsius)."""
+    model_details = RNA.md()
+    model_details.temperature = temperature
+    return model_details
+
+
+def _require_sequence(sequence: str, name: str) -> None:
+    if not sequence:
+        raise ValueError(f"{name} must be a non-empty sequence")
+
+
+@dataclass(frozen=True)
+class Fold:
+    """Minimum free energy structure of one sequence.
+
+    Attributes
+    ----------
+    sequence
+        The folded sequence.
+    structure
+        Dot-bracket structure, same length as ``sequence``.
+    mfe
+        Minimum free energy in kcal/mol.
+    """
+
+    sequence: str
+    structure: str
+    mfe: float
+
+
+def fold(sequence: str, *, temperature: float = 37.0) -> Fold:
+    """Fold a single sequence to its minimum free energy structure.
+
+    Parameters
+    ----------
+    sequence
+        RNA, 5'->3'.
+    temperature
+        Folding temperature in degrees Celsius.
+
+    Returns
+    -------
+    Fold
+    """
+    _require_sequence(sequence, "sequence")
+    structure, energy = RNA.fold_compound(sequence, _model_details(temperature)).mfe()
+    return Fold(sequence=sequence, structure=structure, mfe=float(energy))
+
+
+@dataclass(frozen=True)
+class Hybrid:
+    """Best miRNA-target duplex without intramolecular pairs, as ``RNA.duplexfold`` (RNAduplex) reports it.
+
+    Attributes
+    ----------
+    mirna, target
+        The full input sequences, 5'->3'.
+    structure
+        RNAduplex-style ``"<miRNA part>&<target part>"``: the miRNA part covers miRNA positions
+        ``mirna_start..mirna_end`` (``(`` = paired), the target part covers ``target_start..target_end``
+        (``)`` = paired). As in RNAduplex, each part reaches one unpaired (dangling) nucleotide past the
+        outermost pair where the sequence has one.
+    energy
+        Duplex free energy in kcal/mol (duplex initiation and dangles included). ``0.0`` when not a single
+        base pair can form (RNAduplex then reports an energy of 100000).
+    mirna_start, mirna_end, target_start, target_end
+        1-based inclusive bounds of the two parts of ``structure`` (``mirna_end`` and ``target_start`` are
+        the ``i`` and ``j`` that ``RNA.duplexfold`` reports).
+    pairs
+        ``(miRNA position, target position)`` base pairs, 1-based within the full sequences, ordered along
+        the target 5'->3' (so the miRNA positions decrease). G:U pairs included.
+    """
+
+    mirna: str
+    target: str
+    structure: str
+    energy: float
+    mirna_start: int
+    mirna_end: int
+    target_start: int
+    target_end: int
+    pairs: tuple[tuple[int, int], ...]
+
+
+def _hybrid_from_parts(
+    mirna: str,
+    target: str,
+    mirna_part: str,
+    target_part: str,
+    energy: float,
+    mirna_end: int,
+    target_start: int,
+) -> Hybrid:
+    """Build a :class:`Hybrid` from the two halves of an RNAduplex structure and its ``i``/``j``."""
+    mirna_start = mirna_end - len(mirna_part) + 1
+    mirna_paired = [mirna_start + offset for offset, symbol in enumerate(mirna_part) if symbol == "("]
+    target_paired = [target_start + offset for offset, symbol in enumerate(target_part) if symbol == ")"]
+    # All pairs are intermolecular and nested: the 3'-most paired miRNA base pairs the 5'-most target base.
+    pairs = tuple(zip(reversed(mirna_paired), target_paired, strict=True))
+    return Hybrid(
+        mirna=mirna,
+        target=target,
+        structure=f"{mirna_part}&{target_part}",
+        energy=float(energy),
+        mirna_start=mirna_start,
+        mirna_end=mirna_end,
+        target_start=target_start,
+        target_end=target_start + len(target_part) - 1,
+        pairs=pairs,
+    )
+
+
+def _no_duplex(mirna: str, target: str) -> Hybrid:
+    return Hybrid(
+        mirna=mirna,
+        target=target,
+        structure="." * len(mirna) + "&" + "." * len(target),
+        energy=0.0,
+        mirna_start=1,
+        mirna_end=len(mirna),
+        target_start=1,
+        target_end=len(target),
+        pairs=(),
+    )
+
+
+def _duplexfold_with_model(mirna: str, target: str, model_details: RNA.md) -> Hybrid:
+    """RNAduplex's model at any temperature: a connected-dimer MFE with intramolecular pairs forbidden.
+
+    ``RNA.duplexfold`` only reads the global defaults. With every intramolecular pair forbidden by hard
+    constraints, all remaining pairs are intermolecular and therefore nested (no multiloops), and
+    ``fold_compound.mfe()`` on a two-strand compound only returns connected structures: the same energy
+    model and search space as ``RNA.duplexfold``, whose energies it reproduces exactly at the default
+    temperature (checked in the tests). The reported region follows RNAduplex: the pairs plus one
+    dangling nucleotide on each side where available.
+    """
+    mirna_length = len(mirna)
+    total_length = mirna_length + len(target)
+    compound = RNA.fold_compound(f"{mirna}&{target}", model_details)
+    forbid = RNA.CONSTRAINT_CONTEXT_NONE | RNA.CONSTRAINT_CONTEXT_NO_REMOVE
+    for first, last in ((1, mirna_length), (mirna_length + 1, total_length)):
+        for i in range(first, last + 1):
+            for j in range(i + 1, last + 1):
+                compound.hc_add_bp(i, j, forbid)
+    structure, energy = compound.mfe()
+    structure = structure.replace("&", "")
+    if energy >= _NO_DUPLEX_ENERGY / 10:
+        return _no_duplex(mirna, target)
+    open_positions: list[int] = []
+    pairs: list[tuple[int, int]] = []
+    for position, symbol in enumerate(structure, start=1):
+        if symbol == "(":
+            open_positions.append(position)
+        elif symbol == ")":
+            pairs.append((open_positions.pop(), position - mirna_length))
+    mirna_paired = {mirna_position for mirna_position, _ in pairs}
+    target_paired = {target_position for _, target_position in pairs}
+    mirna_start, mirna_end = max(min(mirna_paired) - 1, 1), min(max(mirna_paired) + 1, mirna_length)
+    target_start, target_end = max(min(target_paired) - 1, 1), min(max(target_paired) + 1, len(target))
+    mirna_part = "".join("(" if p in mirna_paired else "." for p in range(mirna_start, mirna_end + 1))
+    target_part = "".join(")" if p in target_paired else "." for p in range(target_start, target_end + 1))
+    return _hybrid_from_parts(mirna, target, mirna_part, target_part, energy, mirna_end, target_start)
+
+
+def hybridize(mirna: str, target: str, *, temperature: float = 37.0) -> Hybrid:
+    """Best duplex of a miRNA with a target, ignoring intramolecular structure (RNAduplex model).
+
+    At the default temperature (that of the global ViennaRNA defaults, normally 37 degC) this is
+    ``RNA.duplexfold(mirna, target)``. ``RNA.duplexfold`` cannot take a temperature without changing the
+    global defaults, so other temperatures use an equivalent constrained dimer fold with a private
+    :class:`RNA.md` (same energy model; see ``_duplexfold_with_model``).
+
+    Parameters
+    ----------
+    mirna
+        Mature miRNA, 5'->3'.
+    target
+        Target RNA, 5'->3'.
+    temperature
+        Temperature in degrees Celsius.
+
+    Returns
+    -------
+    Hybrid
+        The duplex is always reported, even when its energy is positive; ``energy`` is ``0.0`` and
+        ``pairs`` empty only when no base pair can form at all.
+    """
+    _require_sequence(mirna, "mirna")
+    _require_sequence(target, "target")
+    if temperature != RNA.cvar.temperature:
+        return _duplexfold_with_model(mirna, target, _model_details(temperature))
+    duplex = RNA.duplexfold(mirna, target)
+    if duplex.energy >= _NO_DUPLEX_ENERGY / 10:
+        return _no_duplex(mirna, target)
+    mirna_part, target_part = duplex.structure.split("&")
+    return _hybrid_from_parts(mirna, target, mirna_part, target_part, duplex.energy, duplex.i, duplex.j)
+
+
+def hybrid_energies(
+    mirnas: Sequence[str],
+    targets: Sequence[str],
+    *,
+    temperature: float = 37.0,
+    progress: Callable[[int, int], None] | None = None,
+) -> np.ndarray:
+    """Duplex free energy (:func:`hybridize`) of each (miRNA, target) pair.
+
+    Parameters
+    ----------
+    mirnas, targets
+        Equal-length sequences; pair ``i`` is ``(mirnas[i], targets[i])``.
+    temperature
+        Temperature in degrees Celsius.
+    progress
+        Optional ``progress(done, total)`` callback, called about every 1 % of the pairs and at the end.
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape ``(n_pairs,)``, dtype ``float32``, kcal/mol.
+    """
+    if len(mirnas) != len(targets):
+        raise ValueError(f"got {len(mirnas)} miRNAs but {len(targets)} targets")
+    total = len(mirnas)
+    energies = np.empty(total, dtype=np.float32)
+    report_every = max(1, total // 100)
+    for index, (mirna, target) in enumerate(zip(mirnas, targets, strict=True)):
+        energies[index] = hybridize(mirna, target, temperature=temperature).energy
+        if progress is not None and ((index + 1) % report_every == 0 or index + 1 == total):
+            progress(index + 1, total)
+    return energies
+
+
+@dataclass(frozen=True)
+class Dimer:
+    """Minimum free energy structure of the miRNA-target dimer, intramolecular pairs allowed.
+
+    Attributes
+    ----------
+    structure
+        ``"<miRNA structure>&<target structure>"`` in dot-bracket; brackets may pair across the ``&``.
+    energy
+        Free energy in kcal/mol; the best of the connected dimer and the two strands folded apart.
+    mirna_structure, target_structure
+        The two halves of ``structure``.
+    """
+
+    structure: str
+    energy: float
+    mirna_structure: str
+    target_structure: str
+
+
+def cofold(mirna: str, target: str, *, temperature: float = 37.0) -> Dimer:
+    """Co-fold a miRNA with its target (RNAcofold MFE, ``fold_compound.mfe_dimer``).
+
+    Parameters
+    ----------
+    mirna
+        Mature miRNA, 5'->3'.
+    target
+        Target RNA, 5'->3'.
+    temperature
+        Temperature in degrees Celsius.
+
+    Returns
+    -------
+    Dimer
+    """
+    _require_sequence(mirna, "mirna")
+    _require_sequence(target, "target")
+    compound = RNA.fold_compound(f"{mirna}&{target}", _model_details(temperature))
+    structure, energy = compound.mfe_dimer()
+    structure = structure.replace("&", "")
+    mirna_structure, target_structure = structure[: len(mirna)], structure[len(mirna) :]
+    return Dimer(
+        structure=f"{mirna_structure}&{target_structure}",
+        energy=float(energy),
+        mirna_structure=mirna_structure,
+        target_structure=target_structure,
+    )
+
+
+def accessibility(
+    target: str,
+    *,
+    window: int = 80,
+    span: int = 40,
+    unpaired_length: int = 14,
+    temperature: float = 37.0,
+) -> np.ndarray:
+    """Probability that the stretch starting at each target position is unpaired (RNAplfold ``-u``).
+
+    Local base-pair probabilities are computed as by ``RNA.pfl_fold_up`` (RNAplfold: sliding windows of
+    ``window`` nt, base pairs spanning at most ``span`` nt), but through ``fold_compound.probs_window``
+    with a private model-details object so that ``temperature`` applies. ``window`` is clamped to the
+    target length and ``span`` to ``window``, so short targets work.
+
+    Parameters
+    ----------
+    target
+        Target RNA, 5'->3'.
+    window
+        RNAplfold window size (``-W``).
+    span
+        Maximum base-pair span (``-L``).
+    unpaired_length
+        Length ``u`` of the stretch that must be unpaired (``-u``).
+    temperature
+        Temperature in degrees Celsius.
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape ``(len(target),)``, float64 in ``[0, 1]``. Entry ``p`` (0-based) is the probability that
+        target positions ``p .. p + u - 1`` are all unpaired, with ``u = unpaired_length``; near the 3'
+        end, where fewer than ``u`` positions remain, the stretch is shortened to ``p .. len(target) - 1``.
+        (RNAplfold itself indexes stretches by their last position; entry ``p`` here equals its value for
+        the stretch ending at 1-based position ``p + u``.)
+    """
+    _require_sequence(target, "target")
+    if unpaired_length < 1 or window < 1 or span < 1:
+        raise ValueError("window, span and unpaired_length must be positive")
+    length = len(target)
+    stretch = min(unpaired_length, length)
+    model_details = _model_details(temperature)
+    model_details.window_size = min(window, length)
+    model_details.max_bp_span = min(span, model_details.window_size)
+    compound = RNA.fold_compound(target, model_details, RNA.OPTION_WINDOW)
+    # unpaired_ending[i, l]: probability that the l-nt stretch ending at 1-based position i is unpaired.
+    unpaired_ending = np.zeros((length + 1, stretch + 1))
+
+    def collect(values, size, position, max_size, what, data=None):
+        if what & RNA.PROBS_WINDOW_UP:
+            unpaired_ending[position, 1 : size + 1] = values[1 : size + 1]
+
+    compound.probs_window(stretch, RNA.PROBS_WINDOW_UP, collect)
+    starts = np.arange(length)
+    lengths = np.minimum(stretch, length - starts)
+    return np.clip(unpaired_ending[starts + lengths, lengths], 0.0, 1.0)
+
+
+@dataclass(frozen=True)
+class DuplexDiagram:
+    """RNAhybrid-style text picture of a duplex.
+
+    Attributes
+    ----------
+    lines
+        Four equal-length lines: target unpaired bases, target paired bases, miRNA paired bases, miRNA
+        unpaired bases. The target reads 5'->3' left to right on the top two lines, the miRNA 3'->5' on the
+        bottom two; paired bases face each other in the same column, gaps are spaces.
+    pairs
+        The ``(miRNA position, target position)`` pairs drawn, 1-based.
+    """
+
+    lines: tuple[str, str, str, str]
+    pairs: tuple[tuple[int, int], ...]
+
+    def text(self) -> str:
+        """The four lines with RNAhybrid's ``target 5'`` / ``miRNA  3'`` labels (monospaced)."""
+        target_unpaired, target_paired, mirna_paired, mirna_unpaired = self.lines
+        indent = " " * len("target 5' ")
+        return "\n".join(
+            (
+                f"target 5' {target_unpaired} 3'",
+                f"{indent}{target_paired}",
+                f"{indent}{mirna_paired}",
+                f"miRNA  3' {mirna_unpaired} 5'",
+            )
+        )
+
+
+def duplex_diagram(hybrid: Hybrid) -> DuplexDiagram:
+    """Draw a duplex the way RNAhybrid prints its hits.
+
+    Columns run along the target 5'->3'. Each base pair (G:U included) is one column with the target base
+    on line 2 and the miRNA base on line 3. Between consecutive pairs, the unpaired target bases go on
+    line 1 and the unpaired miRNA bases (read 3'->5') on line 4, left-aligned in a block as wide as the
+    longer side, so bulges on either side and interior loops of unequal length keep the pairs aligned.
+    The whole miRNA is shown (its unpaired 3' end right-aligned before the first pair, its unpaired 5' end
+    after the last), and the target over ``hybrid.target_start .. hybrid.target_end`` (the pairs plus
+    RNAduplex's one dangling nucleotide per side). Reading line 1 and 2 together column by column, spaces
+    removed, gives that target stretch 5'->3'; lines 3 and 4 give the miRNA 3'->5'.
+
+    Parameters
+    ----------
+    hybrid
+        A duplex from :func:`hybridize`.
+
+    Returns
+    -------
+    DuplexDiagram
+    """
+    mirna, target = hybrid.mirna, hybrid.target
+    # One entry per column: (target unpaired, target paired, miRNA paired, miRNA unpaired).
+    columns: list[tuple[str, str, str, str]] = []
+
+    def add_unpaired_block(target_bases: str, mirna_bases: str, *, align_right: bool) -> None:
+        width = max(len(target_bases), len(mirna_bases))
+        if align_right:
+            target_bases, mirna_bases = target_bases.rjust(width), mirna_bases.rjust(width)
+        else:
+            target_bases, mirna_bases = target_bases.ljust(width), mirna_bases.ljust(width)
+        columns.extend((t, " ", " ", m) for t, m in zip(target_bases, mirna_bases, strict=True))
+
+    pairs = tuple(sorted(hybrid.pairs, key=lambda pair: pair[1]))
+    if not pairs:
+        add_unpaired_block(
+            target[hybrid.target_start - 1 : hybrid.target_end], mirna[::-1], align_right=False
+        )
+        lines = tuple("".join(column[row] for column in columns) for row in range(4))
+        return DuplexDiagram(lines=lines, pairs=())
+
+    first_mirna, first_target = pairs[0]
+    # Before the first pair: target 5' dangle, miRNA 3' end (reversed).
+    add_unpaired_block(
+        target[hybrid.target_start - 1 : first_target - 1], mirna[first_mirna:][::-1], align_right=True
+    )
+    for index, (mirna_position, target_position) in enumerate(pairs):
+        columns.append((" ", target[target_position - 1], mirna[mirna_position - 1], " "))
+        if index + 1 < len(pairs):
+            next_mirna, next_target = pairs[index + 1]
+            add_unpaired_block(
+                target[target_position : next_target - 1],
+                mirna[next_mirna : mirna_position - 1][::-1],
+                align_right=False,
+            )
+    last_mirna, last_target = pairs[-1]
+    # After the last pair: target 3' dangle, miRNA 5' end (reversed).
+    add_unpaired_block(
+        target[last_target : hybrid.target_end], mirna[: last_mirna - 1][::-1], align_right=False
+    )
+    lines = tuple("".join(column[row] for column in columns) for row in range(4))
+    return DuplexDiagram(lines=lines, pairs=pairs)

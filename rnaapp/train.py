@@ -1,0 +1,433 @@
+"""One training loop for every model family.
+
+Seeds everything, picks the device (CUDA, then CPU), uses mixed precision on CUDA, stops early on
+validation AUC, keeps the best weights, and reports progress through a callback so that the command line
+(tqdm) and the app (``st.progress``) show the same thing. The model is only written to disk by the caller
+(:func:`rnaapp.registry.save_model`, atomic) after training succeeded, so a failed or cancelled run never
+damages the previous model.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import math
+import random
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import torch
+
+from rnaapp.evaluate import compute_metrics
+from rnaapp.models import config_from_dict, get_family
+from rnaapp.registry import ModelCard, TrainedModel
+
+
+@dataclass(frozen=True)
+class TrainingConfig:
+    """Optimisation settings.
+
+    Attributes
+    ----------
+    epochs
+        Maximum number of passes over the training pairs.
+    batch_size
+        Pairs per optimisation step.
+    learning_rate, weight_decay
+        AdamW settings.
+    patience
+        Epochs without a better validation AUC before stopping.
+    seed
+        Seed of every random number generator used.
+    device
+        ``"auto"`` (CUDA when available, else CPU), ``"cpu"`` or ``"cuda"``.
+    mixed_precision
+        Use autocast (bfloat16 where supported, else float16 with loss scaling) on CUDA.
+    valid_fraction
+        Share of the training pairs held out for early stopping when no validation set is given.
+    max_grad_norm
+        Gradient clipping norm.
+    """
+
+    epochs: int = 30
+    batch_size: int = 256
+    learning_rate: float = 1e-3
+    weight_decay: float = 1e-4
+    patience: int = 5
+    seed: int = 0
+    device: str = "auto"
+    mixed_precision: bool = True
+    valid_fraction: float = 0.1
+    max_grad_norm: float = 1.0
+
+
+# Settings that suit the tiny calibration baselines better than the defaults.
+FAMILY_TRAINING_DEFAULTS: dict[str, dict[str, Any]] = {
+    "seed_rule": {"learning_rate": 0.05, "batch_size": 1024, "epochs": 20, "weight_decay": 0.0},
+    "hybrid_mfe": {"learning_rate": 0.05, "batch_size": 1024, "epochs": 30, "weight_decay": 0.0},
+}
+
+
+def training_config_for(family: str, overrides: Mapping[str, Any] | None = None) -> TrainingConfig:
+    """The training config of ``family``: defaults, then family defaults, then ``overrides``."""
+    values = dict(FAMILY_TRAINING_DEFAULTS.get(family, {}))
+    values.update(overrides or {})
+    return config_from_dict(TrainingConfig, values)
+
+
+@dataclass(frozen=True)
+class TrainingEvent:
+    """What the progress callback receives.
+
+    Attributes
+    ----------
+    stage
+        ``"prepare"`` (featurising, embeddings), ``"batch"`` (within an epoch) or ``"epoch"`` (epoch done).
+    epoch, epochs
+        Current epoch (1-based) and the maximum.
+    batch, batches
+        Steps done in this epoch and steps per epoch.
+    train_loss
+        Mean training loss so far in this epoch.
+    valid_loss, valid_metrics
+        After an epoch: validation loss and metrics (see :func:`rnaapp.evaluate.compute_metrics`).
+    improved
+        After an epoch: whether validation AUC improved (these weights are kept).
+    message
+        Human-readable status line.
+    """
+
+    stage: str
+    epoch: int = 0
+    epochs: int = 0
+    batch: int = 0
+    batches: int = 0
+    train_loss: float = math.nan
+    valid_loss: float = math.nan
+    valid_metrics: dict[str, float] = field(default_factory=dict)
+    improved: bool = False
+    message: str = ""
+
+    @property
+    def fraction(self) -> float:
+        """Overall progress in [0, 1]."""
+        if self.stage == "prepare" or not self.epochs:
+            return 0.0
+        within = self.batch / self.batches if self.batches else 1.0
+        return min(1.0, (self.epoch - 1 + within) / self.epochs)
+
+
+TrainingProgress = Callable[[TrainingEvent], None]
+
+
+class TrainingCancelled(RuntimeError):
+    """Raised when ``should_stop()`` returned True; nothing was saved."""
+
+
+def set_seed(seed: int) -> None:
+    """Seed Python, NumPy and torch (CPU and CUDA)."""
+    random.seed(seed)
+    np.random.seed(seed % 2**32)  # noqa: NPY002 - seeds code that uses the legacy global generator
+    torch.manual_seed(seed)
+
+
+def resolve_device(device: str | torch.device = "auto") -> torch.device:
+    """``"auto"`` -> CUDA when available, else CPU; anything else as given.
+
+    Raises
+    ------
+    ValueError
+        When CUDA is requested but not available.
+    """
+    if str(device) == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    device = torch.device(device)
+    if device.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError("CUDA was requested but no CUDA GPU is available; use --device cpu")
+    return device
+
+
+def _to_tensors(features: Mapping[str, np.ndarray]) -> dict[str, torch.Tensor]:
+    return {key: torch.from_numpy(np.ascontiguousarray(value)) for key, value in features.items()}
+
+
+def _autocast(device: torch.device, enabled: bool):
+    if device.type == "cuda" and enabled:
+        dtype = torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
+        return torch.autocast("cuda", dtype=dtype)
+    return torch.autocast(device.type, enabled=False)
+
+
+def _logits_in_batches(
+    module: torch.nn.Module,
+    features: Mapping[str, torch.Tensor],
+    device: torch.device,
+    batch_size: int,
+    mixed_precision: bool,
+) -> torch.Tensor:
+    size = len(next(iter(features.values())))
+    outputs = []
+    with torch.inference_mode(), _autocast(device, mixed_precision):
+        for start in range(0, size, batch_size):
+            batch = {key: value[start : start + batch_size].to(device) for key, value in features.items()}
+            outputs.append(module(**batch).float().cpu())
+    return torch.cat(outputs) if outputs else torch.zeros(0)
+
+
+def hold_out(pairs: pd.DataFrame, fraction: float, seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Split off a stratified, seeded validation share of ``pairs`` (by label)."""
+    rng = np.random.default_rng(seed)
+    valid_index = []
+    for _, group in pairs.groupby("label"):
+        count = max(1, int(round(len(group) * fraction)))
+        valid_index.extend(rng.choice(group.index.to_numpy(), size=min(count, len(group) - 1), replace=False))
+    valid = pairs.loc[sorted(valid_index)]
+    return pairs.drop(index=valid.index), valid
+
+
+def fit(
+    family_name: str,
+    train_pairs: pd.DataFrame,
+    valid_pairs: pd.DataFrame | None = None,
+    *,
+    model_config: Mapping[str, Any] | Any | None = None,
+    training_config: TrainingConfig | None = None,
+    progress: TrainingProgress | None = None,
+    should_stop: Callable[[], bool] | None = None,
+    name: str = "unsaved",
+) -> TrainedModel:
+    """Train a model of ``family_name`` on labelled pairs.
+
+    Parameters
+    ----------
+    family_name
+        A registered family (see :data:`rnaapp.models.FAMILIES`).
+    train_pairs
+        Columns ``mirna_seq``, ``target_seq``, ``label`` (as :func:`rnaapp.io.read_pairs` gives).
+    valid_pairs
+        For early stopping; when None, ``training_config.valid_fraction`` of ``train_pairs`` is held out.
+    model_config
+        The family's config object, or a dict of settings overriding its defaults.
+    training_config
+        Optimisation settings; :func:`training_config_for` the family by default.
+    progress
+        Called with a :class:`TrainingEvent` during preparation, about ten times per epoch and after
+        each epoch.
+    should_stop
+        Polled between steps; when it returns True, :class:`TrainingCancelled` is raised.
+    name
+        Name written to the returned model's card.
+
+    Returns
+    -------
+    TrainedModel
+        With the weights of the epoch of best validation AUC, in eval mode on the CPU, and a card whose
+        ``training`` holds the history, settings and data sizes.
+    """
+    family = get_family(family_name)
+    if model_config is None or isinstance(model_config, Mapping):
+        config = config_from_dict(family.config_class, dict(model_config or {}))
+    else:
+        config = model_config
+    settings = training_config or training_config_for(family_name)
+    for frame, role in ((train_pairs, "training"), (valid_pairs, "validation")):
+        if frame is not None and "label" not in frame.columns:
+            raise ValueError(f"the {role} pairs have no 'label' column")
+    if valid_pairs is None:
+        train_pairs, valid_pairs = hold_out(train_pairs, settings.valid_fraction, settings.seed)
+    if train_pairs["label"].nunique() < 2 or valid_pairs["label"].nunique() < 2:
+        raise ValueError(
+            "training needs both positive (1) and negative (0) pairs in training and validation data"
+        )
+
+    def report(event: TrainingEvent) -> None:
+        if progress is not None:
+            progress(event)
+
+    set_seed(settings.seed)
+    device = resolve_device(settings.device)
+    report(TrainingEvent("prepare", epochs=settings.epochs, message=f"featurising {len(train_pairs)} pairs"))
+    train_mirnas, train_targets = train_pairs["mirna_seq"].tolist(), train_pairs["target_seq"].tolist()
+    train_features = _to_tensors(family.featurize(config, train_mirnas, train_targets))
+    valid_features = _to_tensors(
+        family.featurize(config, valid_pairs["mirna_seq"].tolist(), valid_pairs["target_seq"].tolist())
+    )
+    train_labels = torch.tensor(train_pairs["label"].to_numpy(), dtype=torch.float32)
+    valid_labels_array = valid_pairs["label"].to_numpy().astype(int)
+
+    module = family.build(config)
+    report(TrainingEvent("prepare", epochs=settings.epochs, message="initialising the model"))
+    family.initialise(module, config, train_mirnas, train_targets, settings.seed)
+    module.to(device)
+
+    optimiser = torch.optim.AdamW(
+        module.parameters(), lr=settings.learning_rate, weight_decay=settings.weight_decay
+    )
+    scheduler = torch.optim.lr_scheduler.ReduceLROnPlateau(optimiser, mode="max", factor=0.5, patience=2)
+    use_scaler = device.type == "cuda" and settings.mixed_precision and not torch.cuda.is_bf16_supported()
+    scaler = torch.amp.GradScaler("cuda", enabled=use_scaler)
+    loss_function = torch.nn.BCEWithLogitsLoss()
+    generator = torch.Generator().manual_seed(settings.seed)
+
+    size = len(train_labels)
+    batches = max(1, math.ceil(size / settings.batch_size))
+    report_every = max(1, batches // 10)
+    best_auc, best_state, best_epoch, stale = -math.inf, None, 0, 0
+    history: list[dict[str, Any]] = []
+    started = time.time()
+    for epoch in range(1, settings.epochs + 1):
+        epoch_started = time.time()
+        module.train()
+        order = torch.randperm(size, generator=generator)
+        loss_sum, seen = 0.0, 0
+        for step in range(batches):
+            if should_stop is not None and should_stop():
+                raise TrainingCancelled("training was cancelled; no model was saved")
+            index = order[step * settings.batch_size : (step + 1) * settings.batch_size]
+            batch = {key: value[index].to(device, non_blocking=True) for key, value in train_features.items()}
+            labels = train_labels[index].to(device)
+            with _autocast(device, settings.mixed_precision):
+                logits = module(**batch)
+            loss = loss_function(logits.float(), labels)
+            optimiser.zero_grad(set_to_none=True)
+            scaler.scale(loss).backward()
+            scaler.unscale_(optimiser)
+            torch.nn.utils.clip_grad_norm_(module.parameters(), settings.max_grad_norm)
+            scaler.step(optimiser)
+            scaler.update()
+            loss_sum += float(loss.detach()) * len(index)
+            seen += len(index)
+            if (step + 1) % report_every == 0 and step + 1 < batches:
+                report(
+                    TrainingEvent(
+                        "batch",
+                        epoch,
+                        settings.epochs,
+                        step + 1,
+                        batches,
+                        loss_sum / seen,
+                        message=f"epoch {epoch}/{settings.epochs}: step {step + 1}/{batches}",
+                    )
+                )
+        if not math.isfinite(loss_sum):
+            raise FloatingPointError(
+                f"training diverged in epoch {epoch} (loss is not finite); try a lower learning rate"
+            )
+
+        module.eval()
+        valid_logits = _logits_in_batches(
+            module, valid_features, device, max(settings.batch_size, 1024), settings.mixed_precision
+        )
+        valid_loss = float(
+            loss_function(valid_logits, torch.as_tensor(valid_labels_array, dtype=torch.float32))
+        )
+        metrics = compute_metrics(valid_labels_array, torch.sigmoid(valid_logits).numpy())
+        auc = metrics["AUC"]
+        improved = auc > best_auc + 1e-5
+        if improved:
+            best_auc, best_epoch, stale = auc, epoch, 0
+            best_state = copy.deepcopy(
+                {key: value.detach().cpu() for key, value in module.state_dict().items()}
+            )
+        else:
+            stale += 1
+        scheduler.step(auc)
+        row = {
+            "epoch": epoch,
+            "train_loss": loss_sum / max(seen, 1),
+            "valid_loss": valid_loss,
+            "valid_auc": auc,
+            "valid_acc": metrics["ACC"],
+            "seconds": round(time.time() - epoch_started, 2),
+        }
+        history.append(row)
+        report(
+            TrainingEvent(
+                "epoch",
+                epoch,
+                settings.epochs,
+                batches,
+                batches,
+                row["train_loss"],
+                valid_loss,
+                {key: float(value) for key, value in metrics.items()},
+                improved,
+                message=f"epoch {epoch}/{settings.epochs}: train loss {row['train_loss']:.4f}, "
+                f"valid loss {valid_loss:.4f}, valid AUC {auc:.4f}" + (" (best)" if improved else ""),
+            )
+        )
+        if stale >= settings.patience:
+            break
+
+    module.load_state_dict(best_state)
+    module.to("cpu").eval()
+    card = ModelCard(
+        name=name,
+        family=family.name,
+        task=family.task,
+        config=dataclasses.asdict(config),
+        description=family.description,
+        training={
+            "train_pairs": int(size),
+            "valid_pairs": int(len(valid_labels_array)),
+            "settings": dataclasses.asdict(settings) | {"device": str(device)},
+            "best_epoch": best_epoch,
+            "best_valid_auc": float(best_auc),
+            "seconds": round(time.time() - started, 1),
+            "history": history,
+        },
+    )
+    return TrainedModel(card=card, family=family, config=config, module=module)
+
+
+def cross_validate(
+    family_name: str,
+    pairs: pd.DataFrame,
+    *,
+    folds: int = 5,
+    model_config: Mapping[str, Any] | None = None,
+    training_config: TrainingConfig | None = None,
+    progress: TrainingProgress | None = None,
+    threshold: float = 0.5,
+) -> pd.DataFrame:
+    """Stratified k-fold cross-validation: train on k-1 folds, measure on the held-out fold.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per fold (column ``fold``) with every metric of :func:`rnaapp.evaluate.compute_metrics`,
+        plus rows ``mean`` and ``std``.
+    """
+    from rnaapp.predict import predict
+
+    if folds < 2:
+        raise ValueError("cross-validation needs at least 2 folds")
+    settings = training_config or training_config_for(family_name)
+    rng = np.random.default_rng(settings.seed)
+    assignment = np.empty(len(pairs), dtype=int)
+    labels = pairs["label"].to_numpy()
+    for label in (0, 1):
+        positions = np.flatnonzero(labels == label)
+        rng.shuffle(positions)
+        assignment[positions] = np.arange(len(positions)) % folds
+    rows = []
+    for fold in range(folds):
+        test = pairs.iloc[assignment == fold]
+        train = pairs.iloc[assignment != fold]
+        model = fit(
+            family_name, train, None, model_config=model_config, training_config=settings, progress=progress
+        )
+        probabilities = predict(model, test["mirna_seq"].tolist(), test["target_seq"].tolist())
+        rows.append(
+            {"fold": str(fold + 1)} | compute_metrics(test["label"].to_numpy(), probabilities, threshold)
+        )
+    table = pd.DataFrame(rows)
+    numeric = table.drop(columns="fold")
+    summary = pd.DataFrame(
+        [{"fold": "mean"} | numeric.mean().to_dict(), {"fold": "std"} | numeric.std().to_dict()]
+    )
+    return pd.concat([table, summary], ignore_index=True)

@@ -1,0 +1,72 @@
+"""Shared fixtures: seeded synthetic pairs, an isolated model store, the benchmark folder."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+
+REPOSITORY = Path(__file__).resolve().parents[1]
+
+# Two threads on a two-core machine fight with anything else running; tests use one.
+torch.set_num_threads(1)
+
+COMPLEMENT = str.maketrans("ACGU", "UGCA")
+
+
+def reverse_complement(sequence: str) -> str:
+    return sequence.translate(COMPLEMENT)[::-1]
+
+
+def synthetic_pairs(count: int = 200, seed: int = 0, target_length: int = 40) -> pd.DataFrame:
+    """Positives carry a 7mer-m8 seed site of their miRNA inside random sequence; negatives do not."""
+    rng = np.random.default_rng(seed)
+    letters = np.array(list("ACGU"))
+    mirnas = ["".join(rng.choice(letters, 22)) for _ in range(12)]
+    rows = []
+    for index in range(count):
+        mirna = mirnas[index % len(mirnas)]
+        label = index % 2
+        target = "".join(rng.choice(letters, target_length))
+        site = reverse_complement(mirna[1:8])
+        if label:
+            start = int(rng.integers(5, target_length - 12))
+            target = target[:start] + site + target[start + len(site) :]
+        else:
+            while reverse_complement(mirna[1:7]) in target:
+                target = "".join(rng.choice(letters, target_length))
+        rows.append(
+            {
+                "mirna_id": f"mir-{index % len(mirnas)}",
+                "mirna_seq": mirna,
+                "target_id": f"target-{index}",
+                "target_seq": target,
+                "label": label,
+                "species": "hsa" if index % 3 else "mmu",
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+@pytest.fixture
+def pairs() -> pd.DataFrame:
+    return synthetic_pairs()
+
+
+@pytest.fixture
+def user_home(tmp_path, monkeypatch) -> Path:
+    """An empty user model store, so tests never touch ~/.rnaapp."""
+    monkeypatch.setenv("RNAAPP_HOME", str(tmp_path / "home"))
+    return tmp_path / "home"
+
+
+@pytest.fixture
+def benchmarks() -> Path:
+    path = Path(os.environ.get("RNAAPP_BENCHMARKS", REPOSITORY.parent / "shared" / "benchmarks"))
+    if not path.is_dir():
+        pytest.skip(f"benchmark folder {path} not found (set RNAAPP_BENCHMARKS to run this test)")
+    return path

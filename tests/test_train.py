@@ -1,0 +1,87 @@
+"""Tests for rnaapp.train: learning, early stopping, progress, cancellation, cross-validation."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from rnaapp.evaluate import compute_metrics
+from rnaapp.predict import predict
+from rnaapp.train import (
+    TrainingCancelled,
+    TrainingConfig,
+    cross_validate,
+    fit,
+    hold_out,
+    resolve_device,
+    training_config_for,
+)
+
+from .conftest import synthetic_pairs
+
+
+def test_seed_rule_learns_the_synthetic_rule(pairs):
+    model = fit("seed_rule", pairs, training_config=training_config_for("seed_rule", {"epochs": 5}))
+    test = synthetic_pairs(100, seed=7)
+    probabilities = predict(model, test.mirna_seq.tolist(), test.target_seq.tolist())
+    assert compute_metrics(test.label.to_numpy(), probabilities)["AUC"] > 0.95
+
+
+def test_mitar_learns_and_is_reproducible():
+    train = synthetic_pairs(400, seed=1)
+    settings = TrainingConfig(epochs=3, batch_size=32, learning_rate=3e-3, seed=3)
+    first = fit("mitar", train, training_config=settings)
+    second = fit("mitar", train, training_config=settings)
+    for key, value in first.module.state_dict().items():
+        assert torch.equal(value, second.module.state_dict()[key]), key
+    history = first.card.training["history"]
+    assert history[-1]["train_loss"] < history[0]["train_loss"]
+
+
+def test_progress_events_and_early_stopping(pairs):
+    events = []
+    model = fit(
+        "seed_rule",
+        pairs,
+        training_config=training_config_for("seed_rule", {"epochs": 40, "patience": 2, "batch_size": 16}),
+        progress=events.append,
+    )
+    epochs = [event for event in events if event.stage == "epoch"]
+    assert 1 <= len(epochs) < 40  # stopped early
+    assert {"AUC", "ACC", "MCC"} <= set(epochs[0].valid_metrics)
+    assert any(event.stage == "batch" for event in events)
+    assert all(0.0 <= event.fraction <= 1.0 for event in events)
+    assert model.card.training["best_epoch"] <= len(epochs)
+
+
+def test_cancel_raises_and_returns_nothing(pairs):
+    with pytest.raises(TrainingCancelled):
+        fit("seed_rule", pairs, should_stop=lambda: True)
+
+
+def test_needs_both_labels(pairs):
+    with pytest.raises(ValueError, match="both positive"):
+        fit("seed_rule", pairs[pairs.label == 1])
+
+
+def test_hold_out_is_stratified_and_disjoint(pairs):
+    train, valid = hold_out(pairs, 0.2, seed=0)
+    assert set(train.index).isdisjoint(valid.index)
+    assert len(train) + len(valid) == len(pairs)
+    assert valid.label.value_counts().to_dict() == {0: 20, 1: 20}
+
+
+def test_cross_validation_table(pairs):
+    table = cross_validate(
+        "seed_rule", pairs, folds=3, training_config=training_config_for("seed_rule", {"epochs": 2})
+    )
+    assert table.fold.tolist() == ["1", "2", "3", "mean", "std"]
+    assert table.loc[table.fold == "mean", "AUC"].item() > 0.9
+
+
+def test_resolve_device():
+    assert resolve_device("auto").type in {"cpu", "cuda"}
+    assert resolve_device("cpu").type == "cpu"
+    if not torch.cuda.is_available():
+        with pytest.raises(ValueError, match="CUDA"):
+            resolve_device("cuda")
