@@ -101,8 +101,11 @@ def _read_defaults(directory: Path) -> dict[str, dict[str, str]]:
     path = directory / DEFAULTS_FILE
     if not path.is_file():
         return {"tasks": {}, "families": {}}
-    values = json.loads(path.read_text(encoding="utf-8"))
-    return {"tasks": dict(values.get("tasks", {})), "families": dict(values.get("families", {}))}
+    try:
+        values = json.loads(path.read_text(encoding="utf-8"))
+        return {"tasks": dict(values.get("tasks", {})), "families": dict(values.get("families", {}))}
+    except (ValueError, TypeError, AttributeError):
+        return {"tasks": {}, "families": {}}  # a damaged defaults file is ignored, like a damaged card
 
 
 def _cards_in(directory: Path, source: str) -> list[ModelCard]:
@@ -246,23 +249,24 @@ def save_model(model: TrainedModel, directory: str | Path | None = None, *, name
     """
     directory = Path(directory) if directory is not None else user_directory()
     card = model.card
-    if name is not None:
-        card.name = name
-    check_name(card.name)
+    name = check_name(card.name if name is None else name)
     if (
         directory.resolve() != shipped_directory().resolve()
-        and (shipped_directory() / f"{card.name}.json").is_file()
+        and (shipped_directory() / f"{name}.json").is_file()
     ):
-        raise ValueError(f"'{card.name}' is the name of a shipped model; choose another name")
+        raise ValueError(f"'{name}' is the name of a shipped model; choose another name")
+    card.name = name
     card.family = model.family.name
     card.task = model.family.task
     card.config = config_to_dict(model.config)
     card.version = __version__
     card.created = card.created or _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
-    state = {key: value.detach().to("cpu").contiguous() for key, value in model.module.state_dict().items()}
-    _atomic_write_bytes(directory / f"{card.name}.safetensors", lambda path: save_file(state, path))
+    # Serialise the card before touching any file: a card that cannot be written must not leave new
+    # weights beside the previous card.
     card_text = card.to_json() + "\n"
-    card_path = directory / f"{card.name}.json"
+    state = {key: value.detach().to("cpu").contiguous() for key, value in model.module.state_dict().items()}
+    _atomic_write_bytes(directory / f"{name}.safetensors", lambda path: save_file(state, path))
+    card_path = directory / f"{name}.json"
     _atomic_write_bytes(card_path, lambda path: Path(path).write_text(card_text, encoding="utf-8"))
     return card_path
 
