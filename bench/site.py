@@ -67,8 +67,12 @@ def main() -> None:
     for card in cards:
         model = load_model(card.name)
         metrics, _, seconds = measure(model, test)
-        positive_probabilities = predict(model, parclip_positive.mirna_seq.tolist(), parclip_positive.target_seq.tolist())
-        negative_probabilities = predict(model, parclip_negative.mirna_seq.tolist(), parclip_negative.target_seq.tolist())
+        positive_probabilities = predict(
+            model, parclip_positive.mirna_seq.tolist(), parclip_positive.target_seq.tolist()
+        )
+        negative_probabilities = predict(
+            model, parclip_negative.mirna_seq.tolist(), parclip_negative.target_seq.tolist()
+        )
         recovered = int((positive_probabilities >= 0.5).sum())
         rejected = int((negative_probabilities < 0.5).sum())
         clash_metrics, _, _ = measure(model, clash_test)
@@ -92,12 +96,21 @@ def main() -> None:
             "clash_test": clash_metrics,
         }
     for name, auc, parclip_text in PUBLISHED:
-        rows.append({"model": name, "kind": "published", "trained on": "deepmirnatar", "AUC": auc,
-                     "PAR-CLIP pos@0.5": parclip_text})
+        rows.append(
+            {
+                "model": name,
+                "kind": "published",
+                "trained on": "deepmirnatar",
+                "AUC": auc,
+                "PAR-CLIP pos@0.5": parclip_text,
+            }
+        )
     table = pd.DataFrame(rows)
-    print(f"site_deepmirnatar test: {len(test)} pairs ({int(test.label.sum())} positive); "
-          f"PAR-CLIP: {len(parclip_positive)} positives, {len(parclip_negative)} negatives; "
-          f"CLASH held-out: {len(clash_test)} pairs")
+    print(
+        f"site_deepmirnatar test: {len(test)} pairs ({int(test.label.sum())} positive); "
+        f"PAR-CLIP: {len(parclip_positive)} positives, {len(parclip_negative)} negatives; "
+        f"CLASH held-out: {len(clash_test)} pairs"
+    )
     with pd.option_context("display.width", 250, "display.max_columns", None):
         print(table.to_string(index=False, float_format=lambda value: f"{value:.4f}", na_rep=""))
     print(

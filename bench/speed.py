@@ -35,7 +35,11 @@ def benchmark_pairs() -> tuple[list[str], list[str], str]:
         from rnaapp.io import read_pairs
 
         frame = read_pairs(path)
-        return frame.mirna_seq.tolist(), frame.target_seq.tolist(), f"site_deepmirnatar test ({len(frame)} pairs)"
+        return (
+            frame.mirna_seq.tolist(),
+            frame.target_seq.tolist(),
+            f"site_deepmirnatar test ({len(frame)} pairs)",
+        )
     rng = np.random.default_rng(0)
     letters = np.array(list("ACGU"))
     mirnas = ["".join(rng.choice(letters, 22)) for _ in range(300)]
@@ -62,8 +66,16 @@ def main() -> None:
         predict(model, mirnas, targets, batch_size=arguments.batch_size)
         rates.append(len(mirnas) / (time.perf_counter() - started))
 
-    command = [str(Path(sys.executable).with_name("rnaapp")), "predict", "--mirna", "UGAGGUAGUAGGUUGUAUAGUU",
-               "--target", "GGCUUAGAUAAAAUGAAACUAUACAACCUACUACCUCAUU", "--model", arguments.model]
+    command = [
+        str(Path(sys.executable).with_name("rnaapp")),
+        "predict",
+        "--mirna",
+        "UGAGGUAGUAGGUUGUAUAGUU",
+        "--target",
+        "GGCUUAGAUAAAAUGAAACUAUACAACCUACUACCUCAUU",
+        "--model",
+        arguments.model,
+    ]
     subprocess.run(command, check=True, capture_output=True)  # warm the file cache
     walls = []
     for _ in range(arguments.repeats):
@@ -71,13 +83,19 @@ def main() -> None:
         subprocess.run(command, check=True, capture_output=True)
         walls.append(time.perf_counter() - started)
 
-    print(f"model {model.name} ({model.family.name}); {description}; torch threads {arguments.threads}; "
-          f"batch {arguments.batch_size}; {os.cpu_count()} CPUs")
+    print(
+        f"model {model.name} ({model.family.name}); {description}; torch threads {arguments.threads}; "
+        f"batch {arguments.batch_size}; {os.cpu_count()} CPUs"
+    )
     print(f"{'measure':<38} {'median':>10} {'min':>10} {'max':>10}  goal")
-    print(f"{'batch inference (pairs/s)':<38} {statistics.median(rates):>10.0f} {min(rates):>10.0f} "
-          f"{max(rates):>10.0f}  >= 5000")
-    print(f"{'one-pair `rnaapp predict` (s)':<38} {statistics.median(walls):>10.2f} {min(walls):>10.2f} "
-          f"{max(walls):>10.2f}  < 2")
+    print(
+        f"{'batch inference (pairs/s)':<38} {statistics.median(rates):>10.0f} {min(rates):>10.0f} "
+        f"{max(rates):>10.0f}  >= 5000"
+    )
+    print(
+        f"{'one-pair `rnaapp predict` (s)':<38} {statistics.median(walls):>10.2f} {min(walls):>10.2f} "
+        f"{max(walls):>10.2f}  < 2"
+    )
 
 
 if __name__ == "__main__":

@@ -15,7 +15,13 @@ from rnaapp.train import TrainingConfig, fit
 from .conftest import synthetic_pairs
 
 #: A mirna_site model small enough to train in a couple of seconds on one thread.
-SMALL_SITE_CONFIG = {"embedding_dim": 16, "cnn_channels": 8, "hidden": 16, "feedforward": 32, "embedding_epochs": 1}
+SMALL_SITE_CONFIG = {
+    "embedding_dim": 16,
+    "cnn_channels": 8,
+    "hidden": 16,
+    "feedforward": 32,
+    "embedding_epochs": 1,
+}
 
 
 @pytest.fixture(scope="module")
@@ -92,7 +98,9 @@ def test_chunking_does_not_change_results(site_model, monkeypatch):
 def test_progress_reaches_the_total(site_model):
     mirnas, targets = varied_lengths(10)
     calls: list[tuple[int, int]] = []
-    predict(site_model, mirnas, targets, batch_size=3, progress=lambda done, total: calls.append((done, total)))
+    predict(
+        site_model, mirnas, targets, batch_size=3, progress=lambda done, total: calls.append((done, total))
+    )
     assert calls[-1] == (10, 10)
     assert all(total == 10 for _, total in calls)
     done = [count for count, _ in calls]
@@ -132,7 +140,9 @@ def test_too_long_target_names_the_first_row(site_model):
 
 def test_a_target_at_the_limit_is_accepted(site_model):
     limit = site_model.family.max_target_length(site_model.config)
-    probabilities = predict(site_model, ["UGAGGUAGUAGGUUGUAUAGUU"], ["ACGU" * (limit // 4) + "A" * (limit % 4)])
+    probabilities = predict(
+        site_model, ["UGAGGUAGUAGGUUGUAUAGUU"], ["ACGU" * (limit // 4) + "A" * (limit % 4)]
+    )
     assert probabilities.shape == (1,)
 
 

@@ -98,7 +98,11 @@ def test_card_contents_survive_the_round_trip(store):
     save_model(model, name="with-card")
     card = load_model("with-card").card
     assert card.description == "a test model"
-    assert card.training == {"seed": 3, "command": "rnaapp train --family seed_rule", "history": [{"epoch": 1}]}
+    assert card.training == {
+        "seed": 3,
+        "command": "rnaapp train --family seed_rule",
+        "history": [{"epoch": 1}],
+    }
     assert card.metrics == {"test": {"AUC": 0.75, "n": 10}}
     assert card.notes == ["first note"]
 
@@ -261,7 +265,9 @@ def test_set_default_changes_what_family_and_task_resolve_to(store):
         "families": {"seed_rule": "mine"},
         "tasks": {"site": "mine"},
     }
-    assert json.loads((shipped / "defaults.json").read_text(encoding="utf-8"))["tasks"]["site"] == "shipped-seed"
+    assert (
+        json.loads((shipped / "defaults.json").read_text(encoding="utf-8"))["tasks"]["site"] == "shipped-seed"
+    )
 
     set_default("my-mitar", task=False)
     assert resolve_name("mitar") == "my-mitar"
