@@ -76,7 +76,7 @@ def main() -> None:
         recovered = int((positive_probabilities >= 0.5).sum())
         rejected = int((negative_probabilities < 0.5).sum())
         clash_metrics, _, _ = measure(model, clash_test)
-        trained_on = "clash" if "clash" in card.training.get("data", "") else "deepmirnatar"
+        trained_on = card.training.get("dataset", "?")
         kind = "ours" if card.family == "mirna_site" else "baseline"
         name = card.name + (" [default]" if card.name == default_site else "")
         rows.append(

@@ -63,7 +63,10 @@ def clash_split(seed: int = 0, test_fraction: float = 0.2) -> tuple[pd.DataFrame
 
 
 def training_data(dataset: str) -> tuple[pd.DataFrame, pd.DataFrame | None, pd.DataFrame, dict]:
-    """(train, valid or None, test, description) for ``deepmirnatar`` or ``clash``; PAR-CLIP pairs removed."""
+    """(train, valid or None, test, description) for ``deepmirnatar``, ``clash`` or ``combined``.
+
+    PAR-CLIP test pairs are removed from every training and validation set.
+    """
     if dataset == "deepmirnatar":
         train, removed_train = remove_parclip(load("site_deepmirnatar/train.csv"))
         valid, removed_valid = remove_parclip(load("site_deepmirnatar/valid.csv"))
@@ -84,4 +87,19 @@ def training_data(dataset: str) -> tuple[pd.DataFrame, pd.DataFrame | None, pd.D
             "parclip_pairs_removed": {"train": removed},
         }
         return train, None, test, about
-    raise SystemExit(f"unknown dataset {dataset!r}; use deepmirnatar or clash")
+    if dataset == "combined":
+        deep_train, deep_valid, deep_test, _ = training_data("deepmirnatar")
+        clash_train, _, _, _ = training_data("clash")
+        from rnaapp.train import hold_out
+
+        clash_fit, clash_valid = hold_out(clash_train, 0.1, seed=0)
+        train = pd.concat([deep_train, clash_fit], ignore_index=True)
+        valid = pd.concat([deep_valid, clash_valid], ignore_index=True)
+        about = {
+            "data": "site_deepmirnatar train + clash_hejret2023/train (80 % by target locus, seed 0)",
+            "split": "fit on deepmirnatar train + 90 % of the CLASH part; early stopping on deepmirnatar valid "
+            "+ the other 10 % (stratified, seed 0); tests: deepmirnatar test and the CLASH held-out 20 %",
+            "parclip_pairs_removed": "all (exact or contained site of the same miRNA)",
+        }
+        return train, valid, deep_test, about
+    raise SystemExit(f"unknown dataset {dataset!r}; use deepmirnatar, clash or combined")

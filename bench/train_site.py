@@ -31,7 +31,7 @@ from rnaapp.train import fit, training_config_for  # noqa: E402
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--family", required=True)
-    parser.add_argument("--dataset", choices=["deepmirnatar", "clash"], required=True)
+    parser.add_argument("--dataset", choices=["deepmirnatar", "clash", "combined"], required=True)
     parser.add_argument("--name", required=True)
     parser.add_argument("--epochs", type=int, default=None)
     parser.add_argument("--patience", type=int, default=None)
@@ -66,10 +66,11 @@ def main() -> None:
     )
     model.card.training.update(about)
     model.card.training["seed"] = arguments.seed
+    model.card.training["dataset"] = arguments.dataset
     model.card.training["command"] = "python bench/train_site.py " + shlex.join(sys.argv[1:])
-    other = "clash" if arguments.dataset == "deepmirnatar" else "deepmirnatar"
-    _, _, other_test, _ = training_data(other)
-    for label, frame in ((f"{arguments.dataset}_test", test), (f"{other}_test", other_test)):
+    _, _, deepmirnatar_test, _ = training_data("deepmirnatar")
+    _, _, clash_test, _ = training_data("clash")
+    for label, frame in (("deepmirnatar_test", deepmirnatar_test), ("clash_test", clash_test)):
         probabilities = predict(model, frame.mirna_seq.tolist(), frame.target_seq.tolist())
         metrics = compute_metrics(frame.label.to_numpy(), probabilities)
         model.card.metrics[label] = {key: round(float(value), 4) for key, value in metrics.items()}

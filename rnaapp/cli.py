@@ -44,6 +44,8 @@ def _load(reference: str | None, device: str):
         return load_model(reference, device=resolve_device(device))
     except (ModelNotFoundError, ValueError) as error:
         raise CommandError(str(error)) from None
+    except KeyError as error:  # a card naming a family this version does not know
+        raise CommandError(str(error.args[0]) if error.args else str(error)) from None
 
 
 def _score(model, pairs, source: str):
@@ -95,19 +97,10 @@ def command_predict(arguments: argparse.Namespace) -> int:
 
 
 def _write_csv(frame, path: str) -> None:
-    import os
-    import tempfile
+    from rnaapp.io import atomic_write
 
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    os.close(handle)
-    try:
-        frame.to_csv(temporary, index=False, sep="\t" if target.suffix.lower() in {".tsv", ".txt"} else ",")
-        os.replace(temporary, target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    separator = "\t" if Path(path).suffix.lower() in {".tsv", ".txt"} else ","
+    atomic_write(path, lambda temporary: frame.to_csv(temporary, index=False, sep=separator))
 
 
 def _json_ready(value: Any) -> Any:
@@ -178,7 +171,7 @@ def command_evaluate(arguments: argparse.Namespace) -> int:
 
 
 def command_train(arguments: argparse.Namespace) -> int:
-    from rnaapp.models import FAMILIES
+    from rnaapp.models import FAMILIES, config_from_dict
     from rnaapp.registry import check_name, save_model, set_default
     from rnaapp.train import TrainingCancelled, cross_validate, fit, training_config_for
 
@@ -196,7 +189,14 @@ def command_train(arguments: argparse.Namespace) -> int:
             raise CommandError(f"{arguments.config}: cannot read the JSON config ({error})") from None
         if not isinstance(settings, dict) or set(settings) - {"model", "training"}:
             raise CommandError(f'{arguments.config}: expected {{"model": {{...}}, "training": {{...}}}}')
-    training_values = dict(settings.get("training", {}))
+    model_settings = settings.get("model") or {}
+    if not isinstance(model_settings, dict) or not isinstance(settings.get("training") or {}, dict):
+        raise CommandError(f'{arguments.config}: "model" and "training" must be JSON objects')
+    try:
+        config_from_dict(FAMILIES[arguments.family].config_class, model_settings)
+    except (TypeError, ValueError) as error:
+        raise CommandError(f"model settings: {error}") from None
+    training_values = dict(settings.get("training") or {})
     for key in ("epochs", "seed", "device", "batch_size", "learning_rate"):
         value = getattr(arguments, key)
         if value is not None:
@@ -210,9 +210,20 @@ def command_train(arguments: argparse.Namespace) -> int:
 
     from tqdm import tqdm
 
-    bar = tqdm(total=training.epochs, desc=f"training {arguments.family}", unit="epoch", file=sys.stderr)
+    # Made on the first event, so that input refused before training starts prints one error line only.
+    bars: list[Any] = []
 
     def report(event) -> None:
+        if not bars:
+            bars.append(
+                tqdm(
+                    total=training.epochs * (arguments.cv or 1),
+                    desc=f"training {arguments.family}",
+                    unit="epoch",
+                    file=sys.stderr,
+                )
+            )
+        bar = bars[0]
         if event.stage == "epoch":
             bar.update(1)
             bar.set_postfix(
@@ -226,26 +237,28 @@ def command_train(arguments: argparse.Namespace) -> int:
                 arguments.family,
                 train_pairs,
                 folds=arguments.cv,
-                model_config=settings.get("model"),
+                model_config=model_settings,
                 training_config=training,
                 progress=report,
             )
-            bar.close()
+            for bar in bars:
+                bar.close()
             print(table.to_string(index=False, float_format=lambda value: f"{value:.4f}"))
             return 0
         model = fit(
             arguments.family,
             train_pairs,
             valid_pairs,
-            model_config=settings.get("model"),
+            model_config=model_settings,
             training_config=training,
             progress=report,
             name=arguments.name,
         )
-    except (TrainingCancelled, ValueError, FloatingPointError) as error:
+    except (TrainingCancelled, ValueError, TypeError, FloatingPointError) as error:
         raise CommandError(f"training failed, nothing was saved: {error}") from None
     finally:
-        bar.close()
+        for bar in bars:
+            bar.close()
     model.card.training.update(
         {
             "data": str(arguments.data),

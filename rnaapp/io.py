@@ -31,7 +31,8 @@ import gzip
 import io
 import os
 import re
-from collections.abc import Mapping
+import tempfile
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -1120,3 +1121,31 @@ def read_mirbase(path_or_buffer: Any) -> dict[str, str]:
             raise InputError(issue[1] if issue else "record without a name", source=source, row=number)
         reference.setdefault(parts[0], seq)
     return reference
+
+
+def atomic_write(path: str | Path, write: Callable[[str], Any]) -> Path:
+    """Write a file so that readers see either the old or the complete new content, never a part.
+
+    ``write(temporary_path)`` writes a temporary file in the same folder, which is then renamed over
+    ``path``; if ``write`` fails, the temporary file is removed and ``path`` is left as it was. The new
+    file gets the usual permissions (0666 less the umask).
+
+    Returns
+    -------
+    pathlib.Path
+        ``path``.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(handle)
+    try:
+        write(temporary)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(temporary, 0o666 & ~umask)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    return path

@@ -15,7 +15,6 @@ import datetime as _dt
 import json
 import os
 import re
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,6 +23,7 @@ import torch
 from safetensors.torch import load_file, save_file
 
 from rnaapp import __version__
+from rnaapp.io import atomic_write
 from rnaapp.models import TASKS, Family, config_from_dict, config_to_dict, get_family
 
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
@@ -209,18 +209,6 @@ def load_model(reference: str | None = None, *, device: str | torch.device = "cp
     return model
 
 
-def _atomic_write_bytes(path: Path, write: Any) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(handle)
-    try:
-        write(temporary)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-
-
 def check_name(name: str) -> str:
     """Validate a model name (letters, digits, '.', '_', '-'; starts with a letter or digit)."""
     if not NAME_PATTERN.match(name or ""):
@@ -265,9 +253,9 @@ def save_model(model: TrainedModel, directory: str | Path | None = None, *, name
     # weights beside the previous card.
     card_text = card.to_json() + "\n"
     state = {key: value.detach().to("cpu").contiguous() for key, value in model.module.state_dict().items()}
-    _atomic_write_bytes(directory / f"{name}.safetensors", lambda path: save_file(state, path))
+    atomic_write(directory / f"{name}.safetensors", lambda path: save_file(state, path))
     card_path = directory / f"{name}.json"
-    _atomic_write_bytes(card_path, lambda path: Path(path).write_text(card_text, encoding="utf-8"))
+    atomic_write(card_path, lambda path: Path(path).write_text(card_text, encoding="utf-8"))
     return card_path
 
 
@@ -285,7 +273,7 @@ def set_default(
     if family:
         values["families"][card.family] = name
     text = json.dumps(values, indent=2, sort_keys=True) + "\n"
-    _atomic_write_bytes(directory / DEFAULTS_FILE, lambda path: Path(path).write_text(text, encoding="utf-8"))
+    atomic_write(directory / DEFAULTS_FILE, lambda path: Path(path).write_text(text, encoding="utf-8"))
 
 
 def is_default(card: ModelCard) -> bool:

@@ -41,7 +41,7 @@ def config_from_dict(config_class: type, values: dict[str, Any] | None) -> Any:
     if unknown:
         raise ValueError(
             f"unknown setting(s) {', '.join(unknown)} for {config_class.__name__}; "
-            f"known: {', '.join(sorted(fields))}"
+            f"known: {', '.join(sorted(fields)) or 'none'}"
         )
     for key, value in values.items():
         if isinstance(value, list):

@@ -1,0 +1,133 @@
+"""Checks of the models shipped in ``weights/``: complete cards, loadable weights, reproducible metrics.
+
+Parametrised over the cards present when the tests are collected, so it passes with any subset of the
+shipped models (some may still be training).
+"""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from rnaapp.evaluate import compute_metrics
+from rnaapp.io import read_pairs
+from rnaapp.models import FAMILIES, TASKS
+from rnaapp.predict import predict
+from rnaapp.registry import load_model, resolve_name
+
+from .conftest import REPOSITORY, synthetic_pairs
+
+WEIGHTS = REPOSITORY / "weights"
+CARDS = sorted(path for path in WEIGHTS.glob("*.json") if path.name != "defaults.json")
+DEFAULTS_PATH = WEIGHTS / "defaults.json"
+DEFAULTS = json.loads(DEFAULTS_PATH.read_text(encoding="utf-8")) if DEFAULTS_PATH.is_file() else {}
+DEFAULT_ENTRIES = [
+    (kind, reference, name)
+    for kind in ("tasks", "families")
+    for reference, name in DEFAULTS.get(kind, {}).items()
+]
+
+#: Families whose predictions on the 13,932 deepmirnatar test pairs take seconds (hybrid_mfe folds every
+#: pair with ViennaRNA, which takes minutes).
+CHEAP_FAMILIES = {"seed_rule", "mitar", "mirna_site"}
+TEST_SET = "deepmirnatar_test"
+AUC_TOLERANCE = 0.002
+
+
+def card_of(path: Path) -> dict:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+@pytest.fixture
+def shipped(monkeypatch, user_home) -> Path:
+    """The repository's weights folder, with an empty user folder so that nothing shadows it."""
+    monkeypatch.setenv("RNAAPP_WEIGHTS", str(WEIGHTS))
+    return WEIGHTS
+
+
+@lru_cache(maxsize=1)
+def deepmirnatar_test(benchmarks: Path) -> pd.DataFrame:
+    return read_pairs(benchmarks / "site_deepmirnatar" / "test.csv", require_label=True)
+
+
+@pytest.mark.parametrize("path", CARDS, ids=[path.stem for path in CARDS])
+def test_card_is_complete(path):
+    card = card_of(path)
+    assert card["name"] == path.stem
+    assert card["family"] in FAMILIES
+    assert card["task"] == FAMILIES[card["family"]].task and card["task"] in TASKS
+    assert isinstance(card["config"], dict)
+    training = card["training"]
+    for key in ("command", "seed", "data"):
+        assert training.get(key) not in (None, ""), f"training.{key} missing"
+    assert isinstance(training["seed"], int)
+    assert isinstance(card["metrics"], dict) and card["metrics"], "no test metrics"
+    for data_set, metrics in card["metrics"].items():
+        assert 0.0 <= metrics["AUC"] <= 1.0, data_set
+    assert card["version"]
+    assert card.get("created")
+    assert path.with_suffix(".safetensors").is_file()
+
+
+@pytest.mark.parametrize("path", CARDS, ids=[path.stem for path in CARDS])
+def test_model_loads_and_predicts(shipped, path):
+    model = load_model(path.stem)
+    assert model.card.source == "shipped"
+    assert model.family.name == card_of(path)["family"]
+    assert not model.module.training
+    frame = synthetic_pairs(6, seed=11)
+    probabilities = predict(model, frame.mirna_seq.tolist(), frame.target_seq.tolist())
+    assert probabilities.shape == (6,)
+    assert np.all(np.isfinite(probabilities))
+    assert np.all((probabilities >= 0) & (probabilities <= 1))
+
+
+@pytest.mark.parametrize(
+    ("kind", "reference", "name"), DEFAULT_ENTRIES, ids=[f"{kind}:{ref}" for kind, ref, _ in DEFAULT_ENTRIES]
+)
+def test_defaults_resolve_to_the_named_model(shipped, kind, reference, name):
+    if kind == "tasks":
+        assert reference in TASKS
+    else:
+        assert reference in FAMILIES
+    if not (WEIGHTS / f"{name}.json").is_file():
+        pytest.skip(f"default {name} is not shipped (yet)")
+    assert resolve_name(reference) == name
+    field = {"tasks": "task", "families": "family"}[kind]
+    assert card_of(WEIGHTS / f"{name}.json")[field] == reference  # a task's or family's own model
+
+
+REPRODUCIBLE = [
+    path
+    for path in CARDS
+    if card_of(path)["family"] in CHEAP_FAMILIES and TEST_SET in card_of(path)["metrics"]
+]
+
+
+@pytest.mark.benchmarks
+@pytest.mark.slow
+@pytest.mark.parametrize("path", REPRODUCIBLE, ids=[path.stem for path in REPRODUCIBLE])
+def test_recorded_test_auc_is_reproduced(shipped, benchmarks, path):
+    """Covers the default site model whenever it is shipped (and of a cheap family)."""
+    model = load_model(path.stem)
+    test = deepmirnatar_test(benchmarks)
+    recorded = model.card.metrics[TEST_SET]
+    assert recorded["n"] == len(test)
+    probabilities = predict(model, test.mirna_seq.tolist(), test.target_seq.tolist())
+    reproduced = compute_metrics(test.label.to_numpy(), probabilities)
+    assert reproduced["AUC"] == pytest.approx(recorded["AUC"], abs=AUC_TOLERANCE)
+
+
+def test_the_default_site_model_is_checked_when_it_is_shipped(shipped):
+    try:
+        name = resolve_name("site")
+    except LookupError:
+        pytest.skip("no site model is shipped yet")
+    family = card_of(WEIGHTS / f"{name}.json")["family"]
+    if family in CHEAP_FAMILIES:
+        assert WEIGHTS / f"{name}.json" in REPRODUCIBLE
