@@ -86,11 +86,26 @@ def predict(
     attention_maps: list[np.ndarray] = []
     device = model.device
     module = model.module
+    reported = [0]
+
+    def report(done: int) -> None:
+        # Featurising counts as the first half of each chunk's work and scoring as the second half, so
+        # that slow featurisers (ViennaRNA energies) move the bar too; calls only ever go up.
+        if progress is not None and done > reported[0]:
+            reported[0] = done
+            progress(done, total)
+
     with torch.inference_mode():
         for chunk_start in range(0, total, CHUNK_SIZE):
             chunk_mirnas = mirnas[chunk_start : chunk_start + CHUNK_SIZE]
             chunk_targets = targets[chunk_start : chunk_start + CHUNK_SIZE]
-            features = model.family.featurize(model.config, chunk_mirnas, chunk_targets)
+            chunk_size = len(chunk_mirnas)
+            features = model.family.featurize(
+                model.config,
+                chunk_mirnas,
+                chunk_targets,
+                progress=lambda done, _, start=chunk_start: report(start + done // 2),
+            )
             features = {key: torch.from_numpy(np.ascontiguousarray(value)) for key, value in features.items()}
             for start in range(0, len(chunk_mirnas), batch_size):
                 batch = {key: value[start : start + batch_size].to(device) for key, value in features.items()}
@@ -106,10 +121,13 @@ def predict(
                         )
                 else:
                     logits = module(**batch)
-                done = chunk_start + start + len(next(iter(batch.values())))
-                probabilities[done - len(logits) : done] = torch.sigmoid(logits.float()).cpu().numpy()
-                if progress is not None:
-                    progress(done, total)
+                end = start + len(logits)
+                probabilities[chunk_start + start : chunk_start + end] = (
+                    torch.sigmoid(logits.float()).cpu().numpy()
+                )
+                report(
+                    chunk_start + (chunk_size + end) // 2 if end < chunk_size else chunk_start + chunk_size
+                )
     if total == 0 and progress is not None:
         progress(0, 0)
     return (probabilities, attention_maps) if return_attention else probabilities
