@@ -85,3 +85,18 @@ def test_resolve_device():
     if not torch.cuda.is_available():
         with pytest.raises(ValueError, match="CUDA"):
             resolve_device("cuda")
+
+
+def test_weight_average_tracks_and_warms_up():
+    from rnaapp.train import WeightAverage
+
+    module = torch.nn.Linear(2, 1)
+    average = WeightAverage(module, decay=0.9)
+    with torch.no_grad():
+        module.weight.fill_(1.0)
+    average.update(module)  # first step: decay (1+1)/(10+1) = 0.18, so mostly the new value
+    state = average.state_dict(module)
+    assert torch.all(state["weight"] > 0.8)
+    for _ in range(200):
+        average.update(module)
+    assert torch.allclose(average.state_dict(module)["weight"], module.weight, atol=1e-6)
