@@ -285,7 +285,6 @@ def command_models(arguments: argparse.Namespace) -> int:
     chosen = defaults()
     rows = []
     for card in list_models():
-        test_metrics = next(iter(card.metrics.values()), {}) if card.metrics else {}
         rows.append(
             {
                 "name": card.name,
@@ -294,8 +293,11 @@ def command_models(arguments: argparse.Namespace) -> int:
                 "source": card.source,
                 "default": chosen["families"].get(card.family) == card.name,
                 "task_default": chosen["tasks"].get(card.task) == card.name,
-                "test_auc": test_metrics.get("AUC"),
-                "test_data": next(iter(card.metrics), None) if card.metrics else None,
+                "test_auc": {
+                    data: values["AUC"]
+                    for data, values in card.metrics.items()
+                    if isinstance(values, dict) and values.get("AUC") is not None
+                },
             }
         )
     if arguments.json:
@@ -308,7 +310,7 @@ def command_models(arguments: argparse.Namespace) -> int:
     print(f"{'name':<{width}}  {'family':<11} {'task':<5} {'source':<8} default  test AUC")
     for row in rows:
         mark = "task+family" if row["task_default"] else ("family" if row["default"] else "")
-        auc = f"{row['test_auc']:.4f} ({row['test_data']})" if row["test_auc"] is not None else ""
+        auc = ", ".join(f"{value:.4f} ({data})" for data, value in row["test_auc"].items())
         print(
             f"{row['name']:<{width}}  {row['family']:<11} {row['task']:<5} {row['source']:<8} {mark:<8} {auc}"
         )
