@@ -84,6 +84,21 @@ def test_batch_size_does_not_change_results(site_model):
         )
 
 
+def test_parallel_workers_do_not_change_results_and_restore_threads(site_model):
+    mirnas, targets = varied_lengths(40)
+    threads = torch.get_num_threads()
+    reference, reference_maps = predict(
+        site_model, mirnas, targets, batch_size=3, workers=1, return_attention=True
+    )
+    parallel, parallel_maps = predict(
+        site_model, mirnas, targets, batch_size=3, workers=3, return_attention=True
+    )
+    np.testing.assert_allclose(parallel, reference, rtol=0, atol=1e-6)
+    for parallel_map, reference_map in zip(parallel_maps, reference_maps, strict=True):
+        np.testing.assert_allclose(parallel_map, reference_map, rtol=0, atol=1e-6)
+    assert torch.get_num_threads() == threads
+
+
 def test_chunking_does_not_change_results(site_model, monkeypatch):
     mirnas, targets = varied_lengths(11)
     reference, reference_maps = predict(site_model, mirnas, targets, return_attention=True)
