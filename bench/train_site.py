@@ -11,6 +11,7 @@ The card records the command, seed, data and split, and the metrics measured on 
 from __future__ import annotations
 
 import argparse
+import json
 import shlex
 import sys
 import time
@@ -38,6 +39,13 @@ def main() -> None:
     parser.add_argument("--learning-rate", type=float, default=None)
     parser.add_argument("--batch-size", type=int, default=None)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--model-setting",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="architecture setting (JSON value), e.g. pairing_features=true; repeatable",
+    )
     parser.add_argument("--threads", type=int, default=0, help="torch CPU threads (0 = torch default)")
     parser.add_argument("--output", default=str(REPOSITORY / "weights"))
     arguments = parser.parse_args()
@@ -56,10 +64,15 @@ def main() -> None:
         flush=True,
     )
     started = time.time()
+    model_settings = {}
+    for setting in arguments.model_setting:
+        key, _, value = setting.partition("=")
+        model_settings[key] = json.loads(value)
     model = fit(
         arguments.family,
         train,
         valid,
+        model_config=model_settings,
         training_config=settings,
         name=arguments.name,
         progress=lambda event: print(event.message, flush=True) if event.stage == "epoch" else None,

@@ -89,3 +89,46 @@ def test_site_attention_matrix_covers_nucleotides(pairs):
     np.testing.assert_allclose(attention.sum(-1).numpy(), 1.0, atol=1e-5)  # softmax over target positions
     matrix = family.attention_to_nucleotides(attention[0].numpy(), config, mirna, target)
     assert matrix.shape == (len(mirna), len(target))
+
+
+def test_kmer_digits_decode_tokens():
+    from rnaapp.encoding import kmer_tokens
+    from rnaapp.models.mirna_site import kmer_digits
+
+    tokens = torch.from_numpy(kmer_tokens(["UGAGN"], 4, 6))
+    digits = kmer_digits(tokens, 4)
+    assert digits[0, 0].tolist() == [3, 2, 0, 2]  # U G A G
+    assert digits[0, 1].tolist() == [4, 4, 4, 4]  # GAGN has an N: unknown token
+    assert digits[0, 2].tolist() == [4, 4, 4, 4]  # padding
+
+
+def test_pairing_features_see_a_complementary_site(pairs):
+    """With pairing features the model trains and the features respond to complementarity."""
+    from rnaapp.models.mirna_site import PairingFeatures
+
+    config = MirnaSiteConfig(**SMALL_SITE, pairing_features=True)
+    family = get_family("mirna_site")
+    module = MirnaSiteNet(config).eval()
+    assert module.pairing is not None
+    mirna = "UGAGGUAGUAGGUUGUAUAGUU"
+    site = "AACUAUACAACCUACUACCUCA"  # reverse complement of the miRNA
+    features = family.featurize(config, [mirna, mirna], ["GGGGGGGGGG" + site, "GGGGGGGGGG" + site[::-1]])
+    tensors = {key: torch.from_numpy(value) for key, value in features.items()}
+    with torch.no_grad():
+        logits = module(**tensors)
+        prior = PairingFeatures(config)
+        with torch.no_grad():
+            prior.convolution.weight.copy_(torch.eye(7).flip(1).expand_as(prior.convolution.weight))
+            prior.convolution.bias.zero_()
+        pooled = prior(tensors["mirna_tokens"], tensors["target_tokens"])
+    assert logits.shape == (2,)
+    assert pooled.shape == (2, prior.output_size)
+    channels = prior.output_size // 2
+    assert (pooled[0, :channels] > pooled[1, :channels]).all()  # best anti-diagonal (duplex) stretch
+    model = fit(
+        "mirna_site",
+        pairs,
+        model_config=SMALL_SITE | {"pairing_features": True},
+        training_config=training_config_for("mirna_site", {"epochs": 1, "batch_size": 32}),
+    )
+    assert predict(model, pairs.mirna_seq.tolist()[:3], pairs.target_seq.tolist()[:3]).shape == (3,)

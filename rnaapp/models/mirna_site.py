@@ -63,6 +63,10 @@ class MirnaSiteConfig:
         Dropout rate.
     embedding_epochs
         word2vec epochs used to initialise the embeddings.
+    pairing_features
+        Also give the classifier explicit complementarity features: the antiparallel Watson-Crick/G:U
+        pairing of every miRNA k-mer with every target k-mer, passed through a learned 2-D convolution
+        (``heads`` maps) and max-pooled, so that a duplex stretch anywhere in the target is seen directly.
     """
 
     mirna_length: int = 30
@@ -79,6 +83,7 @@ class MirnaSiteConfig:
     conv_kernel: int = 3
     dropout: float = 0.1
     embedding_epochs: int = 5
+    pairing_features: bool = False
 
 
 def reverse_within_length(values: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
@@ -208,6 +213,52 @@ class SpatialConvAttention(nn.Module):
         return hidden, weights
 
 
+def kmer_digits(tokens: torch.Tensor, k: int) -> torch.Tensor:
+    """Nucleotide codes (0-3) of each k-mer token: ``(batch, length)`` -> ``(batch, length, k)``.
+
+    Padding and unknown tokens give code 4 (pairs with nothing).
+    """
+    ranks = (tokens - 2).clamp_min(0)
+    powers = 4 ** torch.arange(k - 1, -1, -1, device=tokens.device)
+    digits = (ranks.unsqueeze(-1) // powers) % 4
+    return digits.masked_fill((tokens < 2).unsqueeze(-1), 4)
+
+
+class PairingFeatures(nn.Module):
+    """Learned features of miRNA-target k-mer complementarity.
+
+    For miRNA token ``i`` and target token ``j`` the raw score is the base-pairing strength (Watson-Crick 1,
+    G:U 0.5) of miRNA nucleotides ``i, i+1, i+2`` against target nucleotides ``j+2, j+1, j`` (antiparallel).
+    A 2-D convolution and ReLU turn the ``(miRNA, target)`` map into ``channels`` maps, which are max-pooled
+    over the target and then over the miRNA (and averaged over the miRNA): output ``(batch, 2 * channels)``.
+    """
+
+    def __init__(self, config: MirnaSiteConfig, channels: int = 16, kernel: int = 7) -> None:
+        super().__init__()
+        self.mirna_k = config.mirna_k
+        self.target_k = config.target_k
+        self.overlap = min(config.mirna_k, config.target_k)
+        self.output_size = 2 * channels
+        strength = torch.zeros(5, 5)
+        for a, b, value in ((0, 3, 1.0), (3, 0, 1.0), (1, 2, 1.0), (2, 1, 1.0), (2, 3, 0.5), (3, 2, 0.5)):
+            strength[a, b] = value  # codes A=0 C=1 G=2 U=3
+        self.register_buffer("strength", strength.flatten(), persistent=False)
+        self.convolution = nn.Conv2d(1, channels, kernel, padding=kernel // 2)
+
+    def forward(self, mirna_tokens: torch.Tensor, target_tokens: torch.Tensor) -> torch.Tensor:
+        mirna = kmer_digits(mirna_tokens, self.mirna_k)
+        target = kmer_digits(target_tokens, self.target_k)
+        scores = torch.zeros(mirna.shape[0], mirna.shape[1], target.shape[1], device=mirna.device)
+        for offset in range(self.overlap):
+            index = mirna[:, :, offset].unsqueeze(2) * 5 + target[:, :, self.overlap - 1 - offset].unsqueeze(
+                1
+            )
+            scores = scores + self.strength[index]
+        maps = torch.relu(self.convolution(scores.unsqueeze(1) / self.overlap))  # (batch, channels, m, t)
+        per_mirna_position = maps.amax(-1)  # (batch, channels, m)
+        return torch.cat([per_mirna_position.amax(-1), per_mirna_position.mean(-1)], dim=-1)
+
+
 def trim_padding(tokens: torch.Tensor) -> torch.Tensor:
     """Drop trailing columns that are padding in every row: ``(batch, length)`` -> ``(batch, length')``."""
     used = (tokens != PAD_TOKEN).any(0).nonzero()
@@ -243,8 +294,10 @@ class MirnaSiteNet(nn.Module):
         self.mirna_encoder = TextCNNBiLSTM(kmer_vocabulary_size(config.mirna_k), config)
         self.target_encoder = TextCNNBiLSTM(kmer_vocabulary_size(config.target_k), config)
         self.decoder = nn.ModuleList(SpatialConvAttention(config) for _ in range(config.decoder_layers))
+        self.pairing = PairingFeatures(config) if config.pairing_features else None
+        extra = self.pairing.output_size if self.pairing is not None else 0
         self.classifier = nn.Sequential(
-            nn.Linear(3 * config.hidden, config.hidden),
+            nn.Linear(3 * config.hidden + extra, config.hidden),
             nn.ReLU(),
             nn.Dropout(config.dropout),
             nn.Linear(config.hidden, 1),
@@ -275,7 +328,10 @@ class MirnaSiteNet(nn.Module):
         mirna_mean = (decoded * mirna_mask).sum(1) / mirna_mask.sum(1).clamp_min(1.0)
         mirna_max = decoded.masked_fill(mirna_mask == 0, -1e4).amax(1)
         target_max = target.masked_fill(~target_mask, -1e4).amax(1)
-        logits = self.classifier(torch.cat([mirna_mean, mirna_max, target_max], dim=-1)).squeeze(-1)
+        pooled = [mirna_mean, mirna_max, target_max]
+        if self.pairing is not None:
+            pooled.append(self.pairing(mirna_tokens, target_tokens).to(decoded.dtype))
+        logits = self.classifier(torch.cat(pooled, dim=-1)).squeeze(-1)
         if return_attention:
             return logits, attention_sum / len(self.decoder)
         return logits
