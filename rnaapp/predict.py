@@ -39,7 +39,7 @@ def check_target_lengths(model: TrainedModel, targets: Sequence[str], *, source:
         row = int(too_long[0])
         raise InputError(
             f"target is {lengths[row]} nt; model '{model.name}' scores target sites of at most {limit} nt "
-            f"({too_long.size} row(s) too long). Cut the target to the site, or scan long transcripts instead",
+            f"({too_long.size} row(s) too long); give the candidate site region instead of the whole transcript",
             source=source,
             row=row + 1,
         )
