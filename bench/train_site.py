@@ -39,6 +39,7 @@ def main() -> None:
     parser.add_argument("--learning-rate", type=float, default=None)
     parser.add_argument("--batch-size", type=int, default=None)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--ema-decay", type=float, default=None, help="weight averaging (0 = off)")
     parser.add_argument(
         "--model-setting",
         action="append",
@@ -53,7 +54,7 @@ def main() -> None:
         torch.set_num_threads(arguments.threads)
 
     overrides = {"seed": arguments.seed}
-    for key in ("epochs", "patience", "learning_rate", "batch_size"):
+    for key in ("epochs", "patience", "learning_rate", "batch_size", "ema_decay"):
         if getattr(arguments, key) is not None:
             overrides[key] = getattr(arguments, key)
     settings = training_config_for(arguments.family, overrides)
