@@ -48,7 +48,7 @@ def _load(reference: str | None, device: str):
         raise CommandError(str(error.args[0]) if error.args else str(error)) from None
 
 
-def _score(model, pairs, source: str):
+def _score(model, pairs, source: str, precision: str = "float32"):
     from rnaapp.predict import predict_pairs
 
     bar = _progress_bar(len(pairs), f"scoring with {model.name}")
@@ -59,7 +59,7 @@ def _score(model, pairs, source: str):
         last[0] = done
 
     try:
-        return predict_pairs(model, pairs, progress=advance, source=source)
+        return predict_pairs(model, pairs, progress=advance, source=source, precision=precision)
     finally:
         bar.close()
 
@@ -84,7 +84,7 @@ def command_predict(arguments: argparse.Namespace) -> int:
     else:
         raise CommandError("give a FILE of pairs, or both --mirna SEQ and --target SEQ")
     model = _load(arguments.model, arguments.device)
-    scored = _score(model, pairs, source)
+    scored = _score(model, pairs, source, arguments.precision)
     if arguments.output:
         _write_csv(scored, arguments.output)
         print(f"wrote {len(scored)} scored pairs to {arguments.output} (model {model.name})", file=sys.stderr)
@@ -333,6 +333,12 @@ def build_parser() -> argparse.ArgumentParser:
     predict.add_argument("--model", help="model name, family or task (default: site)")
     predict.add_argument("-o", "--output", help="write the scored pairs to this CSV (TSV for .tsv)")
     predict.add_argument("--device", default="auto", help="auto, cpu or cuda")
+    predict.add_argument(
+        "--precision",
+        choices=["float32", "bfloat16"],
+        default="float32",
+        help="bfloat16 is faster on CPUs/GPUs that support it; scores move by a few hundredths at most",
+    )
     predict.set_defaults(handler=command_predict)
 
     evaluate = commands.add_parser("evaluate", help="measure models on a labelled file")

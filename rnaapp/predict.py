@@ -18,6 +18,9 @@ from rnaapp.registry import TrainedModel
 
 Progress = Callable[[int, int], None]
 
+#: Numeric precisions :func:`predict` offers (autocast dtype, or None for plain float32).
+PRECISIONS = {"float32": None, "bfloat16": torch.bfloat16}
+
 #: Pairs featurised at once; bounds memory on long inputs.
 CHUNK_SIZE = 16384
 
@@ -68,6 +71,7 @@ def predict(
     *,
     batch_size: int = 512,
     workers: int | None = None,
+    precision: str = "float32",
     return_attention: bool = False,
     progress: Progress | None = None,
     source: str = "<input>",
@@ -86,6 +90,9 @@ def predict(
         On the CPU, batches are scored by this many threads at once, each with one torch thread (for
         these small networks that is much faster than one batch over several torch threads). Default:
         :func:`default_workers`. Results do not depend on it.
+    precision
+        ``"float32"`` (default; reproducible everywhere) or ``"bfloat16"`` (autocast: faster on CPUs and
+        GPUs with native bfloat16; on the shipped site model probabilities moved by at most 0.023 and the test AUC not at all).
     return_attention
         Also return, per pair, the model's attention as a ``(len(mirna), len(target))`` array over
         nucleotides (families with ``has_attention`` only).
@@ -110,6 +117,9 @@ def predict(
     device = model.device
     module = model.module
     workers = workers or default_workers(device)
+    if precision not in PRECISIONS:
+        raise ValueError(f"precision must be one of {', '.join(PRECISIONS)}, got {precision!r}")
+    autocast_dtype = PRECISIONS[precision]
     reported = [0]
 
     def report(done: int) -> None:
@@ -120,7 +130,10 @@ def predict(
             progress(done, total)
 
     def score(batch: dict[str, torch.Tensor]) -> tuple[np.ndarray, np.ndarray | None]:
-        with torch.inference_mode():
+        with (
+            torch.inference_mode(),
+            torch.autocast(device.type, dtype=autocast_dtype, enabled=autocast_dtype is not None),
+        ):
             batch = {key: value.to(device) for key, value in batch.items()}
             if return_attention:
                 logits, attention = module(**batch, return_attention=True)
@@ -178,6 +191,7 @@ def predict_pairs(
     pairs: pd.DataFrame,
     *,
     batch_size: int = 512,
+    precision: str = "float32",
     progress: Progress | None = None,
     source: str = "<input>",
 ) -> pd.DataFrame:
@@ -187,6 +201,7 @@ def predict_pairs(
         pairs["mirna_seq"].tolist(),
         pairs["target_seq"].tolist(),
         batch_size=batch_size,
+        precision=precision,
         progress=progress,
         source=source,
     )

@@ -196,3 +196,12 @@ def test_predict_pairs_on_an_empty_table(seed_model, pairs):
     scored = predict_pairs(seed_model, pairs.iloc[:0])
     assert list(scored.columns) == [*pairs.columns, "probability"]
     assert len(scored) == 0
+
+
+def test_bfloat16_precision_is_close_and_bad_precision_is_refused(site_model):
+    mirnas, targets = varied_lengths(20)
+    reference = predict(site_model, mirnas, targets)
+    fast = predict(site_model, mirnas, targets, precision="bfloat16")
+    np.testing.assert_allclose(fast, reference, atol=0.05)
+    with pytest.raises(ValueError, match="precision"):
+        predict(site_model, mirnas, targets, precision="float8")

@@ -109,6 +109,8 @@ class TextCNNBiLSTM(nn.Module):
 
     def __init__(self, vocabulary_size: int, config: MirnaSiteConfig) -> None:
         super().__init__()
+        if any(kernel % 2 == 0 for kernel in config.kernel_sizes):
+            raise ValueError(f"TextCNN kernel sizes must be odd, got {config.kernel_sizes}")
         self.embedding = nn.Embedding(vocabulary_size, config.embedding_dim, padding_idx=PAD_TOKEN)
         self.convolutions = nn.ModuleList(
             nn.Conv1d(config.embedding_dim, config.cnn_channels, kernel, padding=kernel // 2)
@@ -120,10 +122,24 @@ class TextCNNBiLSTM(nn.Module):
         self.lstm_forward = nn.LSTM(channels, config.hidden // 2, batch_first=True)
         self.lstm_backward = nn.LSTM(channels, config.hidden // 2, batch_first=True)
 
+    def text_cnn(self, embedded: torch.Tensor) -> torch.Tensor:
+        """All TextCNN kernels as one convolution of the widest kernel (narrower ones zero-padded, centred).
+
+        ``(batch, embedding_dim, length)`` -> ``(batch, channels * n_kernels, length)``; equal to
+        concatenating the separate convolutions, in one call.
+        """
+        widest = max(conv.kernel_size[0] for conv in self.convolutions)
+        weights = []
+        for conv in self.convolutions:
+            margin = (widest - conv.kernel_size[0]) // 2
+            weights.append(nn.functional.pad(conv.weight, (margin, margin)))
+        bias = torch.cat([conv.bias for conv in self.convolutions])
+        return nn.functional.conv1d(embedded, torch.cat(weights), bias, padding=widest // 2)
+
     def forward(self, tokens: torch.Tensor) -> torch.Tensor:
         lengths = (tokens != PAD_TOKEN).sum(1).clamp_min(1)
         embedded = self.embedding(tokens).transpose(1, 2)  # (batch, embedding_dim, length)
-        features = torch.cat([self.activation(conv(embedded)) for conv in self.convolutions], dim=1)
+        features = self.activation(self.text_cnn(embedded))
         features = self.dropout(features.transpose(1, 2))  # (batch, length, channels)
         forward_states, _ = self.lstm_forward(features)
         backward_states, _ = self.lstm_backward(reverse_within_length(features, lengths))
