@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from rnaapp.predict import predict
+from rnaapp.predict import default_workers, predict
 from rnaapp.registry import load_model
 
 REPOSITORY = Path(__file__).resolve().parents[1]
@@ -53,18 +53,19 @@ def main() -> None:
     parser.add_argument("--model", default="site")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--batch-size", type=int, default=2048)
+    parser.add_argument("--batch-size", type=int, default=512)
     arguments = parser.parse_args()
     torch.set_num_threads(arguments.threads)
 
     model = load_model(arguments.model)
     mirnas, targets, description = benchmark_pairs()
     predict(model, mirnas[:2048], targets[:2048])  # warm-up
-    rates = []
-    for _ in range(arguments.repeats):
-        started = time.perf_counter()
-        predict(model, mirnas, targets, batch_size=arguments.batch_size)
-        rates.append(len(mirnas) / (time.perf_counter() - started))
+    rates: dict[str, list[float]] = {"float32": [], "bfloat16": []}
+    for precision, values in rates.items():
+        for _ in range(arguments.repeats):
+            started = time.perf_counter()
+            predict(model, mirnas, targets, batch_size=arguments.batch_size, precision=precision)
+            values.append(len(mirnas) / (time.perf_counter() - started))
 
     command = [
         str(Path(sys.executable).with_name("rnaapp")),
@@ -84,8 +85,8 @@ def main() -> None:
         walls.append(time.perf_counter() - started)
 
     print(
-        f"model {model.name} ({model.family.name}); {description}; torch threads {arguments.threads}; "
-        f"batch {arguments.batch_size}; {os.cpu_count()} CPUs"
+        f"model {model.name} ({model.family.name}); {description}; {default_workers(model.device)} workers "
+        f"x 1 torch thread; batch {arguments.batch_size}; {os.cpu_count()} CPUs; {arguments.repeats} repeats"
     )
     print(f"{'measure':<38} {'median':>10} {'min':>10} {'max':>10}  goal")
     print(
