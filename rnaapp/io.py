@@ -39,7 +39,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from Bio.SeqIO.FastaIO import SimpleFastaParser
 
 __all__ = [
     "MIRNA_LENGTH_RANGE",
@@ -1040,6 +1039,8 @@ def _fasta_records(text: str, source: str) -> list[tuple[str, str]]:
     if not first_line.startswith(">"):
         raise InputError("this is not a FASTA file: the first line should start with '>'", source=source)
     try:
+        from Bio.SeqIO.FastaIO import SimpleFastaParser  # imported here: Bio.SeqIO is slow to import
+
         records = list(SimpleFastaParser(io.StringIO(text.lstrip())))
     except ValueError as err:
         raise InputError(f"cannot read the FASTA file ({err})", source=source) from None
