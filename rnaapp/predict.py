@@ -5,7 +5,7 @@ Scans and the app call :func:`predict`; there is no other inference path.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, nullcontext
 
@@ -62,6 +62,57 @@ def _one_thread_per_worker():
 def default_workers(device: torch.device) -> int:
     """Parallel CPU workers used by :func:`predict`: one per torch thread (at most 8); 1 on a GPU."""
     return 1 if device.type != "cpu" else max(1, min(8, torch.get_num_threads()))
+
+
+def batch_logits(
+    module: torch.nn.Module,
+    features: Mapping[str, torch.Tensor],
+    *,
+    device: torch.device,
+    batch_size: int,
+    autocast_dtype: torch.dtype | None = None,
+    return_attention: bool = False,
+    pool: ThreadPoolExecutor | None = None,
+) -> Iterator[tuple[int, np.ndarray, np.ndarray | None]]:
+    """Run ``module`` over featurised pairs batch by batch, in order (the one inference loop).
+
+    Parameters
+    ----------
+    module
+        A family's network in eval mode.
+    features
+        The family's ``featurize`` output as tensors, first axis = pairs.
+    device
+        Where the batches run.
+    batch_size
+        Pairs per forward pass.
+    autocast_dtype
+        Autocast dtype (e.g. ``torch.bfloat16``), or None for plain float32.
+    return_attention
+        Also return the module's attention ``(batch, mirna_tokens, target_tokens)``.
+    pool
+        Score batches in these threads (results still come in order).
+
+    Yields
+    ------
+    (int, numpy.ndarray, numpy.ndarray or None)
+        Index of the batch's first pair, its logits ``(batch,)`` float32, and the attention or None.
+    """
+
+    def score(start: int) -> tuple[int, np.ndarray, np.ndarray | None]:
+        with (
+            torch.inference_mode(),
+            torch.autocast(device.type, dtype=autocast_dtype, enabled=autocast_dtype is not None),
+        ):
+            batch = {key: value[start : start + batch_size].to(device) for key, value in features.items()}
+            if return_attention:
+                logits, attention = module(**batch, return_attention=True)
+                return start, logits.float().cpu().numpy(), attention.float().cpu().numpy()
+            return start, module(**batch).float().cpu().numpy(), None
+
+    size = len(next(iter(features.values()))) if features else 0
+    starts = range(0, size, batch_size)
+    yield from pool.map(score, starts) if pool is not None else map(score, starts)
 
 
 def predict(
@@ -129,17 +180,6 @@ def predict(
             reported[0] = done
             progress(done, total)
 
-    def score(batch: dict[str, torch.Tensor]) -> tuple[np.ndarray, np.ndarray | None]:
-        with (
-            torch.inference_mode(),
-            torch.autocast(device.type, dtype=autocast_dtype, enabled=autocast_dtype is not None),
-        ):
-            batch = {key: value.to(device) for key, value in batch.items()}
-            if return_attention:
-                logits, attention = module(**batch, return_attention=True)
-                return torch.sigmoid(logits.float()).cpu().numpy(), attention.float().cpu().numpy()
-            return torch.sigmoid(module(**batch).float()).cpu().numpy(), None
-
     pool = ThreadPoolExecutor(workers) if workers > 1 else None
     try:
         with _one_thread_per_worker() if pool is not None else nullcontext():
@@ -156,15 +196,19 @@ def predict(
                 features = {
                     key: torch.from_numpy(np.ascontiguousarray(value)) for key, value in features.items()
                 }
-                starts = range(0, chunk_size, batch_size)
-                batches = (
-                    {key: value[start : start + batch_size] for key, value in features.items()}
-                    for start in starts
-                )
-                results = pool.map(score, batches) if pool is not None else map(score, batches)
-                for start, (batch_probabilities, attention) in zip(starts, results, strict=True):
-                    end = start + len(batch_probabilities)
-                    probabilities[chunk_start + start : chunk_start + end] = batch_probabilities
+                for start, logits, attention in batch_logits(
+                    module,
+                    features,
+                    device=device,
+                    batch_size=batch_size,
+                    autocast_dtype=autocast_dtype,
+                    return_attention=return_attention,
+                    pool=pool,
+                ):
+                    end = start + len(logits)
+                    probabilities[chunk_start + start : chunk_start + end] = torch.sigmoid(
+                        torch.from_numpy(logits)
+                    ).numpy()
                     if attention is not None:
                         for offset in range(attention.shape[0]):
                             index = chunk_start + start + offset

@@ -274,8 +274,3 @@ def set_default(
         values["families"][card.family] = name
     text = json.dumps(values, indent=2, sort_keys=True) + "\n"
     atomic_write(directory / DEFAULTS_FILE, lambda path: Path(path).write_text(text, encoding="utf-8"))
-
-
-def is_default(card: ModelCard) -> bool:
-    """Whether ``card`` is the default of its family."""
-    return defaults()["families"].get(card.family) == card.name

@@ -24,6 +24,7 @@ import torch
 
 from rnaapp.evaluate import compute_metrics
 from rnaapp.models import config_from_dict, get_family
+from rnaapp.predict import batch_logits, predict
 from rnaapp.registry import ModelCard, TrainedModel
 
 
@@ -196,27 +197,11 @@ def _to_tensors(features: Mapping[str, np.ndarray]) -> dict[str, torch.Tensor]:
     return {key: torch.from_numpy(np.ascontiguousarray(value)) for key, value in features.items()}
 
 
-def _autocast(device: torch.device, enabled: bool):
+def mixed_precision_dtype(device: torch.device, enabled: bool) -> torch.dtype | None:
+    """Autocast dtype for training on ``device``: bfloat16 (or float16) on CUDA when enabled, else None."""
     if device.type == "cuda" and enabled:
-        dtype = torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
-        return torch.autocast("cuda", dtype=dtype)
-    return torch.autocast(device.type, enabled=False)
-
-
-def _logits_in_batches(
-    module: torch.nn.Module,
-    features: Mapping[str, torch.Tensor],
-    device: torch.device,
-    batch_size: int,
-    mixed_precision: bool,
-) -> torch.Tensor:
-    size = len(next(iter(features.values())))
-    outputs = []
-    with torch.inference_mode(), _autocast(device, mixed_precision):
-        for start in range(0, size, batch_size):
-            batch = {key: value[start : start + batch_size].to(device) for key, value in features.items()}
-            outputs.append(module(**batch).float().cpu())
-    return torch.cat(outputs) if outputs else torch.zeros(0)
+        return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
+    return None
 
 
 def hold_out(pairs: pd.DataFrame, fraction: float, seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -313,6 +298,7 @@ def fit(
     scaler = torch.amp.GradScaler("cuda", enabled=use_scaler)
     loss_function = torch.nn.BCEWithLogitsLoss()
     generator = torch.Generator().manual_seed(settings.seed)
+    autocast_dtype = mixed_precision_dtype(device, settings.mixed_precision)
     average = WeightAverage(module, settings.ema_decay) if settings.ema_decay > 0 else None
 
     size = len(train_labels)
@@ -332,7 +318,7 @@ def fit(
             index = order[step * settings.batch_size : (step + 1) * settings.batch_size]
             batch = {key: value[index].to(device, non_blocking=True) for key, value in train_features.items()}
             labels = train_labels[index].to(device)
-            with _autocast(device, settings.mixed_precision):
+            with torch.autocast(device.type, dtype=autocast_dtype, enabled=autocast_dtype is not None):
                 logits = module(**batch)
             loss = loss_function(logits.float(), labels)
             optimiser.zero_grad(set_to_none=True)
@@ -366,8 +352,19 @@ def fit(
         if average is not None:
             trained_state = {key: value.detach().clone() for key, value in module.state_dict().items()}
             module.load_state_dict(average.state_dict(module))
-        valid_logits = _logits_in_batches(
-            module, valid_features, device, max(settings.batch_size, 1024), settings.mixed_precision
+        valid_logits = torch.from_numpy(
+            np.concatenate(
+                [
+                    logits
+                    for _, logits, _ in batch_logits(
+                        module,
+                        valid_features,
+                        device=device,
+                        batch_size=max(settings.batch_size, 1024),
+                        autocast_dtype=autocast_dtype,
+                    )
+                ]
+            )
         )
         valid_loss = float(
             loss_function(valid_logits, torch.as_tensor(valid_labels_array, dtype=torch.float32))
@@ -451,8 +448,6 @@ def cross_validate(
         One row per fold (column ``fold``) with every metric of :func:`rnaapp.evaluate.compute_metrics`,
         plus rows ``mean`` and ``std``.
     """
-    from rnaapp.predict import predict
-
     if folds < 2:
         raise ValueError("cross-validation needs at least 2 folds")
     settings = training_config or training_config_for(family_name)
