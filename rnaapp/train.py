@@ -12,6 +12,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import math
+import os
 import random
 import time
 from collections.abc import Callable, Mapping
@@ -191,6 +192,15 @@ def resolve_device(device: str | torch.device = "auto") -> torch.device:
     if device.type == "cuda" and not torch.cuda.is_available():
         raise ValueError("CUDA was requested but no CUDA GPU is available; use --device cpu")
     return device
+
+
+def describe_device(device: str | torch.device = "auto") -> str:
+    """A one-line description of where models run: the GPU's name, or the CPU and its thread count."""
+    resolved = resolve_device(device)
+    if resolved.type == "cuda":
+        index = resolved.index if resolved.index is not None else torch.cuda.current_device()
+        return f"GPU: {torch.cuda.get_device_name(index)}"
+    return f"CPU ({os.cpu_count() or 1} cores)"
 
 
 def _to_tensors(features: Mapping[str, np.ndarray]) -> dict[str, torch.Tensor]:
@@ -438,9 +448,12 @@ def cross_validate(
     model_config: Mapping[str, Any] | None = None,
     training_config: TrainingConfig | None = None,
     progress: TrainingProgress | None = None,
+    should_stop: Callable[[], bool] | None = None,
     threshold: float = 0.5,
 ) -> pd.DataFrame:
     """Stratified k-fold cross-validation: train on k-1 folds, measure on the held-out fold.
+
+    ``progress`` and ``should_stop`` are passed to every :func:`fit`.
 
     Returns
     -------
@@ -463,7 +476,13 @@ def cross_validate(
         test = pairs.iloc[assignment == fold]
         train = pairs.iloc[assignment != fold]
         model = fit(
-            family_name, train, None, model_config=model_config, training_config=settings, progress=progress
+            family_name,
+            train,
+            None,
+            model_config=model_config,
+            training_config=settings,
+            progress=progress,
+            should_stop=should_stop,
         )
         probabilities = predict(model, test["mirna_seq"].tolist(), test["target_seq"].tolist())
         rows.append(

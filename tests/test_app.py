@@ -1,6 +1,8 @@
-"""Drive the Streamlit page with AppTest: a good pair is scored, bad input gives a clear error."""
+"""AppTest: the app shell (navigation, sidebar), the Predict page and the Scan & browse page."""
 
 from __future__ import annotations
+
+import time
 
 import pytest
 
@@ -18,25 +20,123 @@ def app(user_home):
         resolve_name("site")
     except ModelNotFoundError as error:
         pytest.skip(f"no shipped site model: {error}")
-    return AppTest.from_file(str(REPOSITORY / "app.py"), default_timeout=60)
+    return AppTest.from_file(str(REPOSITORY / "app.py"), default_timeout=90)
 
 
-def test_scores_the_example_pair(app):
+def button(app, label):
+    return next(widget for widget in app.button if widget.label == label)
+
+
+def widget(elements, label_start):
+    return next(element for element in elements if element.label.startswith(label_start))
+
+
+def test_starts_on_predict_with_the_sidebar(app):
     app.run()
     assert not app.exception
-    app.button[0].click().run()
-    assert not app.exception
-    assert not app.error
-    labels = [metric.label for metric in app.metric]
-    assert labels == ["Interaction probability", "Seed site", "Hybrid ΔG (kcal/mol)"]
-    assert 0.0 <= float(app.metric[0].value) <= 1.0
-    assert app.metric[1].value == "8mer"
+    assert app.title[0].value.startswith("Predict")
+    assert app.sidebar.selectbox[0].value == resolve_name("site")
+    assert any("Runs on" in caption.value for caption in app.sidebar.caption)
+
+
+def test_predict_shows_scores_sites_duplex_and_heatmap(app):
+    app.run()
+    button(app, "Predict").click().run()
+    assert not app.exception and not app.error
+    metrics = {metric.label: metric.value for metric in app.metric}
+    assert 0.0 <= float(metrics[resolve_name("site")]) <= 1.0
+    assert metrics["Seed site"] == "8mer"
+    assert float(metrics["Duplex ΔG (kcal/mol)"]) < -20
     assert "miRNA" in app.code[0].value
+    assert len(app.get("plotly_chart")) == 1  # the attention heatmap
+    assert [button.label for button in app.get("download_button")][:2] == ["Duplex PNG", "Duplex SVG"]
 
 
-def test_bad_letters_show_an_error_not_a_traceback(app):
+def test_predict_accepts_lowercase_dna_and_a_name(app):
     app.run()
-    app.text_input[0].set_value("UGAGGUAGUAGGXUGUAUAGUU")
-    app.button[0].click().run()
+    widget(app.text_input, "miRNA").set_value("HSA-LET-7A-5P")
+    widget(app.text_area, "Target").set_value("ggcuuagauaaaaugaaacuauacaaccuacuaccucauu".replace("u", "t"))
+    button(app, "Predict").click().run()
+    assert not app.exception and not app.error
+    assert {metric.label: metric.value for metric in app.metric}["Seed site"] == "8mer"
+
+
+def test_predict_scans_a_long_target(app):
+    app.run()
+    long_target = "ACGUUAGC" * 300 + "AACUAUACAACCUACUACCUCA" + "GCAUUGCA" * 100
+    widget(app.text_area, "Target").set_value(long_target)
+    button(app, "Predict").click().run()
+    assert not app.exception and not app.error
+    assert any("scanned" in info.value for info in app.info)
+    assert len(app.get("plotly_chart")) == 2  # site map and heatmap
+
+
+@pytest.mark.parametrize(
+    ("mirna", "target", "message"),
+    [
+        ("UGAGGUAGUAGGXUGUAUAGUU", None, "letters other than"),
+        ("", None, "empty"),
+        (None, "", "empty"),
+        ("hsa-miR-nonexistent", None, "letters other than"),
+    ],
+)
+def test_predict_bad_input_shows_an_error_and_keeps_the_text(app, mirna, target, message):
+    app.run()
+    if mirna is not None:
+        widget(app.text_input, "miRNA").set_value(mirna)
+    if target is not None:
+        widget(app.text_area, "Target").set_value(target)
+    button(app, "Predict").click().run()
     assert not app.exception
-    assert "letters other than" in app.error[0].value
+    assert message in app.error[0].value
+    if mirna:
+        assert widget(app.text_input, "miRNA").value == mirna
+
+
+def test_predict_example_button_fills_the_boxes(app):
+    app.run()
+    examples = widget(app.selectbox, "Built-in example")
+    examples.set_value(examples.options[1]).run()
+    button(app, "Use this example").click().run()
+    assert not app.exception
+    assert widget(app.text_area, "Target").value != ""
+
+
+def wait_for_scan(app, timeout=60):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        job = app.session_state["scan_job"] if "scan_job" in app.session_state else None
+        if job is not None and job.finished is not None:
+            return job
+        time.sleep(0.2)
+    raise AssertionError("scan did not finish")
+
+
+def test_scan_ranks_candidates_and_opens_a_pair(app):
+    app.run()
+    app.switch_page("pages/scan.py").run()
+    assert not app.exception
+    button(app, "Scan").click().run()
+    job = wait_for_scan(app)
+    assert job.error is None
+    app.run()
+    assert not app.exception and not app.error
+    assert any("Scanned 3 miRNAs" in success.value for success in app.success)
+    table = app.dataframe[0].value
+    assert len(table) >= 1 and table["rank"].is_monotonic_increasing
+    assert (table["probability"] >= 0.5).all()  # the default filter
+    assert {"Pairs (CSV)", "Sites (CSV)", "Pairs and sites (Excel)"} <= {b.label for b in app.get("download_button")}
+
+
+def test_scan_bad_input_shows_errors(app):
+    app.run()
+    app.switch_page("pages/scan.py").run()
+    widget(app.text_area, "miRNAs").set_value("hsa-let-7a-5p\nnot-a-mirna-name")
+    button(app, "Scan").click().run()
+    assert not app.exception
+    assert "row 2" in app.error[0].value or "line 2" in app.error[0].value
+    widget(app.text_area, "miRNAs").set_value("hsa-let-7a-5p")
+    widget(app.text_area, "Targets").set_value(">t1\nACGUXX\n")
+    button(app, "Scan").click().run()
+    assert not app.exception
+    assert "t1" in app.error[0].value or "record 1" in app.error[0].value or "row 1" in app.error[0].value

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -12,24 +13,31 @@ import torch
 
 import rnaapp.registry
 from rnaapp import __version__
+from rnaapp.examples import EXAMPLES
 from rnaapp.predict import predict
 from rnaapp.registry import (
+    FORMAT_VERSION,
+    CardFormatError,
     ModelCard,
     ModelNotFoundError,
     TrainedModel,
     build_model,
     check_name,
     defaults,
+    delete_model,
     list_models,
     load_model,
+    model_summary,
+    rename_model,
     resolve_name,
     save_model,
     set_default,
     shipped_directory,
+    upgrade_card,
     user_directory,
 )
 
-from .conftest import synthetic_pairs
+from .conftest import REPOSITORY, synthetic_pairs
 
 SMALL_CONFIGS = {
     "seed_rule": {},
@@ -307,3 +315,263 @@ def test_directories_follow_the_environment(store):
     shipped, user = store
     assert shipped_directory() == shipped
     assert user_directory() == user
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Card formats, deleting and renaming, the summary table
+# ---------------------------------------------------------------------------------------------------------
+
+LEGACY_MODELS = REPOSITORY / "tests" / "data" / "models"
+LEGACY_NAME = "legacy-seed-rule-0.1.0"
+
+
+def test_saved_cards_carry_the_current_format(store):
+    _, user = store
+    card_path = save_model(random_model(), name="formatted")
+    on_disk = json.loads(card_path.read_text(encoding="utf-8"))
+    assert on_disk["format"] == FORMAT_VERSION
+    assert next(iter(on_disk)) == "format"  # first, where a reader looks
+    assert load_model("formatted").card.format == FORMAT_VERSION
+
+
+def test_upgrade_card_treats_a_card_without_format_as_format_1():
+    legacy = {"name": "old", "family": "seed_rule", "task": "site", "config": {}, "version": "0.1.0"}
+    upgraded = upgrade_card(legacy)
+    assert upgraded["format"] == 1 == FORMAT_VERSION
+    assert "format" not in legacy  # the input is not modified
+    assert {key: value for key, value in upgraded.items() if key != "format"} == legacy
+    assert ModelCard.from_dict(legacy).format == FORMAT_VERSION
+
+
+def test_upgrade_card_refuses_a_newer_format_with_a_clear_message():
+    newer = {"name": "future", "family": "seed_rule", "task": "site", "config": {}, "version": "9.0.0"}
+    newer["format"] = FORMAT_VERSION + 1
+    with pytest.raises(CardFormatError) as caught:
+        upgrade_card(newer)
+    assert str(caught.value) == (
+        f"model 'future' was saved by rnaapp 9.0.0 (card format {FORMAT_VERSION + 1}); this rnaapp "
+        f"({__version__}) reads formats up to {FORMAT_VERSION}: upgrade rnaapp"
+    )
+    assert isinstance(caught.value, ValueError)
+
+
+@pytest.mark.parametrize("bad_format", [0, -1, "1", 1.0, True, None])
+def test_upgrade_card_refuses_an_invalid_format(bad_format):
+    with pytest.raises(ValueError, match="invalid format"):
+        upgrade_card({"name": "x", "format": bad_format})
+
+
+def test_upgrade_card_refuses_what_is_not_a_card():
+    with pytest.raises(TypeError, match="JSON object"):
+        upgrade_card([1, 2, 3])
+
+
+def test_a_card_from_a_newer_rnaapp_is_not_listed_and_cannot_be_loaded(store):
+    _, user = store
+    save_model(random_model(seed=1), name="current")
+    card_path = save_model(random_model(seed=2), name="future")
+    values = json.loads(card_path.read_text(encoding="utf-8"))
+    values.update(format=FORMAT_VERSION + 1, version="9.0.0")
+    card_path.write_text(json.dumps(values), encoding="utf-8")
+
+    assert [card.name for card in list_models()] == ["current"]
+    assert resolve_name("seed_rule") == "current"  # the family falls back to a model this code reads
+    with pytest.raises(CardFormatError, match=r"'future' was saved by rnaapp 9\.0\.0 .*: upgrade rnaapp"):
+        load_model("future")
+    with pytest.raises(ModelNotFoundError, match="'nothing'"):
+        load_model("nothing")
+
+
+def test_a_model_saved_by_rnaapp_0_1_0_still_loads(store):
+    # Guards upgrades: tests/data/models holds a seed_rule model exactly as rnaapp 0.1.0 (card format 1,
+    # before cards had a "format" key) wrote it. Every later release must still load it and score as it
+    # did; never regenerate these files, add a migration step to rnaapp.registry.upgrade_card instead.
+    _, user = store
+    user.mkdir(parents=True)
+    for suffix in (".json", ".safetensors"):
+        shutil.copyfile(LEGACY_MODELS / f"{LEGACY_NAME}{suffix}", user / f"{LEGACY_NAME}{suffix}")
+    assert "format" not in json.loads((user / f"{LEGACY_NAME}.json").read_text(encoding="utf-8"))
+
+    assert [card.name for card in list_models()] == [LEGACY_NAME]
+    model = load_model(LEGACY_NAME)
+    assert (model.card.family, model.card.task, model.card.source) == ("seed_rule", "site", "user")
+    assert model.card.version == "0.1.0"
+    assert model.card.format == FORMAT_VERSION
+    assert model.card.metrics["deepmirnatar_test"]["AUC"] == pytest.approx(0.8517)
+    examples = EXAMPLES[:5]  # 8mer, 7mer-m8, 7mer-A1, 6mer, no canonical site
+    probabilities = predict(model, [e.mirna_seq for e in examples], [e.target_seq for e in examples])
+    np.testing.assert_allclose(
+        probabilities, [0.978999, 0.950368, 0.957157, 0.689723, 0.225492], rtol=0, atol=1e-5
+    )
+
+
+def test_delete_a_user_model_and_its_defaults(store):
+    _, user = store
+    save_model(random_model("seed_rule", seed=1), name="doomed")
+    save_model(random_model("seed_rule", seed=2), name="kept")
+    set_default("doomed")
+    set_default("kept", task=False)  # kept is the family default, doomed the task default
+    delete_model("doomed")
+    assert sorted(path.name for path in user.iterdir()) == ["defaults.json", "kept.json", "kept.safetensors"]
+    assert [card.name for card in list_models()] == ["kept"]
+    assert json.loads((user / "defaults.json").read_text(encoding="utf-8")) == {
+        "families": {"seed_rule": "kept"},
+        "tasks": {},
+    }
+    with pytest.raises(ModelNotFoundError, match="'doomed'"):
+        delete_model("doomed")
+
+
+def test_delete_removes_a_half_deleted_model(store):
+    _, user = store
+    save_model(random_model(), name="half")
+    (user / "half.json").unlink()  # e.g. a delete interrupted after the card
+    delete_model("half")
+    assert not any(user.iterdir())
+
+
+def test_shipped_models_are_read_only(store):
+    shipped, _ = store
+    save_model(random_model(), shipped, name="official")
+    with pytest.raises(PermissionError, match="'official' is a shipped model and is read-only"):
+        delete_model("official")
+    with pytest.raises(PermissionError, match="'official' is a shipped model and is read-only"):
+        rename_model("official", "mine")
+    assert sorted(path.name for path in shipped.iterdir()) == ["official.json", "official.safetensors"]
+    assert not user_directory().exists()
+
+
+@pytest.mark.parametrize("name", ["../models/x", "", "defaults"])
+def test_delete_refuses_invalid_names(store, name):
+    _, user = store
+    save_model(random_model(), name="kept")
+    set_default("kept")
+    with pytest.raises(ValueError, match="invalid model name"):
+        delete_model(name)
+    assert sorted(path.name for path in user.iterdir()) == ["defaults.json", "kept.json", "kept.safetensors"]
+
+
+def test_rename_a_user_model(store):
+    _, user = store
+    model = random_model("mitar", seed=3)
+    model.card.metrics = {"test": {"AUC": 0.5}}
+    save_model(model, name="before")
+    set_default("before")
+    created = load_model("before").card.created
+
+    card_path = rename_model("before", "after")
+    assert card_path == user / "after.json"
+    assert sorted(path.name for path in user.iterdir()) == ["after.json", "after.safetensors", "defaults.json"]
+    renamed = load_model("after")
+    assert (renamed.card.name, renamed.card.source, renamed.card.created) == ("after", "user", created)
+    assert renamed.card.metrics == {"test": {"AUC": 0.5}}
+    np.testing.assert_array_equal(scores(renamed), scores(model))
+    assert defaults() == {"tasks": {"site": "after"}, "families": {"mitar": "after"}}
+    assert resolve_name("site") == "after"
+    assert json.loads(card_path.read_text(encoding="utf-8"))["name"] == "after"
+
+
+def test_rename_upgrades_a_legacy_card(store):
+    _, user = store
+    user.mkdir(parents=True)
+    for suffix in (".json", ".safetensors"):
+        shutil.copyfile(LEGACY_MODELS / f"{LEGACY_NAME}{suffix}", user / f"{LEGACY_NAME}{suffix}")
+    card_path = rename_model(LEGACY_NAME, "renamed")
+    on_disk = json.loads(card_path.read_text(encoding="utf-8"))
+    assert (on_disk["name"], on_disk["format"], on_disk["version"]) == ("renamed", FORMAT_VERSION, "0.1.0")
+    assert [card.name for card in list_models()] == ["renamed"]
+
+
+def test_rename_refuses_taken_and_invalid_names(store):
+    shipped, user = store
+    save_model(random_model(), shipped, name="official")
+    save_model(random_model(seed=1), name="first")
+    save_model(random_model(seed=2), name="second")
+    before = {path.name: path.read_bytes() for path in user.iterdir()}
+    for taken in ("second", "first", "official"):
+        with pytest.raises(ValueError, match=f"'{taken}' is already the name of"):
+            rename_model("first", taken)
+    for invalid in ("a b", "../first", "defaults"):
+        with pytest.raises(ValueError, match="invalid model name"):
+            rename_model("first", invalid)
+    with pytest.raises(ModelNotFoundError, match="'missing'"):
+        rename_model("missing", "third")
+    assert {path.name: path.read_bytes() for path in user.iterdir()} == before
+
+
+def test_a_rename_that_fails_midway_keeps_the_old_model(store, monkeypatch):
+    _, user = store
+    save_model(random_model(seed=1), name="old")
+    expected = scores(load_model("old"))
+    original_atomic_write = rnaapp.registry.atomic_write
+
+    def failing_for_cards(path, write):
+        if str(path).endswith(".json"):
+            raise OSError("disk full")
+        return original_atomic_write(path, write)
+
+    monkeypatch.setattr(rnaapp.registry, "atomic_write", failing_for_cards)
+    with pytest.raises(OSError, match="disk full"):
+        rename_model("old", "new")
+    assert sorted(path.name for path in user.iterdir()) == ["old.json", "old.safetensors"]
+    np.testing.assert_array_equal(scores(load_model("old")), expected)
+
+
+def test_model_summary_of_cards_with_and_without_metrics(store):
+    shipped, _ = store
+    nested = random_model("seed_rule")
+    nested.card.training = {"data": "site_deepmirnatar (random split)", "dataset": "deepmirnatar"}
+    nested.card.metrics = {
+        "deepmirnatar_test": {"AUC": 0.85, "AUPR": 0.84, "ACC": 0.83, "F1": 0.82, "MCC": 0.68, "n": 10.0},
+        "clash_test": {"AUC": 0.63, "MCC": None},
+    }
+    nested.card.created = "2026-11-21T09:13:52+00:00"
+    save_model(nested, shipped, name="nested")
+    (shipped / "defaults.json").write_text(json.dumps({"tasks": {"site": "nested"}}), encoding="utf-8")
+    flat = random_model("mitar")
+    flat.card.training = {"dataset": "my_pairs.csv"}
+    flat.card.metrics = {"AUC": 0.7, "threshold": 0.5}
+    save_model(flat, name="flat")
+    bare = random_model("seed_rule")
+    bare.card.training = {"train_pairs": 200}
+    save_model(bare, name="bare")
+    bare_card = next(card for card in list_models() if card.name == "bare")
+    bare_card.created = "not a date"
+
+    summary = model_summary(list_models()).set_index("name")
+    assert list(summary.index) == ["nested", "bare", "flat"]
+    assert list(summary.columns[:7]) == [
+        "family", "task", "source", "created", "training_data", "is_default", "description"
+    ]
+    assert list(summary.columns[7:]) == [
+        "AUC (deepmirnatar test)", "AUPR (deepmirnatar test)", "ACC (deepmirnatar test)",
+        "F1 (deepmirnatar test)", "MCC (deepmirnatar test)", "AUC (clash test)", "AUC (test)",
+    ]  # fmt: skip
+    assert summary.loc["nested", "source"] == "shipped" and summary.loc["flat", "source"] == "user"
+    assert summary.loc["nested", "created"] == "2026-11-21"
+    assert summary["is_default"].tolist() == [True, False, False]
+    assert summary.loc["nested", "training_data"] == "site_deepmirnatar (random split)"
+    assert summary.loc["flat", "training_data"] == "my_pairs.csv"
+    assert summary.loc["bare", "training_data"] == "200 training pairs"
+    assert summary.loc["nested", "AUC (deepmirnatar test)"] == 0.85
+    assert summary.loc["nested", "AUC (clash test)"] == 0.63
+    assert summary.loc["flat", "AUC (test)"] == 0.7
+    assert summary.loc[["bare", "flat"], "AUC (deepmirnatar test)"].isna().all()
+    assert model_summary([bare_card])["created"].tolist() == [""]
+
+
+def test_model_summary_of_nothing():
+    summary = model_summary([])
+    assert len(summary) == 0
+    assert "name" in summary.columns and "is_default" in summary.columns
+
+
+def test_model_summary_of_the_shipped_models(monkeypatch, user_home):
+    monkeypatch.setenv("RNAAPP_WEIGHTS", str(REPOSITORY / "weights"))
+    cards = list_models()
+    summary = model_summary()
+    assert summary["name"].tolist() == [card.name for card in cards]
+    assert (summary["source"] == "shipped").all()
+    assert summary["training_data"].str.len().gt(0).all()
+    assert summary["AUC (deepmirnatar test)"].between(0, 1).all()
+    assert summary["is_default"].sum() == len(defaults()["tasks"])

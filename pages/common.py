@@ -1,0 +1,224 @@
+"""What every page shares: the sidebar, cached model loading, remembered inputs, errors and downloads.
+
+Pages import this module; it only builds widgets and calls ``rnaapp`` (no torch or model code here).
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from rnaapp.io import InputError
+from rnaapp.registry import (
+    ModelCard,
+    ModelNotFoundError,
+    TrainedModel,
+    defaults,
+    list_models,
+    load_model,
+    shipped_directory,
+    user_directory,
+)
+from rnaapp.settings import load_settings
+from rnaapp.train import describe_device, resolve_device
+
+#: Session-state key of the model chosen in the sidebar.
+MODEL_KEY = "sidebar_model"
+
+#: What a user sees instead of a traceback, by exception type.
+USER_ERRORS = (InputError, ModelNotFoundError, ValueError, KeyError, OSError, PermissionError)
+
+TASK_LABELS = {"site": "miRNA–mRNA site", "plant": "plant miRNA–lncRNA", "gene": "miRNA–gene"}
+
+
+def remember(key: str, default: Any = None) -> str:
+    """A widget key whose value survives switching pages (Streamlit forgets widgets it does not draw).
+
+    Call it as the ``key=`` of the widget, before the widget is drawn; the value is copied to a shadow
+    key on every run and restored from it when the page is drawn again.
+    """
+    shadow = f"_remembered_{key}"
+    if key not in st.session_state:
+        st.session_state[key] = st.session_state.get(shadow, default)
+    st.session_state[shadow] = st.session_state[key]
+    return key
+
+
+def set_remembered(key: str, value: Any) -> None:
+    """Change a remembered widget's value (only from a callback or before the widget is drawn)."""
+    st.session_state[key] = value
+    st.session_state[f"_remembered_{key}"] = value
+
+
+def card_stamp(name: str) -> float:
+    """Modification time of a model's card (so that a retrained or renamed model is loaded afresh)."""
+    for directory in (user_directory(), shipped_directory()):
+        path = Path(directory) / f"{name}.json"
+        if path.is_file():
+            return path.stat().st_mtime
+    return 0.0
+
+
+@st.cache_resource(show_spinner="Loading the model …", max_entries=16)
+def _cached_model(name: str, device: str, stamp: float) -> TrainedModel:
+    return load_model(name, device=device)
+
+
+def inference_device() -> str:
+    """Where models run: the setting (``auto``: the GPU when there is one), falling back to the CPU."""
+    try:
+        return str(resolve_device(load_settings().device))
+    except ValueError:
+        return "cpu"
+
+
+def get_model(name: str) -> TrainedModel:
+    """The loaded model (cached, eval mode; never mutate it)."""
+    return _cached_model(name, inference_device(), card_stamp(name))
+
+
+def model_cards(task: str | None = None) -> list[ModelCard]:
+    """Cards of the available models (of one task), shipped first."""
+    return [card for card in list_models() if task is None or card.task == task]
+
+
+def model_label(card: ModelCard) -> str:
+    """How a model is named in selectors."""
+    owner = "your model" if card.source == "user" else "shipped"
+    return f"{card.name} · {card.family} ({owner})"
+
+
+def default_model(task: str = "site") -> str | None:
+    """The default model of a task, if one is installed."""
+    names = [card.name for card in model_cards(task)]
+    chosen = defaults()["tasks"].get(task)
+    if chosen in names:
+        return chosen
+    return names[0] if names else None
+
+
+def sidebar() -> None:
+    """The sidebar of every page: model choice and the device models run on."""
+    cards = model_cards()
+    names = [card.name for card in cards]
+    labels = {card.name: model_label(card) for card in cards}
+    with st.sidebar:
+        st.markdown("### Model")
+        if not names:
+            st.warning("No model is installed. Train one on the **Train** page.")
+        else:
+            if st.session_state.get(MODEL_KEY) not in names:
+                st.session_state.pop(MODEL_KEY, None)
+                st.session_state.pop(f"_remembered_{MODEL_KEY}", None)
+            st.selectbox(
+                "Model used by Predict and Scan",
+                names,
+                format_func=lambda name: labels.get(name, name),
+                key=remember(MODEL_KEY, default_model("site") or names[0]),
+                help="Shipped models and the ones you trained. The Models page shows each model's card.",
+            )
+        st.caption(f"Runs on: {describe_device(load_settings().device) if _device_ok() else 'CPU'}")
+
+
+def _device_ok() -> bool:
+    try:
+        resolve_device(load_settings().device)
+    except ValueError:
+        return False
+    return True
+
+
+def selected_model() -> str | None:
+    """The model chosen in the sidebar (or the default site model)."""
+    name = st.session_state.get(MODEL_KEY)
+    return name if name in {card.name for card in model_cards()} else default_model("site")
+
+
+def show_error(error: BaseException, what: str = "") -> None:
+    """Show a problem the user can fix, without a traceback."""
+    prefix = f"{what}: " if what else ""
+    st.error(f"{prefix}{error}", icon="⚠️")
+
+
+def run_safely(action: Callable[[], Any], what: str = "") -> Any:
+    """Run ``action``; show user errors as messages and return None instead of raising them."""
+    try:
+        return action()
+    except USER_ERRORS as error:
+        show_error(error, what)
+    return None
+
+
+def upload_bytes(upload: Any) -> tuple[str, bytes]:
+    """Name and content of a Streamlit upload."""
+    return upload.name, upload.getvalue()
+
+
+def csv_bytes(frame: pd.DataFrame) -> bytes:
+    """A table as UTF-8 CSV."""
+    return frame.to_csv(index=False).encode("utf-8")
+
+
+def excel_bytes(sheets: dict[str, pd.DataFrame]) -> bytes:
+    """Tables as one Excel workbook (one sheet each), written with openpyxl."""
+    buffer = io.BytesIO()
+    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
+        for sheet, frame in sheets.items():
+            frame.to_excel(writer, sheet_name=sheet[:31], index=False)
+    return buffer.getvalue()
+
+
+def download(label: str, data: bytes | Callable[[], bytes], file_name: str, mime: str, key: str) -> None:
+    """A download button that does not rerun the page (results stay on screen)."""
+    st.download_button(label, data, file_name=file_name, mime=mime, key=key, on_click="ignore")
+
+
+def explain_columns(columns: dict[str, str], title: str = "What the columns mean") -> None:
+    """An expander listing every column with its meaning."""
+    with st.expander(title):
+        st.markdown("\n".join(f"- **{name}**: {meaning}" for name, meaning in columns.items()))
+
+
+#: What each evaluation metric means (for :func:`explain_columns`; see :mod:`rnaapp.evaluate`).
+METRIC_MEANINGS = {
+    "ACC": "accuracy: share of pairs classified correctly at the 0.5 threshold",
+    "SEN": "sensitivity (recall): share of true interactions called positive",
+    "SPE": "specificity: share of non-interacting pairs called negative",
+    "PRE": "precision: share of pairs called positive that truly interact",
+    "F1": "harmonic mean of precision and sensitivity",
+    "MCC": "Matthews correlation coefficient (-1 to 1; 0 = no better than chance)",
+    "AUC": "area under the ROC curve (0.5 = chance, 1 = perfect ranking)",
+    "AUPR": "area under the precision–recall curve (average precision)",
+    "GEP": "geometric mean of precision and sensitivity",
+    "n": "number of pairs measured",
+    "n_pos": "number of interacting (label 1) pairs",
+    "n_neg": "number of non-interacting (label 0) pairs",
+}
+
+
+def gpu_available() -> bool:
+    """Whether a CUDA GPU can be used (so that pages offer the ``cuda`` device only then)."""
+    try:
+        resolve_device("cuda")
+    except (ValueError, RuntimeError):
+        return False
+    return True
+
+
+def format_duration(seconds: float | None) -> str:
+    """``seconds`` as a short human-readable duration, e.g. ``"2 min 05 s"`` (empty for None)."""
+    if seconds is None or seconds != seconds or seconds < 0:
+        return ""
+    seconds = int(round(seconds))
+    if seconds < 60:
+        return f"{seconds} s"
+    minutes, seconds = divmod(seconds, 60)
+    if minutes < 60:
+        return f"{minutes} min {seconds:02d} s"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours} h {minutes:02d} min"

@@ -1,0 +1,254 @@
+"""Predict: one miRNA against one target — scores of several models, seed sites, duplex, attention."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from pages.common import (
+    card_stamp,
+    csv_bytes,
+    download,
+    explain_columns,
+    get_model,
+    model_cards,
+    model_label,
+    remember,
+    run_safely,
+    selected_model,
+    set_remembered,
+    show_error,
+)
+from rnaapp import figures
+from rnaapp.examples import EXAMPLE_MIRNAS, EXAMPLES
+from rnaapp.io import InputError, pairs_from_sequences
+from rnaapp.report import SCORE_COLUMNS, SITE_TABLE_COLUMNS, PairReport, pair_report
+from rnaapp.settings import MIRBASE_HELP, load_settings, mirbase_sequences
+from rnaapp.structure import duplex_diagram
+
+RESULT_KEY = "predict_result"
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def cached_report(model_names: tuple[str, ...], mirna: str, target: str, stamps: tuple) -> PairReport:
+    return pair_report([get_model(name) for name in model_names], mirna, target)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def duplex_image(report_key: tuple, fmt: str, _report: PairReport) -> bytes:
+    return figures.figure_bytes(figures.duplex_figure(_report.hybrid), fmt)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def heatmap_image(report_key: tuple, fmt: str, _report: PairReport) -> bytes:
+    figure = figures.attention_heatmap_image(
+        _report.attention, _report.mirna, _report.focus, target_offset=_report.focus_start
+    )
+    return figures.figure_bytes(figure, fmt)
+
+
+def mirna_lookup() -> dict[str, str]:
+    """Names the miRNA box accepts: the configured miRBase file, else the built-in examples."""
+    names = dict(EXAMPLE_MIRNAS)
+    try:
+        names.update(mirbase_sequences(load_settings().mirbase_path))
+    except (InputError, OSError, ValueError):
+        pass  # the Settings page reports a broken miRBase file
+    return names
+
+
+def resolve_mirna_text(text: str, names: dict[str, str]) -> tuple[str, str]:
+    """(name, sequence) for what was typed: a miRBase name or a sequence."""
+    stripped = text.strip()
+    lowered = {name.lower(): name for name in names}
+    if stripped.lower() in lowered:
+        name = lowered[stripped.lower()]
+        return name, names[name]
+    return "miRNA", stripped
+
+
+def use_example() -> None:
+    example = next(example for example in EXAMPLES if example.name == st.session_state["predict_example"])
+    set_remembered("predict_mirna", example.mirna_name)
+    set_remembered("predict_target", example.target_seq)
+
+
+st.title("Predict a miRNA–target interaction")
+st.caption(
+    "Paste a mature miRNA (or type its miRBase name) and a target (a 40-nt site or a whole 3'UTR/lncRNA), "
+    "both 5'→3'. Upper or lower case, U or T and line breaks are all fine."
+)
+
+example_names = [example.name for example in EXAMPLES]
+left, right = st.columns([3, 1])
+left.selectbox("Built-in example", example_names, key=remember("predict_example", example_names[0]))
+right.button("Use this example", on_click=use_example, width="stretch")
+
+st.text_input(
+    "miRNA (5'→3'), or a miRBase name such as hsa-let-7a-5p",
+    key=remember("predict_mirna", EXAMPLES[0].mirna_name),
+)
+settings = load_settings()
+if not settings.mirbase_path:
+    st.caption(
+        "Names of a few well-known human miRNAs work out of the box; for every miRBase name, set a "
+        "miRBase `mature.fa` on the **Settings** page."
+    )
+    with st.expander("Where to get miRBase mature.fa"):
+        st.markdown(MIRBASE_HELP)
+st.text_area(
+    "Target (5'→3'): a site or a whole transcript",
+    key=remember("predict_target", EXAMPLES[0].target_seq),
+    height=110,
+)
+cards = model_cards("site")
+card_names = [card.name for card in cards]
+labels = {card.name: model_label(card) for card in cards}
+default_choice = [name for name in [selected_model()] if name in card_names]
+st.multiselect(
+    "Models (shown side by side; the first draws the sites and the attention map)",
+    card_names,
+    format_func=lambda name: labels.get(name, name),
+    key=remember("predict_models", default_choice),
+)
+
+if st.button("Predict", type="primary"):
+    chosen = tuple(name for name in st.session_state["predict_models"] if name in card_names)
+    if not chosen:
+        show_error(ValueError("choose at least one model"))
+    else:
+        name, mirna_text = resolve_mirna_text(st.session_state["predict_mirna"], mirna_lookup())
+        pair = run_safely(
+            lambda: pairs_from_sequences(mirna_text, st.session_state["predict_target"], mirna_id=name)
+        )
+        if pair is not None:
+            mirna, target = pair["mirna_seq"].iloc[0], pair["target_seq"].iloc[0]
+            with st.spinner("Scoring …"):
+                report = run_safely(
+                    lambda: cached_report(chosen, mirna, target, tuple(card_stamp(n) for n in chosen))
+                )
+            if report is not None:
+                st.session_state[RESULT_KEY] = {"name": name, "report": report, "models": chosen}
+
+
+def show(result: dict) -> None:
+    report: PairReport = result["report"]
+    key = (result["models"], report.mirna, report.target)
+    st.divider()
+    st.subheader(f"{result['name']} × target ({len(report.target)} nt)")
+    columns = st.columns(min(4, len(report.scores)) or 1)
+    for index, row in report.scores.iterrows():
+        columns[index % len(columns)].metric(
+            row["model"],
+            f"{row['probability']:.3f}",
+            help=f"{row['family']} model; probability of interaction (0-1)"
+            + (
+                f"; best site at {row['best_site_start']} ({row['best_site_type']})" if row["scanned"] else ""
+            ),
+        )
+    energy_column, site_column, region_column = st.columns(3)
+    energy_column.metric("Duplex ΔG (kcal/mol)", f"{report.hybrid.energy:.1f}")
+    strongest = report.sites["site_type"].iloc[0] if len(report.sites) else "none"
+    site_column.metric("Best seed site" if report.scanned else "Seed site", strongest)
+    region_column.metric("Region drawn", f"{report.focus_start + 1}–{report.focus_end}")
+    if report.scanned:
+        st.info(
+            f"The target is longer than the model's window, so it was scanned: {len(report.sites)} best "
+            "candidate sites are listed; the duplex and attention map show the best one."
+        )
+
+    st.markdown("#### Seed sites")
+    if report.sites.empty:
+        st.write("No canonical or non-canonical seed match on this target.")
+    else:
+        if report.scanned:
+            st.plotly_chart(
+                figures.site_map_figure(
+                    len(report.target), report.sites.assign(start=report.sites["start"] - 1)
+                ),
+                key="predict_site_map",
+            )
+        st.dataframe(report.sites, hide_index=True)
+        explain_columns({key: value for key, value in SITE_TABLE_COLUMNS.items() if key in report.sites})
+
+    duplex_column, heatmap_column = st.columns(2)
+    with duplex_column:
+        st.markdown("#### Duplex (ViennaRNA)")
+        st.pyplot(figures.duplex_figure(report.hybrid), clear_figure=False)
+        st.code(_diagram_text(report), language=None)
+        first, second = st.columns(2)
+        with first:
+            download(
+                "Duplex PNG",
+                lambda: duplex_image(key, "png", report),
+                "duplex.png",
+                "image/png",
+                "dl_duplex_png",
+            )
+        with second:
+            download(
+                "Duplex SVG",
+                lambda: duplex_image(key, "svg", report),
+                "duplex.svg",
+                "image/svg+xml",
+                "dl_duplex_svg",
+            )
+    with heatmap_column:
+        st.markdown("#### Attention")
+        if report.attention is None:
+            st.write("None of the chosen models has an attention map.")
+        else:
+            st.plotly_chart(
+                figures.attention_heatmap(
+                    report.attention,
+                    report.mirna,
+                    report.focus,
+                    target_offset=report.focus_start,
+                    title=f"{report.attention_model}: miRNA position × target position",
+                ),
+                key="predict_heatmap",
+            )
+            st.caption(
+                "Hover a cell to see the two bases; brighter = more attention from the model's decoder."
+            )
+            first, second = st.columns(2)
+            with first:
+                download(
+                    "Heatmap PNG",
+                    lambda: heatmap_image(key, "png", report),
+                    "attention.png",
+                    "image/png",
+                    "dl_heat_png",
+                )
+            with second:
+                download(
+                    "Heatmap SVG",
+                    lambda: heatmap_image(key, "svg", report),
+                    "attention.svg",
+                    "image/svg+xml",
+                    "dl_heat_svg",
+                )
+
+    st.markdown("#### Download")
+    table = report.scores.assign(
+        mirna_id=result["name"],
+        mirna_seq=report.mirna,
+        target_length=len(report.target),
+        duplex_energy=report.hybrid.energy,
+        best_seed_site=strongest,
+    )
+    download("Scores (CSV)", csv_bytes(table), "rnaapp_prediction.csv", "text/csv", "dl_scores")
+    if not report.sites.empty:
+        download("Sites (CSV)", csv_bytes(report.sites), "rnaapp_sites.csv", "text/csv", "dl_sites")
+    explain_columns(
+        SCORE_COLUMNS | {"duplex_energy": "ViennaRNA duplex free energy (kcal/mol) of the region drawn"}
+    )
+
+
+def _diagram_text(report: PairReport) -> str:
+    return duplex_diagram(report.hybrid).text() + f"\nΔG = {report.hybrid.energy:.1f} kcal/mol"
+
+
+if RESULT_KEY in st.session_state:
+    show(st.session_state[RESULT_KEY])
+else:
+    st.info("Press **Predict** to score the pair.")

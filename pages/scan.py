@@ -1,0 +1,322 @@
+"""Scan & browse: many miRNAs against long transcripts, ranked candidate interactions, case-study view."""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import streamlit as st
+
+from pages.common import (
+    card_stamp,
+    csv_bytes,
+    download,
+    excel_bytes,
+    explain_columns,
+    get_model,
+    remember,
+    run_safely,
+    selected_model,
+    show_error,
+)
+from rnaapp import figures
+from rnaapp.examples import EXAMPLES
+from rnaapp.report import PairReport, pair_report
+from rnaapp.scan import (
+    CANDIDATE_TYPES,
+    PAIR_COLUMNS,
+    SITE_COLUMNS,
+    ScanCancelled,
+    ScanResult,
+    filter_pairs,
+    read_mirna_list,
+    read_transcripts,
+    scan,
+)
+from rnaapp.settings import load_settings, mirna_reference
+from rnaapp.structure import duplex_diagram
+
+JOB_KEY = "scan_job"
+PAGE_SIZES = (50, 100, 500, 1000)
+LONG_EXAMPLE = next(example for example in EXAMPLES if len(example.target_seq) > 1000)
+
+
+@dataclass
+class ScanJob:
+    """A scan running in a thread of this session; the page polls it."""
+
+    model: str
+    mirnas: list[tuple[str, str]]
+    n_targets: int
+    started: float = field(default_factory=time.time)
+    done: int = 0
+    total: int = 0
+    cancel: threading.Event = field(default_factory=threading.Event)
+    result: ScanResult | None = None
+    error: str | None = None
+    finished: float | None = None
+    thread: threading.Thread | None = None
+
+    @property
+    def running(self) -> bool:
+        return self.thread is not None and self.thread.is_alive()
+
+
+def run_scan(job: ScanJob, model: Any, targets: list[tuple[str, str]], options: dict) -> None:
+    def progress(done: int, total: int) -> None:
+        job.done, job.total = done, total
+
+    try:
+        job.result = scan(
+            model, job.mirnas, targets, progress=progress, should_stop=job.cancel.is_set, **options
+        )
+    except ScanCancelled:
+        job.error = "Scan cancelled; nothing was kept."
+    except Exception as error:  # noqa: BLE001 - shown to the user, never a traceback
+        job.error = f"The scan failed: {error}"
+    finally:
+        job.finished = time.time()
+
+
+st.title("Scan transcripts and browse candidate interactions")
+st.caption(
+    "Give miRNAs (names or FASTA) and long targets (FASTA of 3'UTRs, lncRNAs or genes, 5'→3'). Every "
+    "canonical seed match (8mer … offset-6mer) and, optionally, every seed match with one G:U or mismatch "
+    "is scored by the model on its 40-nt window; each miRNA–transcript pair gets the score of its best site."
+)
+
+mirna_column, target_column = st.columns(2)
+with mirna_column:
+    st.text_area(
+        "miRNAs: one miRBase name or sequence per line, or FASTA",
+        key=remember("scan_mirnas", "hsa-let-7a-5p\nhsa-miR-21-5p\nhsa-miR-155-5p"),
+        height=150,
+    )
+    mirna_upload = st.file_uploader("…or upload miRNAs (FASTA or list)", type=None, key="scan_mirna_file")
+with target_column:
+    st.text_area(
+        "Targets (FASTA, 5'→3')",
+        key=remember(
+            "scan_targets", f">{LONG_EXAMPLE.target_name.replace(' ', '_')}\n{LONG_EXAMPLE.target_seq}"
+        ),
+        height=150,
+    )
+    target_upload = st.file_uploader(
+        "…or upload targets (FASTA, .gz accepted)", type=None, key="scan_target_file"
+    )
+
+options_column, sites_column, model_column = st.columns(3)
+options_column.toggle(
+    "Include non-canonical seeds (one G:U or mismatch)", key=remember("scan_noncanonical", True)
+)
+sites_column.number_input(
+    "Sites kept per pair", min_value=1, max_value=20, key=remember("scan_sites_per_pair", 3)
+)
+model_name = selected_model()
+model_column.write(f"Model: **{model_name}** (change it in the sidebar)")
+
+job: ScanJob | None = st.session_state.get(JOB_KEY)
+start = st.button("Scan", type="primary", disabled=bool(job and job.running) or model_name is None)
+if start:
+    reference = run_safely(lambda: mirna_reference(load_settings().mirbase_path), "miRBase file")
+    mirna_source = mirna_upload.getvalue() if mirna_upload is not None else st.session_state["scan_mirnas"]
+    mirna_name = mirna_upload.name if mirna_upload is not None else "miRNA box"
+    mirnas = run_safely(lambda: read_mirna_list(mirna_source, reference or {}, source=mirna_name))
+    target_source = (
+        target_upload.getvalue() if target_upload is not None else st.session_state["scan_targets"]
+    )
+    target_name = target_upload.name if target_upload is not None else "target box"
+    targets = run_safely(lambda: read_transcripts(target_source, source=target_name))
+    model = run_safely(lambda: get_model(model_name)) if mirnas and targets else None
+    if mirnas and targets and model is not None:
+        job = ScanJob(model=model_name, mirnas=mirnas, n_targets=len(targets))
+        options = {
+            "noncanonical": bool(st.session_state["scan_noncanonical"]),
+            "sites_per_pair": int(st.session_state["scan_sites_per_pair"]),
+            "buffer_size": 2048,
+        }
+        job.thread = threading.Thread(target=run_scan, args=(job, model, targets, options), daemon=True)
+        st.session_state[JOB_KEY] = job
+        st.session_state.pop("scan_selection", None)
+        job.thread.start()
+
+
+@st.fragment(run_every=0.5)
+def scan_progress() -> None:
+    current: ScanJob | None = st.session_state.get(JOB_KEY)
+    if current is None or not current.running:
+        if current is not None and current.finished and not st.session_state.get("_scan_shown"):
+            st.session_state["_scan_shown"] = True
+            st.rerun()  # draw the results with the whole page
+        return
+    st.session_state["_scan_shown"] = False
+    fraction = current.done / current.total if current.total else 0.0
+    elapsed = time.time() - current.started
+    eta = elapsed * (1 - fraction) / fraction if fraction > 0.02 else None
+    st.progress(
+        fraction,
+        text=f"Scanned {current.done:,} of {current.total:,} miRNA–transcript pairs"
+        + (f" · about {eta:.0f} s left" if eta is not None else ""),
+    )
+    if st.button("Cancel scan"):
+        current.cancel.set()
+
+
+if job is not None and job.running:
+    scan_progress()
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def site_report(model_name: str, stamp: float, mirna: str, window: str) -> PairReport:
+    return pair_report([get_model(model_name)], mirna, window)
+
+
+def show_results(job: ScanJob) -> None:
+    result = job.result
+    pairs = result.pairs
+    st.success(
+        f"Scanned {len(job.mirnas)} miRNAs × {job.n_targets} transcripts with **{job.model}** in "
+        f"{job.finished - job.started:.1f} s: {int((pairs['n_sites'] > 0).sum()):,} pairs with at least one "
+        f"candidate site, {len(result.sites):,} sites kept."
+    )
+    with st.container(border=True):
+        first, second, third, fourth = st.columns(4)
+        min_probability = first.slider("Minimum probability", 0.0, 1.0, key=remember("scan_min_p", 0.5))
+        site_types = second.multiselect(
+            "Best site type", list(CANDIDATE_TYPES) + ["none"], key=remember("scan_types", [])
+        )
+        mirna_ids = third.multiselect(
+            "miRNAs", sorted(pairs["mirna_id"].unique()), key=remember("scan_filter_mirnas", [])
+        )
+        target_query = fourth.text_input("Target contains", key=remember("scan_target_query", ""))
+        sort_column, order_column, size_column = st.columns(3)
+        sort_by = sort_column.selectbox(
+            "Sort by",
+            ["rank", "probability", "best_site_energy", "n_sites", "mirna_id", "target_id"],
+            key=remember("scan_sort", "rank"),
+        )
+        ascending = order_column.radio(
+            "Order", ["ascending", "descending"], horizontal=True, key=remember("scan_order", "ascending")
+        )
+        page_size = size_column.selectbox(
+            "Rows per page", PAGE_SIZES, key=remember("scan_page_size", 100)
+        )
+    shown = filter_pairs(
+        pairs,
+        min_probability=min_probability,
+        site_types=site_types,
+        mirnas=mirna_ids,
+        target_query=target_query,
+        sort_by=sort_by,
+        ascending=ascending == "ascending",
+    )
+    pages = max(1, -(-len(shown) // page_size))
+    page_column, count_column = st.columns([1, 3])
+    page = page_column.number_input("Page", min_value=1, max_value=pages, value=1, key="scan_page")
+    count_column.caption(f"{len(shown):,} of {len(pairs):,} pairs pass the filters · page {page} of {pages}")
+    page_rows = shown.iloc[(page - 1) * page_size : page * page_size]
+    selection = st.dataframe(
+        page_rows,
+        hide_index=True,
+        on_select="rerun",
+        selection_mode="single-row",
+        key="scan_table",
+        column_config={
+            "probability": st.column_config.ProgressColumn(
+                "probability", min_value=0.0, max_value=1.0, format="%.3f"
+            )
+        },
+    )
+    explain_columns(PAIR_COLUMNS | {"rank": "rank over all pairs by probability (1 = best)"})
+    sites = result.sites
+    shown_sites = sites.merge(shown[["mirna_id", "target_id"]], on=["mirna_id", "target_id"])
+    first, second, third = st.columns(3)
+    with first:
+        download(
+            "Pairs (CSV)", lambda: csv_bytes(shown), "rnaapp_scan_pairs.csv", "text/csv", "dl_scan_pairs"
+        )
+    with second:
+        download(
+            "Sites (CSV)",
+            lambda: csv_bytes(shown_sites),
+            "rnaapp_scan_sites.csv",
+            "text/csv",
+            "dl_scan_sites",
+        )
+    with third:
+        if len(shown) < 1_000_000 and len(shown_sites) < 1_000_000:
+            download(
+                "Pairs and sites (Excel)",
+                lambda: excel_bytes({"pairs": shown, "sites": shown_sites}),
+                "rnaapp_scan.xlsx",
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                "dl_scan_xlsx",
+            )
+        else:
+            st.caption("Too many rows for Excel (limit 1,048,576): use the CSV files.")
+
+    rows = selection.selection.rows if selection is not None else []
+    if not rows:
+        st.info("Select a row of the table to see its sites, duplex and attention map.")
+        return
+    chosen = page_rows.iloc[rows[0]]
+    show_pair(job, chosen, sites)
+
+
+def show_pair(job: ScanJob, chosen: Any, sites: Any) -> None:
+    st.subheader(f"{chosen['mirna_id']} × {chosen['target_id']}")
+    pair_sites = sites[
+        (sites["mirna_id"] == chosen["mirna_id"]) & (sites["target_id"] == chosen["target_id"])
+    ]
+    if pair_sites.empty:
+        st.write("No candidate seed site on this transcript.")
+        return
+    st.plotly_chart(
+        figures.site_map_figure(
+            int(chosen["target_length"]), pair_sites.assign(start=pair_sites["start"] - 1)
+        ),
+        key="scan_site_map",
+    )
+    st.dataframe(pair_sites.drop(columns=["mirna_id", "target_id"]), hide_index=True)
+    explain_columns(SITE_COLUMNS)
+    mirna = dict(job.mirnas)[chosen["mirna_id"]]
+    site_number = st.selectbox(
+        "Site to draw",
+        list(range(len(pair_sites))),
+        format_func=lambda index: _site_label(pair_sites.iloc[index]),
+    )
+    site = pair_sites.iloc[site_number]
+    report = run_safely(lambda: site_report(job.model, card_stamp(job.model), mirna, site["window"]))
+    if report is None:
+        return
+    left, right = st.columns(2)
+    with left:
+        st.markdown(f"**Duplex** · ΔG = {report.hybrid.energy:.1f} kcal/mol")
+        st.pyplot(figures.duplex_figure(report.hybrid))
+        st.code(duplex_diagram(report.hybrid).text(), language=None)
+    with right:
+        if report.attention is not None:
+            st.plotly_chart(
+                figures.attention_heatmap(
+                    report.attention, mirna, site["window"], target_offset=int(site["window_start"]) - 1
+                ),
+                key="scan_heatmap",
+            )
+        else:
+            st.write(f"Model {job.model} has no attention map.")
+
+
+def _site_label(site: Any) -> str:
+    return f"{site['site_type']} at {site['start']}–{site['end']} (probability {site['probability']:.3f})"
+
+
+job = st.session_state.get(JOB_KEY)
+if job is not None and not job.running and job.finished is not None:
+    if job.error:
+        show_error(RuntimeError(job.error))
+    elif job.result is not None:
+        show_results(job)
+elif job is None:
+    st.info("Press **Scan** to start. The built-in demo scans three miRNAs across a synthetic 3'UTR.")

@@ -1,0 +1,387 @@
+"""Training as a background job: a separate process whose state lives on disk.
+
+The app starts a job and returns at once; the job survives page switches, browser reloads and even an app
+restart, because everything about it is a folder under ``<RNAAPP_HOME>/jobs/<job id>/``:
+
+``spec.json``
+    What to train (family, name, settings, data file, folds), written before the process starts.
+``data.csv``
+    The labelled pairs (a copy of what was uploaded, already validated).
+``status.json``
+    Rewritten atomically as training goes: state, progress fraction, ETA, last message, result.
+``history.jsonl``
+    One JSON line per finished epoch (losses and validation metrics) for the live curves.
+``cancel``
+    Created to ask the job to stop; polled between training steps.
+``log.txt``
+    Everything the process printed (tracebacks of unexpected failures end up here).
+
+The model is saved with :func:`rnaapp.registry.save_model` (atomic) only after training succeeded, so a
+failed or cancelled job never touches an existing model. Run a job by hand with
+``python -m rnaapp.jobs <job folder>``.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import math
+import os
+import secrets
+import subprocess
+import sys
+import time
+import traceback
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from rnaapp.io import atomic_write
+from rnaapp.registry import user_directory
+
+#: Job states; the last three are final.
+STATES = ("queued", "running", "finished", "failed", "cancelled")
+FINAL_STATES = frozenset({"finished", "failed", "cancelled"})
+
+
+def jobs_directory() -> Path:
+    """Folder holding one sub-folder per job (beside the user model folder)."""
+    return user_directory().parent / "jobs"
+
+
+def _write_json(path: Path, values: dict[str, Any]) -> None:
+    text = json.dumps(values, indent=2, default=str) + "\n"
+    atomic_write(path, lambda temporary: Path(temporary).write_text(text, encoding="utf-8"))
+
+
+def _read_json(path: Path) -> dict[str, Any]:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:  # a finished child that nobody waited for is a zombie: not alive
+        with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+            return stat.read().split(") ", 1)[1][:1] != "Z"
+    except (OSError, IndexError):
+        return True
+
+
+@dataclass(frozen=True)
+class TrainingJob:
+    """A training job, identified by its folder."""
+
+    directory: Path
+
+    @property
+    def id(self) -> str:
+        return self.directory.name
+
+    @property
+    def spec(self) -> dict[str, Any]:
+        """What was asked for (see :func:`start_training`)."""
+        return _read_json(self.directory / "spec.json")
+
+    def status(self) -> dict[str, Any]:
+        """Current state.
+
+        Returns
+        -------
+        dict
+            ``state`` (one of :data:`STATES`), ``fraction`` (0-1), ``message``, ``started`` and
+            ``updated`` (UNIX seconds), ``eta_seconds`` (or None), ``model`` (name once saved), ``error``
+            and, after cross-validation, ``cross_validation`` (rows of fold metrics).
+        """
+        status = _read_json(self.directory / "status.json") or {"state": "queued", "fraction": 0.0}
+        if status.get("state") not in FINAL_STATES:
+            pid = status.get("pid") or _read_json(self.directory / "spec.json").get("pid")
+            if pid and not _process_alive(int(pid)):
+                status = dict(status)
+                status.update(
+                    state="failed",
+                    error="the training process stopped unexpectedly (see log.txt in the job folder)",
+                )
+        return status
+
+    def history(self) -> list[dict[str, Any]]:
+        """Finished epochs in order (one dict per epoch: epoch, fold, train_loss, valid_loss, metrics)."""
+        path = self.directory / "history.jsonl"
+        if not path.is_file():
+            return []
+        rows = []
+        for line in path.read_text(encoding="utf-8").splitlines():
+            try:
+                rows.append(json.loads(line))
+            except ValueError:
+                continue  # a line being written right now
+        return rows
+
+    def cancel(self) -> None:
+        """Ask the job to stop at its next training step (nothing is saved)."""
+        (self.directory / "cancel").touch()
+
+    @property
+    def cancel_requested(self) -> bool:
+        return (self.directory / "cancel").exists()
+
+    def log(self) -> str:
+        path = self.directory / "log.txt"
+        return path.read_text(encoding="utf-8", errors="replace") if path.is_file() else ""
+
+    def wait(self, timeout: float = 600.0, poll: float = 0.2) -> dict[str, Any]:
+        """Block until the job reaches a final state (or ``timeout`` seconds); returns its status."""
+        deadline = time.monotonic() + timeout
+        while True:
+            status = self.status()
+            if status.get("state") in FINAL_STATES or time.monotonic() > deadline:
+                return status
+            time.sleep(poll)
+
+
+def list_jobs() -> list[TrainingJob]:
+    """Every job, newest first."""
+    root = jobs_directory()
+    if not root.is_dir():
+        return []
+    jobs = [TrainingJob(path) for path in root.iterdir() if (path / "spec.json").is_file()]
+    return sorted(jobs, key=lambda job: job.id, reverse=True)
+
+
+def get_job(job_id: str) -> TrainingJob:
+    """The job with this id (``KeyError`` when there is none)."""
+    directory = jobs_directory() / job_id
+    if not (directory / "spec.json").is_file():
+        raise KeyError(f"no training job '{job_id}'")
+    return TrainingJob(directory)
+
+
+def start_training(
+    pairs: pd.DataFrame,
+    *,
+    family: str,
+    name: str,
+    model_settings: dict[str, Any] | None = None,
+    training_settings: dict[str, Any] | None = None,
+    folds: int = 0,
+    data_description: str = "uploaded data",
+    make_default: bool = False,
+    run_in_process: bool = False,
+) -> TrainingJob:
+    """Start training ``family`` on ``pairs`` in a background process.
+
+    Parameters
+    ----------
+    pairs
+        Labelled pairs as :func:`rnaapp.io.read_pairs` returns them (validated by the caller).
+    family, name
+        Model family and the name to save the model under (in the user model folder).
+    model_settings, training_settings
+        Overrides of the family's config and of :class:`rnaapp.train.TrainingConfig`.
+    folds
+        When >= 2, first run stratified k-fold cross-validation (reported in the status and the card),
+        then train the final model on all pairs.
+    data_description
+        What the data was (file name), written to the model card.
+    make_default
+        Make the new model the default of its task and family once saved.
+    run_in_process
+        Run the job in this process, blocking (for tests and scripts), instead of a background process.
+
+    Returns
+    -------
+    TrainingJob
+    """
+    stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    directory = jobs_directory() / f"{stamp}-{secrets.token_hex(3)}"
+    directory.mkdir(parents=True)
+    wanted = ("mirna_id", "mirna_seq", "target_id", "target_seq", "label", "species")
+    columns = [column for column in wanted if column in pairs.columns]
+    pairs[columns].to_csv(directory / "data.csv", index=False)
+    spec = {
+        "family": family,
+        "name": name,
+        "model_settings": dict(model_settings or {}),
+        "training_settings": dict(training_settings or {}),
+        "folds": int(folds),
+        "data": data_description,
+        "pairs": int(len(pairs)),
+        "make_default": bool(make_default),
+        "created": time.time(),
+    }
+    _write_json(directory / "spec.json", spec)
+    _write_json(directory / "status.json", {"state": "queued", "fraction": 0.0, "message": "starting"})
+    job = TrainingJob(directory)
+    if run_in_process:
+        run_job(directory)
+        return job
+    with open(directory / "log.txt", "ab") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "rnaapp.jobs", str(directory)],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,  # survives the app's reruns and restarts
+            env=os.environ.copy(),
+        )
+    _write_json(directory / "spec.json", spec | {"pid": process.pid})
+    return job
+
+
+class _StatusWriter:
+    """Writes ``status.json`` from training events, at most a few times per second."""
+
+    def __init__(self, directory: Path, epochs: int, rounds: int) -> None:
+        self.directory = directory
+        self.epochs = epochs
+        self.rounds = rounds  # folds of cross-validation + the final training
+        self.round = 0
+        self.values: dict[str, Any] = {
+            "state": "running",
+            "fraction": 0.0,
+            "message": "preparing",
+            "pid": os.getpid(),
+            "started": time.time(),
+            "eta_seconds": None,
+        }
+        self.last_write = 0.0
+
+    def update(self, force: bool = False, **values: Any) -> None:
+        self.values.update(values, updated=time.time())
+        if force or time.time() - self.last_write > 0.3:
+            _write_json(self.directory / "status.json", self.values)
+            self.last_write = time.time()
+
+    def event(self, event: Any) -> None:
+        fraction = (self.round + event.fraction) / self.rounds
+        elapsed = time.time() - self.values["started"]
+        eta = elapsed * (1 - fraction) / fraction if fraction > 0.01 else None
+        label = f"fold {self.round + 1}/{self.rounds - 1}: " if self.round < self.rounds - 1 else ""
+        if event.stage == "epoch":
+            row = {
+                "round": self.round,
+                "fold": self.round + 1 if self.round < self.rounds - 1 else None,
+                "epoch": event.epoch,
+                "train_loss": event.train_loss,
+                "valid_loss": event.valid_loss,
+                **{key: value for key, value in event.valid_metrics.items() if math.isfinite(value)},
+                "improved": event.improved,
+                "elapsed": round(elapsed, 2),
+            }
+            with open(self.directory / "history.jsonl", "a", encoding="utf-8") as history:
+                history.write(json.dumps(row) + "\n")
+        self.update(
+            force=event.stage == "epoch", fraction=fraction, eta_seconds=eta, message=label + event.message
+        )
+
+
+def run_job(directory: str | Path) -> dict[str, Any]:
+    """Run the job in ``directory`` in this process (what the background process does)."""
+    from rnaapp.io import read_pairs
+    from rnaapp.registry import save_model, set_default
+    from rnaapp.train import TrainingCancelled, cross_validate, fit, training_config_for
+
+    directory = Path(directory)
+    spec = _read_json(directory / "spec.json")
+    job = TrainingJob(directory)
+    folds = int(spec.get("folds") or 0)
+    writer = _StatusWriter(directory, 0, rounds=(folds + 1) if folds >= 2 else 1)
+    writer.update(force=True)
+    try:
+        training = training_config_for(spec["family"], spec.get("training_settings"))
+        writer.epochs = training.epochs
+        pairs = read_pairs(directory / "data.csv", name=spec.get("data", "data.csv"), require_label=True)
+        cv_rows = None
+        if folds >= 2:
+            fold_counter = iter(range(folds))
+
+            def fold_progress(event: Any) -> None:
+                if event.stage == "prepare" and event.message.startswith("featurising"):
+                    writer.round = next(fold_counter, folds - 1)
+                writer.event(event)
+
+            table = cross_validate(
+                spec["family"],
+                pairs,
+                folds=folds,
+                model_config=spec.get("model_settings"),
+                training_config=training,
+                progress=fold_progress,
+                should_stop=lambda: job.cancel_requested,
+            )
+            cv_rows = table.to_dict(orient="records")
+            writer.update(force=True, cross_validation=cv_rows)
+            writer.round = folds
+        model = fit(
+            spec["family"],
+            pairs,
+            None,
+            model_config=spec.get("model_settings"),
+            training_config=training,
+            progress=writer.event,
+            should_stop=lambda: job.cancel_requested,
+            name=spec["name"],
+        )
+        model.card.training.update(
+            {
+                "data": spec.get("data", "uploaded data"),
+                "split": f"{training.valid_fraction:.0%} of the data held out for early stopping",
+                "seed": training.seed,
+                "command": "trained in the app (Train page), job " + directory.name,
+            }
+        )
+        if cv_rows is not None:
+            model.card.metrics["cross_validation"] = {
+                "folds": folds,
+                "mean": next(row for row in cv_rows if row["fold"] == "mean"),
+                "std": next(row for row in cv_rows if row["fold"] == "std"),
+            }
+        writer.update(force=True, message="saving the model", fraction=1.0)
+        save_model(model, name=spec["name"])
+        if spec.get("make_default"):
+            set_default(spec["name"])
+        writer.update(
+            force=True,
+            state="finished",
+            fraction=1.0,
+            eta_seconds=0,
+            model=spec["name"],
+            message=f"saved model '{spec['name']}' (best validation AUC "
+            f"{model.card.training.get('best_valid_auc', math.nan):.4f})",
+        )
+    except TrainingCancelled:
+        writer.update(force=True, state="cancelled", message="cancelled; nothing was saved", eta_seconds=None)
+    except Exception as error:  # noqa: BLE001 - every failure must end in a readable state
+        traceback.print_exc()
+        writer.update(
+            force=True,
+            state="failed",
+            error=str(error)
+            if isinstance(error, (ValueError, FloatingPointError))
+            else f"{type(error).__name__}: {error}",
+            message="failed; nothing was saved",
+            eta_seconds=None,
+        )
+    return writer.values
+
+
+def main(argv: list[str] | None = None) -> int:
+    arguments = sys.argv[1:] if argv is None else argv
+    if len(arguments) != 1:
+        print("usage: python -m rnaapp.jobs JOB_FOLDER", file=sys.stderr)
+        return 2
+    status = run_job(arguments[0])
+    return 0 if status.get("state") == "finished" else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,341 @@
+"""User settings (miRBase file, device, batch size, precision) and miRNA names resolved through miRBase.
+
+Settings are stored as JSON in ``settings.json`` in the rnaapp home folder (:func:`home_directory`:
+``RNAAPP_HOME``, default ``~/.rnaapp``), beside the ``models`` folder of user-trained models. A missing or
+damaged file gives the defaults, so the app always starts. The environment variable ``RNAAPP_MIRBASE``,
+when set, overrides the stored miRBase path.
+
+This module imports neither torch nor :mod:`rnaapp.registry` (which imports it for :func:`home_directory`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import functools
+import gzip
+import json
+import os
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from rnaapp.examples import EXAMPLE_MIRNAS
+from rnaapp.io import InputError, atomic_write, normalise_sequence, read_mirbase, sequence_problem
+
+__all__ = [
+    "DEVICES_HELP",
+    "MIRBASE_DOWNLOAD_URL",
+    "MIRBASE_HELP",
+    "PRECISIONS",
+    "SETTINGS_FILE",
+    "Settings",
+    "home_directory",
+    "load_settings",
+    "mirbase_sequences",
+    "mirna_reference",
+    "resolve_mirnas",
+    "save_settings",
+    "settings_path",
+]
+
+SETTINGS_FILE = "settings.json"
+MIRBASE_ENVIRONMENT_VARIABLE = "RNAAPP_MIRBASE"
+MIRBASE_DOWNLOAD_URL = "https://www.mirbase.org/download/mature.fa"
+MIRBASE_HELP = (
+    "To type miRNAs by name (for example hsa-let-7a-5p) instead of pasting their sequences, rnaapp needs "
+    "the miRBase file of mature miRNA sequences, mature.fa. Download it from the miRBase website "
+    f"({MIRBASE_DOWNLOAD_URL}, or the Download page at https://www.mirbase.org; the gzipped mature.fa.gz "
+    "works too), save it anywhere on this computer, and enter the full path to the file on the Settings "
+    "page, e.g. /home/you/data/mature.fa. Alternatively, set the environment variable "
+    f"{MIRBASE_ENVIRONMENT_VARIABLE} to that path before starting the app (it takes precedence over the "
+    "Settings page). Without the file, the app still knows a few well-known human miRNAs by name."
+)
+
+#: Numeric precisions offered for prediction (same keys as :data:`rnaapp.predict.PRECISIONS`, repeated here
+#: so that reading settings does not import torch).
+PRECISIONS = ("float32", "bfloat16")
+_DEVICE_PATTERN = re.compile(r"^(auto|cpu|mps|cuda(:\d+)?)$")
+DEVICES_HELP = "'auto' (a GPU when there is one, else the CPU), 'cpu', 'cuda', 'cuda:N' or 'mps'"
+_SEQUENCE_ENTRY = re.compile(r"^[ACGUTNacgutn\s]+$")
+_SUGGESTIONS = 5
+_DOWNLOAD_HINT = f"Download mature.fa from {MIRBASE_DOWNLOAD_URL}."
+
+
+def home_directory() -> Path:
+    """The rnaapp home folder: ``RNAAPP_HOME`` when set, else ``~/.rnaapp`` (not created here)."""
+    home = os.environ.get("RNAAPP_HOME")
+    return Path(home) if home else Path.home() / ".rnaapp"
+
+
+def settings_path() -> Path:
+    """Where the settings are stored: ``<home>/settings.json``."""
+    return home_directory() / SETTINGS_FILE
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The user's settings.
+
+    Attributes
+    ----------
+    mirbase_path
+        Path of a miRBase ``mature.fa`` (plain or gzipped), or ``None`` when none is configured.
+    device
+        Where models run: ``"auto"`` (a GPU when available, else the CPU), ``"cpu"``, ``"cuda"``,
+        ``"cuda:N"`` or ``"mps"``.
+    batch_size
+        Pairs scored at once by the models (a positive whole number).
+    precision
+        ``"float32"`` (reproducible everywhere) or ``"bfloat16"`` (faster on hardware that supports it).
+    """
+
+    mirbase_path: str | None = None
+    device: str = "auto"
+    batch_size: int = 512
+    precision: str = "float32"
+
+    def validate(self) -> Settings:
+        """Check every setting; returns ``self`` so that calls can be chained.
+
+        Raises
+        ------
+        InputError
+            (a ``ValueError``) When the miRBase file does not exist, cannot be read or is not a miRBase
+            FASTA file (its first record does not parse); the message names the file.
+        ValueError
+            For an unknown device or precision, or a batch size that is not a positive whole number.
+        """
+        if not isinstance(self.device, str) or not _DEVICE_PATTERN.match(self.device):
+            raise ValueError(f"device must be {DEVICES_HELP}; got {self.device!r}")
+        if isinstance(self.batch_size, bool) or not isinstance(self.batch_size, int) or self.batch_size < 1:
+            raise ValueError(f"batch size must be a whole number of at least 1; got {self.batch_size!r}")
+        if self.precision not in PRECISIONS:
+            raise ValueError(f"precision must be one of {', '.join(PRECISIONS)}; got {self.precision!r}")
+        if self.mirbase_path is not None:
+            _check_mirbase_file(self.mirbase_path)
+        return self
+
+
+def _check_mirbase_file(path: str) -> None:
+    """Raise :class:`InputError` unless ``path`` is a readable FASTA file whose first record parses."""
+    source = str(path)
+    file = Path(path).expanduser()
+    if not str(path).strip():
+        raise InputError("no miRBase file given (enter the path to mature.fa)", source="settings")
+    if not file.exists():
+        raise InputError(f"the miRBase file does not exist. {_DOWNLOAD_HINT}", source=source)
+    if not file.is_file():
+        raise InputError("this is a folder, not the miRBase file mature.fa", source=source)
+    try:
+        head = _first_record(file)
+    except OSError as error:
+        raise InputError(f"cannot read the miRBase file ({error.strerror or error})", source=source) from None
+    except (UnicodeDecodeError, EOFError, ValueError):
+        raise InputError(
+            f"this is not a miRBase FASTA file (it is not text). {_DOWNLOAD_HINT}", source=source
+        ) from None
+    if not head.strip():
+        raise InputError("the miRBase file is empty", source=source)
+    try:
+        read_mirbase(head.encode("utf-8"))
+    except InputError as error:
+        raise InputError(f"this is not a miRBase FASTA file: {error.problem}", source=source) from None
+
+
+def _first_record(file: Path, max_lines: int = 200, max_line_length: int = 65536) -> str:
+    """The text of a (possibly gzipped) FASTA file up to, not including, its second record."""
+    with file.open("rb") as handle:
+        gzipped = handle.read(2) == b"\x1f\x8b"
+    lines: list[str] = []
+    seen_header = False
+    with (gzip.open if gzipped else open)(file, "rt", encoding="utf-8") as handle:
+        for _ in range(max_lines):
+            line = handle.readline(max_line_length)
+            if not line:
+                break
+            if line.startswith(">"):
+                if seen_header:
+                    break
+                seen_header = True
+            lines.append(line)
+    return "".join(lines)
+
+
+def _setting_or_default(values: Mapping[str, Any], name: str, default: Any) -> Any:
+    value = values.get(name, default)
+    if name == "mirbase_path":
+        return value if isinstance(value, str) and value.strip() else None
+    if name == "batch_size":
+        return value if isinstance(value, int) and not isinstance(value, bool) and value >= 1 else default
+    return value if isinstance(value, str) else default
+
+
+def load_settings() -> Settings:
+    """Read the settings from :func:`settings_path`.
+
+    A missing or damaged file gives the defaults; a stored value of the wrong type gives that setting's
+    default. ``RNAAPP_MIRBASE``, when set and not empty, replaces the stored miRBase path. Values are not
+    validated here (see :meth:`Settings.validate`): a miRBase file may have moved since it was chosen.
+    """
+    try:
+        values = json.loads(settings_path().read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        values = {}
+    if not isinstance(values, dict):
+        values = {}
+    settings = Settings(
+        **{
+            field.name: _setting_or_default(values, field.name, field.default)
+            for field in dataclasses.fields(Settings)
+        }
+    )
+    environment = os.environ.get(MIRBASE_ENVIRONMENT_VARIABLE, "").strip()
+    if environment:
+        settings = dataclasses.replace(settings, mirbase_path=environment)
+    return settings
+
+
+def save_settings(settings: Settings) -> Path:
+    """Write the settings to :func:`settings_path` atomically (after :meth:`Settings.validate`).
+
+    Returns
+    -------
+    pathlib.Path
+        The settings file.
+    """
+    settings.validate()
+    text = json.dumps(dataclasses.asdict(settings), indent=2) + "\n"
+    return atomic_write(settings_path(), lambda path: Path(path).write_text(text, encoding="utf-8"))
+
+
+@functools.lru_cache(maxsize=4)
+def _read_mirbase_cached(path: str, modified_ns: int, size: int) -> dict[str, str]:
+    """:func:`rnaapp.io.read_mirbase`, cached by file identity (path, modification time, size)."""
+    return read_mirbase(path)
+
+
+def mirbase_sequences(path: str | None = None) -> dict[str, str]:
+    """miRBase name → mature sequence from the configured (or given) ``mature.fa``.
+
+    Read once per file version: repeated calls return a copy of a cached dictionary, and an edited or
+    replaced file (new modification time or size) is read again.
+
+    Parameters
+    ----------
+    path
+        A miRBase FASTA file; ``None`` means the configured one (:func:`load_settings`).
+
+    Returns
+    -------
+    dict of str to str
+        E.g. ``{"hsa-let-7a-5p": "UGAGGUAGUAGGUUGUAUAGUU", ...}``; empty when no file is configured.
+
+    Raises
+    ------
+    InputError
+        When the file does not exist or cannot be read as a miRBase FASTA file.
+    """
+    if path is None:
+        path = load_settings().mirbase_path
+    if path is None:
+        return {}
+    file = Path(path).expanduser()
+    try:
+        status = file.stat()
+    except OSError:
+        raise InputError(f"the miRBase file does not exist. {_DOWNLOAD_HINT}", source=str(path)) from None
+    return dict(_read_mirbase_cached(str(file.resolve()), status.st_mtime_ns, status.st_size))
+
+
+def mirna_reference(path: str | None = None) -> dict[str, str]:
+    """Names usable for miRNAs: :data:`rnaapp.examples.EXAMPLE_MIRNAS` plus the miRBase file's entries.
+
+    Parameters
+    ----------
+    path
+        As for :func:`mirbase_sequences`.
+    """
+    return {**EXAMPLE_MIRNAS, **mirbase_sequences(path)}
+
+
+def _suggestions(name: str, lower_names: Mapping[str, str]) -> list[str]:
+    """Close reference names: names extending ``name`` (a missing arm or species prefix), then look-alikes."""
+    wanted = name.lower()
+    found = [
+        original
+        for lower, original in lower_names.items()
+        if lower.startswith(wanted + "-") or lower.endswith("-" + wanted)
+    ]
+    found = sorted(found, key=lambda original: (not original.lower().startswith("hsa-"), len(original)))
+    found = found[:_SUGGESTIONS]
+    if len(found) < _SUGGESTIONS:
+        for lower in difflib.get_close_matches(wanted, list(lower_names), n=_SUGGESTIONS, cutoff=0.75):
+            if lower_names[lower] not in found:
+                found.append(lower_names[lower])
+    return found[:_SUGGESTIONS]
+
+
+def resolve_mirnas(
+    entries: Sequence[str], reference: Mapping[str, str], *, source: str = "<input>"
+) -> list[tuple[str, str]]:
+    """Turn miRNA names or sequences, as typed by a user, into (name, sequence) pairs.
+
+    Parameters
+    ----------
+    entries
+        One miRNA per entry: a miRBase name (matched exactly, else ignoring case) or a sequence (letters
+        ACGUTN, any case, whitespace ignored). Blank entries are skipped.
+    reference
+        Name → sequence, e.g. :func:`mirna_reference` or :func:`mirbase_sequences`.
+    source
+        Shown in error messages (e.g. ``"miRNA list"``).
+
+    Returns
+    -------
+    list of (str, str)
+        ``(name, sequence)`` per non-blank entry, in order; sequences normalised to uppercase RNA. A typed
+        sequence is named by itself.
+
+    Raises
+    ------
+    InputError
+        Naming the 1-based entry: an unknown name (with close names from ``reference`` when there are
+        any), or a sequence with letters other than ACGUTN or a length outside 15–30 nt.
+    """
+    lower_names: dict[str, str] = {}
+    for name in reference:
+        lower_names.setdefault(str(name).lower(), str(name))
+    resolved: list[tuple[str, str]] = []
+    for row, entry in enumerate(entries, start=1):
+        text = str(entry).strip()
+        if not text:
+            continue
+        if _SEQUENCE_ENTRY.match(text):
+            problem = sequence_problem(text, molecule="miRNA")
+            if problem is not None:
+                raise InputError(problem, source=source, row=row)
+            sequence = normalise_sequence(text)
+            resolved.append((sequence, sequence))
+            continue
+        name = text if text in reference else lower_names.get(text.lower())
+        if name is None:
+            raise InputError(_unknown_name_problem(text, lower_names), source=source, row=row)
+        sequence = normalise_sequence(reference[name])
+        problem = sequence_problem(sequence, molecule="miRNA", min_length=8, max_length=None)
+        if problem is not None:
+            raise InputError(f"the reference sequence of {name} cannot be used: {problem}", source=source, row=row)
+        resolved.append((name, sequence))
+    return resolved
+
+
+def _unknown_name_problem(text: str, lower_names: Mapping[str, str]) -> str:
+    problem = f"unknown miRNA name {text!r}"
+    close = _suggestions(text, lower_names) if lower_names else []
+    if close:
+        return f"{problem}; did you mean {', '.join(close)}?"
+    if len(lower_names) < 100:
+        return f"{problem}; enter its sequence instead, or set the miRBase file (mature.fa) in Settings"
+    return f"{problem}; check the spelling (e.g. hsa-miR-21-5p) or enter its sequence"
