@@ -6,6 +6,8 @@ sidebar; each page lives in ``pages/`` and only builds widgets and calls ``rnaap
 
 from __future__ import annotations
 
+import logging
+
 import streamlit as st
 
 from pages.common import sidebar
@@ -23,4 +25,13 @@ navigation = st.navigation(
     ]
 )
 sidebar()
-navigation.run()
+try:
+    navigation.run()
+except Exception as error:  # the last line of defence: a message that says something, never a traceback
+    logging.getLogger("rnaapp").exception("unexpected error on page %s", navigation.title)
+    st.error(
+        f"Something went wrong on this page: {type(error).__name__}: {error}. What you entered, your results "
+        "and your saved models are kept. If it happens again, please report it with the steps that led to it "
+        "(the full error is in the terminal that runs the app).",
+        icon="🚨",
+    )

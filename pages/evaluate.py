@@ -1,3 +1,412 @@
-import streamlit as st
+"""Evaluate: score several models on a labelled test set — metrics side by side, curves, breakdowns."""
 
-st.title("evaluate (coming)")
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+
+import pandas as pd
+import streamlit as st
+from streamlit.runtime.uploaded_file_manager import UploadedFile
+
+from pages.common import (
+    USER_ERRORS,
+    card_stamp,
+    csv_bytes,
+    download,
+    explain_columns,
+    get_model,
+    model_cards,
+    model_label,
+    remember,
+    run_safely,
+    selected_model,
+    set_remembered,
+    show_error,
+)
+from rnaapp import figures
+from rnaapp.evaluate import METRIC_NAMES
+from rnaapp.evaluation_report import (
+    BREAKDOWN_COLUMNS,
+    GROUP_COLUMNS,
+    METRIC_EXPLANATIONS,
+    THRESHOLD_FREE_METRICS,
+    ModelComparison,
+    TestSetSummary,
+    compare_models,
+    demo_test_set,
+    group_breakdown,
+    pairs_fingerprint,
+    prediction_columns,
+    predictions_table,
+    summarise_test_set,
+)
+from rnaapp.io import read_pairs
+from rnaapp.registry import defaults
+from rnaapp.scan import transcript_probabilities
+
+DATA_KEY = "evaluate_data"
+RESULT_KEY = "evaluate_result"
+UPLOAD_SEEN_KEY = "_evaluate_upload_seen"
+UPLOAD_ERROR_KEY = "_evaluate_upload_error"
+DEMO_NAME = "built-in demo set (synthetic)"
+BASELINE_FAMILIES = ("seed_rule", "hybrid_mfe")
+CONFUSION_COLUMNS = 4
+METRIC_FORMAT = {name: st.column_config.NumberColumn(name, format="%.3f") for name in METRIC_NAMES}
+
+
+class _NotCached(LookupError):
+    """Raised by :func:`cached_predictions` when asked for predictions it does not hold."""
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def cached_predictions(
+    fingerprint: str, model_name: str, stamp: float, _computed: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """A model's predictions on a test set, cached per (sequences, model, card stamp).
+
+    Called without ``_computed`` it only looks up (raising :class:`_NotCached`, which is not cached);
+    called with it, it stores them. Predictions are computed outside: st.cache_data replays the elements
+    drawn inside a cached function, so the progress bar cannot be updated from in here.
+    """
+    if _computed is None:
+        raise _NotCached(model_name)
+    return _computed
+
+
+def model_predictions(
+    fingerprint: str, model_name: str, pairs: pd.DataFrame, progress: Callable[[int, int], None]
+) -> pd.DataFrame:
+    """The cached predictions of a model on a test set, computed (with progress) when not cached yet."""
+    stamp = card_stamp(model_name)
+    try:
+        return cached_predictions(fingerprint, model_name, stamp)
+    except _NotCached:
+        computed = transcript_probabilities(
+            get_model(model_name),
+            pairs["mirna_seq"].tolist(),
+            pairs["target_seq"].tolist(),
+            progress=progress,
+        )
+        return cached_predictions(fingerprint, model_name, stamp, computed)
+
+
+def keep_test_set(name: str, pairs: pd.DataFrame) -> None:
+    """Store a parsed test set; results of another test set no longer apply."""
+    st.session_state[DATA_KEY] = {"name": name, "pairs": pairs, "fingerprint": pairs_fingerprint(pairs)}
+
+
+def use_demo() -> None:
+    keep_test_set(DEMO_NAME, demo_test_set())
+    st.session_state.pop(UPLOAD_ERROR_KEY, None)
+
+
+def read_upload(upload: UploadedFile) -> None:
+    """Parse a new upload once; a bad file leaves the test set already loaded in place."""
+    content = upload.getvalue()
+    seen = (upload.name, hashlib.sha256(content).hexdigest())
+    if st.session_state.get(UPLOAD_SEEN_KEY) == seen:
+        return
+    st.session_state[UPLOAD_SEEN_KEY] = seen
+    st.session_state.pop(UPLOAD_ERROR_KEY, None)
+    try:
+        pairs = read_pairs(content, name=upload.name, require_label=True)
+    except USER_ERRORS as error:
+        st.session_state[UPLOAD_ERROR_KEY] = str(error)
+    else:
+        keep_test_set(upload.name, pairs)
+
+
+def default_models(names: list[str]) -> list[str]:
+    """The sidebar model, then the default baselines (seed rule, duplex energy) that are installed."""
+    families = defaults()["families"]
+    wanted = [selected_model(), *(families.get(family) for family in BASELINE_FAMILIES)]
+    return list(dict.fromkeys(name for name in wanted if name in names))
+
+
+def summary_line(name: str, summary: TestSetSummary) -> str:
+    species = (
+        ", ".join(f"{name} ({count:,})" for name, count in list(summary.species.items())[:8])
+        + (f" and {len(summary.species) - 8} more" if len(summary.species) > 8 else "")
+        if summary.species
+        else "no species column"
+    )
+    return (
+        f"**{name}**: {summary.n:,} pairs · {summary.positives:,} positive · "
+        f"{summary.negatives:,} negative · {summary.mirnas:,} distinct miRNAs · longest target "
+        f"{summary.longest_target:,} nt · species: {species}"
+    )
+
+
+st.title("Evaluate models on a labelled test set")
+st.caption(
+    "Upload miRNA–target pairs with known labels (1 = interacts, 0 = does not), choose models, and compare "
+    "them side by side. Targets longer than a model's window (whole 3'UTRs, lncRNAs) are scanned and get "
+    "the probability of their best candidate site."
+)
+
+st.subheader("Test set")
+upload_column, demo_column = st.columns([3, 1])
+with upload_column:
+    upload = st.file_uploader(
+        "Labelled pairs: CSV, TSV or plant FASTA pairs (.gz accepted), one species or many",
+        type=["csv", "tsv", "txt", "fasta", "fa", "gz"],
+        key="evaluate_upload",
+    )
+with demo_column:
+    st.write("")
+    st.button(
+        "Use the built-in demo set",
+        on_click=use_demo,
+        help="120 synthetic 40-nt windows for ten human miRNAs: half hold a planted canonical seed site "
+        "(label 1), half no seed match (label 0). Constructed, not real transcripts; seed-based models "
+        "find them easy.",
+    )
+with st.expander("Accepted files"):
+    st.markdown(
+        "- A table (comma, tab or semicolon separated) with a header naming the miRNA sequence, the target "
+        "sequence and the **label** (`label`, `interaction`, `class` or `y`; 0/1 or true/false). Optional "
+        "columns such as `mirna_id`, `target_id` and `species` are kept and used for the breakdown.\n"
+        "- Plant FASTA pairs (`>miRNA,lncRNA_id,sequence…,label`).\n"
+        "- Sequences 5'→3', RNA or DNA letters, any case."
+    )
+
+if upload is None:
+    st.session_state.pop(UPLOAD_SEEN_KEY, None)
+    st.session_state.pop(UPLOAD_ERROR_KEY, None)
+else:
+    read_upload(upload)
+
+data: dict | None = st.session_state.get(DATA_KEY)
+if st.session_state.get(UPLOAD_ERROR_KEY):
+    show_error(ValueError(st.session_state[UPLOAD_ERROR_KEY]), "This file cannot be used")
+    if data is not None:
+        st.caption(f"Still using the test set loaded before: {data['name']}.")
+if data is not None:
+    summary = summarise_test_set(data["pairs"])
+    st.markdown(summary_line(data["name"], summary))
+    if not summary.positives or not summary.negatives:
+        st.warning(
+            "The test set holds one class only: AUC and AUPR cannot be computed (they rank positives "
+            "against negatives), and some other metrics are 0 by convention."
+        )
+    with st.expander("Preview (first 100 rows)"):
+        st.dataframe(data["pairs"].head(100), hide_index=True)
+else:
+    st.info("Upload a labelled test set, or use the built-in demo set.")
+
+st.subheader("Models")
+cards = model_cards("site")
+card_names = [card.name for card in cards]
+labels = {card.name: model_label(card) for card in cards}
+if "evaluate_models" in st.session_state:
+    kept = [name for name in st.session_state["evaluate_models"] if name in card_names]
+    if kept != st.session_state["evaluate_models"]:
+        set_remembered("evaluate_models", kept)
+st.multiselect(
+    "Models to compare (baselines included: seed_rule = seed-match rule, hybrid_mfe = duplex energy)",
+    card_names,
+    format_func=lambda name: labels.get(name, name),
+    key=remember("evaluate_models", default_models(card_names)),
+)
+
+if st.button("Evaluate", type="primary", disabled=data is None):
+    chosen = [name for name in st.session_state["evaluate_models"] if name in card_names]
+    if not chosen:
+        show_error(ValueError("choose at least one model"))
+    else:
+        pairs = data["pairs"]
+        bar = st.progress(0.0, text="Scoring …")
+        predictions: dict[str, pd.DataFrame] = {}
+        for index, name in enumerate(chosen):
+
+            def progress(done: int, total: int, index: int = index, name: str = name) -> None:
+                fraction = (index + (done / total if total else 1.0)) / len(chosen)
+                bar.progress(min(1.0, fraction), text=f"Scoring with {name}: {done:,} of {total:,} pairs")
+
+            prediction = run_safely(
+                lambda name=name, progress=progress: model_predictions(
+                    data["fingerprint"], name, pairs, progress
+                ),
+                f"Model {name}",
+            )
+            if prediction is None:
+                break
+            predictions[name] = prediction
+        bar.empty()
+        if len(predictions) == len(chosen):
+            st.session_state[RESULT_KEY] = {
+                "fingerprint": data["fingerprint"],
+                "name": data["name"],
+                "models": tuple(chosen),
+                "predictions": predictions,
+            }
+
+
+def show_metrics(comparison: ModelComparison, threshold: float) -> None:
+    st.markdown("#### Metrics")
+    st.dataframe(
+        comparison.metrics[["model", *METRIC_NAMES]],
+        hide_index=True,
+        column_config=METRIC_FORMAT,
+        key="evaluate_metrics_table",
+    )
+    st.caption(
+        f"All metrics but {' and '.join(THRESHOLD_FREE_METRICS)} call a pair an interaction when its "
+        f"probability is ≥ {threshold:.2f}; {' and '.join(THRESHOLD_FREE_METRICS)} rank all pairs and do not "
+        "depend on the threshold. An empty cell (None) means undefined: AUC and AUPR need both classes."
+    )
+    explain_columns(METRIC_EXPLANATIONS, title="What the metrics mean")
+
+
+def show_curves(comparison: ModelComparison) -> None:
+    st.markdown("#### ROC and precision–recall curves")
+    roc_column, pr_column = st.columns(2)
+    with roc_column:
+        st.plotly_chart(
+            figures.roc_figure(
+                comparison.roc, comparison.aucs, operating_points=comparison.roc_operating_points
+            ),
+            key="evaluate_roc",
+        )
+    with pr_column:
+        st.plotly_chart(
+            figures.pr_figure(
+                comparison.pr, comparison.auprs, operating_points=comparison.pr_operating_points
+            ),
+            key="evaluate_pr",
+        )
+    st.caption(
+        "One curve per model over every threshold; the dot marks the chosen threshold. Hover a curve to "
+        "read the threshold of each point."
+    )
+
+
+def show_confusions(comparison: ModelComparison, threshold: float) -> None:
+    st.markdown(f"#### Confusion matrices at threshold {threshold:.2f}")
+    names = list(comparison.confusions)
+    for first in range(0, len(names), CONFUSION_COLUMNS):
+        row = names[first : first + CONFUSION_COLUMNS]
+        for column, name in zip(st.columns(CONFUSION_COLUMNS), row, strict=False):
+            with column:
+                st.plotly_chart(
+                    figures.confusion_figure(comparison.confusions[name], title=name),
+                    key=f"evaluate_confusion_{first + row.index(name)}",
+                )
+    st.caption(
+        "Rows: actual class; columns: predicted class. TP = interactions found, FN = interactions missed, "
+        "FP = non-interacting pairs called interactions, TN = non-interacting pairs called so. The "
+        "percentage is the share of the row (sensitivity in the TP cell, specificity in the TN cell)."
+    )
+
+
+def show_breakdown(result: dict, pairs: pd.DataFrame, threshold: float) -> pd.DataFrame | None:
+    st.markdown("#### Breakdown")
+    group_options = [column for column in GROUP_COLUMNS if column in pairs]
+    if not group_options:
+        st.write("The test set has neither a species nor a miRNA column to break the metrics down by.")
+        return None
+    models = list(result["models"])
+    for key, options in (("evaluate_group", group_options), ("evaluate_breakdown_model", models)):
+        if key in st.session_state and st.session_state[key] not in options:
+            set_remembered(key, options[0])
+    group_column, model_column = st.columns(2)
+    group = group_column.radio(
+        "Break down",
+        group_options,
+        format_func=lambda column: GROUP_COLUMNS[column],
+        horizontal=True,
+        key=remember("evaluate_group", group_options[0]),
+    )
+    model_name = model_column.selectbox("Model", models, key=remember("evaluate_breakdown_model", models[0]))
+    probabilities = result["predictions"][model_name]["probability"].to_numpy()
+    table = run_safely(lambda: group_breakdown(pairs, probabilities, group, threshold), "Breakdown")
+    if table is None:
+        return None
+    st.dataframe(table, hide_index=True, column_config=METRIC_FORMAT, key="evaluate_breakdown_table")
+    st.caption(
+        "n counts the pairs of each group. A group holding only interacting or only non-interacting pairs "
+        "has no AUC or AUPR (shown as None): ranking needs both classes. Small groups give noisy metrics."
+    )
+    explain_columns(BREAKDOWN_COLUMNS, title="What the breakdown columns mean")
+    return table
+
+
+def show_downloads(result: dict, pairs: pd.DataFrame, comparison: ModelComparison, threshold: float) -> None:
+    st.markdown("#### Download")
+    columns = st.columns(4)
+    with columns[0]:
+        download(
+            "Predictions (CSV)",
+            lambda: csv_bytes(predictions_table(pairs, result["predictions"], threshold)),
+            "rnaapp_evaluation_predictions.csv",
+            "text/csv",
+            "dl_evaluate_predictions",
+        )
+    with columns[1]:
+        download(
+            "Metrics (CSV)",
+            lambda: csv_bytes(comparison.metrics),
+            "rnaapp_evaluation_metrics.csv",
+            "text/csv",
+            "dl_evaluate_metrics",
+        )
+    for column, fmt, mime in ((columns[2], "png", "image/png"), (columns[3], "svg", "image/svg+xml")):
+        with column:
+            download(
+                f"Curves ({fmt.upper()})",
+                lambda fmt=fmt: figures.figure_bytes(
+                    figures.curves_image(comparison.roc, comparison.pr, comparison.aucs, comparison.auprs),
+                    fmt,
+                ),
+                f"rnaapp_evaluation_curves.{fmt}",
+                mime,
+                f"dl_evaluate_curves_{fmt}",
+            )
+    explain_columns(
+        {"input columns": "the test set as uploaded (normalised sequences)"}
+        | prediction_columns(result["models"], threshold)
+        | {"TP, FP, TN, FN (metrics CSV)": "confusion counts at the threshold"},
+        title="What the downloaded columns mean",
+    )
+
+
+def show(result: dict, data: dict) -> None:
+    st.divider()
+    st.subheader(f"Results on {data['name']}")
+    chosen = [name for name in st.session_state.get("evaluate_models", []) if name]
+    if list(result["models"]) != chosen:
+        st.caption(
+            f"Showing the models last evaluated ({', '.join(result['models'])}); press **Evaluate** to "
+            "compare the models chosen above."
+        )
+    threshold = st.slider(
+        "Decision threshold: a pair is called an interaction when its probability is at least this",
+        min_value=0.01,
+        max_value=0.99,
+        step=0.01,
+        key=remember("evaluate_threshold", 0.5),
+    )
+    pairs = data["pairs"]
+    probabilities = {name: frame["probability"].to_numpy() for name, frame in result["predictions"].items()}
+    comparison = run_safely(lambda: compare_models(pairs["label"].to_numpy(), probabilities, threshold))
+    if comparison is None:
+        return
+    scanned = [name for name, frame in result["predictions"].items() if frame["scanned"].any()]
+    if scanned:
+        st.info(
+            f"Some targets are longer than the window of {', '.join(scanned)}: they were scanned, and each "
+            "got the probability of its best candidate seed site."
+        )
+    show_metrics(comparison, threshold)
+    show_curves(comparison)
+    show_confusions(comparison, threshold)
+    show_breakdown(result, pairs, threshold)
+    show_downloads(result, pairs, comparison, threshold)
+
+
+result = st.session_state.get(RESULT_KEY)
+if data is not None and result is not None and result["fingerprint"] == data["fingerprint"]:
+    show(result, data)
+elif data is not None:
+    st.info("Choose models and press **Evaluate**.")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import streamlit as st
 
 from pages.common import (
@@ -19,10 +21,10 @@ from pages.common import (
     show_error,
 )
 from rnaapp import figures
-from rnaapp.examples import EXAMPLE_MIRNAS, EXAMPLES
-from rnaapp.io import InputError, pairs_from_sequences
+from rnaapp.examples import EXAMPLES
+from rnaapp.io import pairs_from_sequences
 from rnaapp.report import SCORE_COLUMNS, SITE_TABLE_COLUMNS, PairReport, pair_report
-from rnaapp.settings import MIRBASE_HELP, load_settings, mirbase_sequences
+from rnaapp.settings import MIRBASE_HELP, load_settings, mirna_reference, resolve_mirnas
 from rnaapp.structure import duplex_diagram
 
 RESULT_KEY = "predict_result"
@@ -46,24 +48,15 @@ def heatmap_image(report_key: tuple, fmt: str, _report: PairReport) -> bytes:
     return figures.figure_bytes(figure, fmt)
 
 
-def mirna_lookup() -> dict[str, str]:
-    """Names the miRNA box accepts: the configured miRBase file, else the built-in examples."""
-    names = dict(EXAMPLE_MIRNAS)
-    try:
-        names.update(mirbase_sequences(load_settings().mirbase_path))
-    except (InputError, OSError, ValueError):
-        pass  # the Settings page reports a broken miRBase file
-    return names
-
-
-def resolve_mirna_text(text: str, names: dict[str, str]) -> tuple[str, str]:
-    """(name, sequence) for what was typed: a miRBase name or a sequence."""
+def resolve_mirna_text(text: str) -> tuple[str, str]:
+    """(name, sequence) for what was typed: a name (it has a '-', as miRBase names do) is looked up in
+    miRBase; anything else is taken as a sequence and checked letter by letter."""
     stripped = text.strip()
-    lowered = {name.lower(): name for name in names}
-    if stripped.lower() in lowered:
-        name = lowered[stripped.lower()]
-        return name, names[name]
-    return "miRNA", stripped
+    if not stripped or stripped.startswith(">") or "-" not in stripped or re.search(r"\s", stripped):
+        return "miRNA", stripped
+    reference = mirna_reference(load_settings().mirbase_path)
+    ((name, sequence),) = resolve_mirnas([stripped], reference, source="miRNA box")
+    return name, sequence
 
 
 def use_example() -> None:
@@ -116,10 +109,13 @@ if st.button("Predict", type="primary"):
     if not chosen:
         show_error(ValueError("choose at least one model"))
     else:
-        name, mirna_text = resolve_mirna_text(st.session_state["predict_mirna"], mirna_lookup())
-        pair = run_safely(
-            lambda: pairs_from_sequences(mirna_text, st.session_state["predict_target"], mirna_id=name)
-        )
+        named = run_safely(lambda: resolve_mirna_text(st.session_state["predict_mirna"]))
+        pair = None
+        if named is not None:
+            name = named[0]
+            pair = run_safely(
+                lambda: pairs_from_sequences(named[1], st.session_state["predict_target"], mirna_id=name)
+            )
         if pair is not None:
             mirna, target = pair["mirna_seq"].iloc[0], pair["target_seq"].iloc[0]
             with st.spinner("Scoring …"):

@@ -135,7 +135,7 @@ if start:
         options = {
             "noncanonical": bool(st.session_state["scan_noncanonical"]),
             "sites_per_pair": int(st.session_state["scan_sites_per_pair"]),
-            "buffer_size": 2048,
+            "buffer_size": 256,  # small buffers: the progress bar moves often
         }
         job.thread = threading.Thread(target=run_scan, args=(job, model, targets, options), daemon=True)
         st.session_state[JOB_KEY] = job

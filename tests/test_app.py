@@ -77,7 +77,7 @@ def test_predict_scans_a_long_target(app):
         ("UGAGGUAGUAGGXUGUAUAGUU", None, "letters other than"),
         ("", None, "empty"),
         (None, "", "empty"),
-        ("hsa-miR-nonexistent", None, "letters other than"),
+        ("hsa-miR-nonexistent", None, "unknown miRNA name"),
     ],
 )
 def test_predict_bad_input_shows_an_error_and_keeps_the_text(app, mirna, target, message):

@@ -1,0 +1,150 @@
+"""Drive the Evaluate page with AppTest: metrics side by side, threshold slider, breakdown, bad files."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+import rnaapp.scan
+from rnaapp.evaluate import METRIC_NAMES
+from rnaapp.registry import defaults, list_models
+
+from .conftest import REPOSITORY, synthetic_pairs
+
+pytest.importorskip("streamlit")
+import streamlit as st  # noqa: E402
+from streamlit.testing.v1 import AppTest  # noqa: E402
+
+PAGE = "pages/evaluate.py"
+
+
+@pytest.fixture
+def calls(monkeypatch) -> list[str]:
+    """Names of the models the page predicted with (predictions are cached across runs otherwise)."""
+    st.cache_data.clear()
+    seen: list[str] = []
+    original = rnaapp.scan.transcript_probabilities
+
+    def counting(model, *args, **kwargs):
+        seen.append(model.name)
+        return original(model, *args, **kwargs)
+
+    monkeypatch.setattr(rnaapp.scan, "transcript_probabilities", counting)
+    return seen
+
+
+@pytest.fixture
+def app(user_home) -> AppTest:
+    names = {card.name for card in list_models()}
+    if defaults()["tasks"].get("site") not in names or defaults()["families"].get("seed_rule") not in names:
+        pytest.skip("the shipped site model and seed_rule baseline are needed")
+    at = AppTest.from_file(str(REPOSITORY / "app.py"), default_timeout=60)
+    at.run()
+    at.switch_page(PAGE).run()
+    assert not at.exception
+    return at
+
+
+def chosen_models() -> list[str]:
+    return [defaults()["tasks"]["site"], defaults()["families"]["seed_rule"]]
+
+
+def upload(at: AppTest, name: str, content: bytes) -> AppTest:
+    at.file_uploader[0].set_value((name, content, "text/csv")).run()
+    assert not at.exception
+    return at
+
+
+def button(at: AppTest, label: str):
+    return next(widget for widget in at.button if widget.label == label)
+
+
+def evaluate(at: AppTest, models: list[str]) -> AppTest:
+    at.multiselect[0].set_value(models)
+    button(at, "Evaluate").click().run()
+    assert not at.exception
+    assert not at.error, [error.value for error in at.error]
+    return at
+
+
+def metrics_table(at: AppTest):
+    return next(
+        frame.value for frame in at.dataframe if list(frame.value.columns) == ["model", *METRIC_NAMES]
+    )
+
+
+def charts(at: AppTest) -> list[dict]:
+    return [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
+
+
+def confusion_texts(at: AppTest) -> list:
+    return [chart["data"][0]["text"] for chart in charts(at) if chart["data"][0]["type"] == "heatmap"]
+
+
+def test_metrics_curves_and_threshold(app, calls):
+    content = synthetic_pairs(40, seed=5).to_csv(index=False).encode()
+    upload(app, "test_set.csv", content)
+    assert any("40 pairs · 20 positive · 20 negative" in markdown.value for markdown in app.markdown)
+    assert "(baselines included" in app.multiselect[0].label
+    evaluate(app, chosen_models())
+    assert sorted(calls) == sorted(chosen_models())
+
+    table = metrics_table(app)
+    assert table["model"].tolist() == chosen_models()
+    assert table[list(METRIC_NAMES)].notna().all().all()
+    traces = [trace.get("name", "") for chart in charts(app) for trace in chart["data"]]
+    assert any(name.startswith(f"{chosen_models()[0]} (AUC") for name in traces)
+    assert any(name.startswith(f"{chosen_models()[1]} (AUPR") for name in traces)
+    before = confusion_texts(app)
+    assert len(before) == 2
+    labels = {download.label for download in app.get("download_button")}
+    assert {"Predictions (CSV)", "Metrics (CSV)", "Curves (PNG)", "Curves (SVG)"} <= labels
+
+    app.slider[0].set_value(0.95).run()
+    assert not app.exception
+    assert len(calls) == 2  # the slider re-scores nothing
+    after = metrics_table(app)
+    assert confusion_texts(app) != before
+    assert (after["AUC"] == table["AUC"]).all()
+    assert not after["SEN"].equals(table["SEN"])
+
+    button(app, "Evaluate").click().run()
+    assert len(calls) == 2  # same file, same models: cached
+
+
+def test_breakdown_and_demo_set(app, calls):
+    button(app, "Use the built-in demo set").click().run()
+    assert any("120 pairs · 60 positive · 60 negative" in markdown.value for markdown in app.markdown)
+    evaluate(app, [defaults()["families"]["seed_rule"]])
+    breakdown = next(frame.value for frame in app.dataframe if "positives" in frame.value.columns)
+    assert breakdown["group"].tolist() == ["hsa", "all"]
+    app.radio[0].set_value("mirna_id").run()
+    assert not app.exception
+    breakdown = next(frame.value for frame in app.dataframe if "positives" in frame.value.columns)
+    assert len(breakdown) == 11 and breakdown["n"].iloc[-1] == 120
+    assert any("What the metrics mean" in expander.label for expander in app.expander)
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "expected"),
+    [
+        ("no_label.csv", synthetic_pairs(6).drop(columns="label").to_csv(index=False).encode(), "no label"),
+        (
+            "bad_letter.csv",
+            b"mirna_seq,target_seq,label\n"
+            b"UGAGGUAGUAGGUUGUAUAGUU,ACUACCUCAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA,1\n"
+            b"UGAGGUAGUAGGUUGUAUAGUU,ACUACCUCAAAAAAAAAAXAAAAAAAAAAAAAAAAAAAAA,0\n",
+            "row 2",
+        ),
+        ("empty.csv", b"", "empty"),
+    ],
+)
+def test_bad_files_show_a_message_and_keep_the_loaded_set(app, name, content, expected):
+    upload(app, "good.csv", synthetic_pairs(20, seed=1).to_csv(index=False).encode())
+    upload(app, name, content)
+    assert app.error, "expected an error message"
+    message = app.error[0].value
+    assert name in message and expected in message
+    assert any("Still using the test set loaded before: good.csv" in caption.value for caption in app.caption)
+    assert any("**good.csv**: 20 pairs" in markdown.value for markdown in app.markdown)
