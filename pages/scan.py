@@ -200,9 +200,7 @@ def show_results(job: ScanJob) -> None:
         ascending = order_column.radio(
             "Order", ["ascending", "descending"], horizontal=True, key=remember("scan_order", "ascending")
         )
-        page_size = size_column.selectbox(
-            "Rows per page", PAGE_SIZES, key=remember("scan_page_size", 100)
-        )
+        page_size = size_column.selectbox("Rows per page", PAGE_SIZES, key=remember("scan_page_size", 100))
     shown = filter_pairs(
         pairs,
         min_probability=min_probability,
@@ -258,10 +256,17 @@ def show_results(job: ScanJob) -> None:
             st.caption("Too many rows for Excel (limit 1,048,576): use the CSV files.")
 
     rows = selection.selection.rows if selection is not None else []
-    if not rows:
-        st.info("Select a row of the table to see its sites, duplex and attention map.")
-        return
-    chosen = page_rows.iloc[rows[0]]
+    if rows:
+        chosen = page_rows.iloc[rows[0]]
+    else:
+        labels = [f"#{row['rank']} {row['mirna_id']} × {row['target_id']}" for _, row in page_rows.iterrows()]
+        picked = st.selectbox(
+            "Open a pair (or click a row of the table)", ["—"] + labels, key="scan_open_pair"
+        )
+        if picked == "—":
+            st.info("Select a row of the table to see its sites, duplex and attention map.")
+            return
+        chosen = page_rows.iloc[labels.index(picked)]
     show_pair(job, chosen, sites)
 
 

@@ -125,7 +125,14 @@ def test_scan_ranks_candidates_and_opens_a_pair(app):
     table = app.dataframe[0].value
     assert len(table) >= 1 and table["rank"].is_monotonic_increasing
     assert (table["probability"] >= 0.5).all()  # the default filter
-    assert {"Pairs (CSV)", "Sites (CSV)", "Pairs and sites (Excel)"} <= {b.label for b in app.get("download_button")}
+    assert {"Pairs (CSV)", "Sites (CSV)", "Pairs and sites (Excel)"} <= {
+        b.label for b in app.get("download_button")
+    }
+    opener = widget(app.selectbox, "Open a pair")
+    opener.set_value(opener.options[1]).run()
+    assert not app.exception and not app.error
+    assert len(app.get("plotly_chart")) == 2  # site map and attention heatmap
+    assert "miRNA" in app.code[0].value  # the duplex as text
 
 
 def test_scan_bad_input_shows_errors(app):

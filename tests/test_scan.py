@@ -195,3 +195,14 @@ def test_scan_with_an_untrained_attention_model_runs(pairs):
     assert family.has_attention
     result = scan(model, [("m", MIRNA)], [("t", plant(neutral(500, 8), 100, SEED_2_8 + "A"))])
     assert len(result.sites) == 1
+
+
+def test_hundreds_of_mirnas_parse_as_names_sequences_and_fasta():
+    rng = np.random.default_rng(9)
+    sequences = ["".join(rng.choice(list("ACGU"), 22)) for _ in range(250)]
+    reference = {f"hsa-miR-{index}": sequence for index, sequence in enumerate(sequences)}
+    names = read_mirna_list("\n".join(reference), reference)
+    fasta = read_mirna_list("".join(f">m{index}\n{seq.lower()}\n" for index, seq in enumerate(sequences)), {})
+    plain = read_mirna_list("\n".join(sequences), {})
+    assert len(names) == len(fasta) == len(plain) == 250
+    assert [sequence for _, sequence in names] == [sequence for _, sequence in fasta] == sequences
