@@ -22,15 +22,24 @@ Coordinates in every output are 1-based and inclusive, as biologists read them.
 
 from __future__ import annotations
 
+import contextlib
+import json
+import multiprocessing
+import os
+import uuid
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
+import torch
 
 from rnaapp.io import InputError, read_fasta
 from rnaapp.predict import predict
-from rnaapp.registry import TrainedModel
+from rnaapp.registry import ModelCard, TrainedModel, build_model
 from rnaapp.settings import resolve_mirnas
 from rnaapp.sites import SITE_RANK, find_seed_sites
 from rnaapp.structure import hybridize
@@ -202,7 +211,7 @@ def _empty_frame(columns: dict[str, str]) -> pd.DataFrame:
     return pd.DataFrame({column: pd.Series(dtype=object) for column in columns})
 
 
-def scan_batches(
+def _scan_in_process(
     model: TrainedModel,
     mirnas: Sequence[tuple[str, str]],
     targets: Iterable[tuple[str, str]],
@@ -217,41 +226,9 @@ def scan_batches(
     n_targets: int | None = None,
     progress: Progress | None = None,
     should_stop: Callable[[], bool] | None = None,
+    workers_per_batch: int | None = None,
 ) -> Iterator[ScanResult]:
-    """Scan miRNAs against transcripts, yielding results buffer by buffer (memory stays bounded).
-
-    Parameters
-    ----------
-    model
-        Any loaded model; its :func:`rnaapp.predict.predict` scores the windows.
-    mirnas
-        ``(id, sequence)`` of each miRNA (normalised RNA, 5'->3').
-    targets
-        ``(id, sequence)`` of each transcript; may be a generator (read lazily).
-    noncanonical
-        Also score seed matches with one G:U wobble or mismatch (see :func:`candidate_sites`).
-    sites_per_pair
-        Sites reported per (miRNA, transcript) pair, best first.
-    energies
-        Compute the ViennaRNA duplex energy of each reported site's window.
-    include_empty
-        Also report pairs without any candidate site (probability 0).
-    buffer_size
-        Windows scored per :func:`predict` call.
-    batch_size, precision
-        Passed to :func:`predict`.
-    n_targets
-        Number of transcripts, when ``targets`` has no length (for progress only).
-    progress
-        Called as ``progress(pairs_done, pairs_total)`` (total 0 when unknown).
-    should_stop
-        Polled between pairs; when it returns True, :class:`ScanCancelled` is raised.
-
-    Yields
-    ------
-    ScanResult
-        Pairs and sites of the transcripts finished in each buffer, unranked.
-    """
+    """The scan in this process (see :func:`scan_batches`); ``workers_per_batch`` goes to :func:`predict`."""
     if n_targets is None and hasattr(targets, "__len__"):
         n_targets = len(targets)  # type: ignore[arg-type]
     total = len(mirnas) * n_targets if n_targets is not None else 0
@@ -263,7 +240,14 @@ def scan_batches(
 
     def flush() -> ScanResult:
         probabilities = (
-            predict(model, window_mirnas, windows, batch_size=batch_size, precision=precision)
+            predict(
+                model,
+                window_mirnas,
+                windows,
+                batch_size=batch_size,
+                precision=precision,
+                workers=workers_per_batch,
+            )
             if windows
             else np.zeros(0)
         )
@@ -347,6 +331,213 @@ def scan_batches(
         yield flush()
     if progress is not None:
         progress(done, total)
+
+
+def _concat_results(results: Sequence[ScanResult]) -> ScanResult:
+    if not results:
+        return ScanResult(pairs=_empty_frame(PAIR_COLUMNS), sites=_empty_frame(SITE_COLUMNS))
+    pairs = [result.pairs for result in results if len(result.pairs)]
+    sites = [result.sites for result in results if len(result.sites)]
+    return ScanResult(
+        pairs=pd.concat(pairs, ignore_index=True) if pairs else _empty_frame(PAIR_COLUMNS),
+        sites=pd.concat(sites, ignore_index=True) if sites else _empty_frame(SITE_COLUMNS),
+    )
+
+
+def _target_chunks(
+    targets: Iterable[tuple[str, str]], chunk_nucleotides: int
+) -> Iterator[list[tuple[str, str]]]:
+    """Consecutive transcripts grouped until a group holds ``chunk_nucleotides`` nucleotides."""
+    chunk: list[tuple[str, str]] = []
+    size = 0
+    for record in targets:
+        chunk.append(record)
+        size += len(record[1])
+        if size >= chunk_nucleotides:
+            yield chunk
+            chunk, size = [], 0
+    if chunk:
+        yield chunk
+
+
+# Models built inside worker processes (process pool or Dask workers), by payload key.
+_WORKER_MODELS: dict[str, TrainedModel] = {}
+
+
+def _model_payload(model: TrainedModel) -> dict:
+    """What a worker needs to rebuild ``model``: its card and CPU weights (no file access needed)."""
+    state = {key: value.detach().to("cpu") for key, value in model.module.state_dict().items()}
+    return {"key": uuid.uuid4().hex, "card": json.loads(model.card.to_json()), "state": state}
+
+
+def _worker_model(payload: dict) -> TrainedModel:
+    model = _WORKER_MODELS.get(payload["key"])
+    if model is None:
+        torch.set_num_threads(1)  # one process per core; torch threads would compete
+        _WORKER_MODELS.clear()
+        model = build_model(ModelCard.from_dict(payload["card"]), payload["state"])
+        _WORKER_MODELS[payload["key"]] = model
+    return model
+
+
+def _install_worker_model(payload: dict) -> None:
+    _WORKER_MODELS["pool"] = _worker_model(payload)
+
+
+def _scan_chunk(
+    payload: dict | None, mirnas: Sequence[tuple[str, str]], targets: list[tuple[str, str]], options: dict
+) -> ScanResult:
+    """Scan one group of transcripts in a worker (payload None: the process pool's installed model)."""
+    model = _WORKER_MODELS["pool"] if payload is None else _worker_model(payload)
+    return _concat_results(list(_scan_in_process(model, mirnas, targets, workers_per_batch=1, **options)))
+
+
+def _ordered_results(
+    submit: Callable[[list[tuple[str, str]]], Any],
+    chunks: Iterable[list[tuple[str, str]]],
+    in_flight: int,
+    should_stop: Callable[[], bool] | None,
+) -> Iterator[tuple[int, ScanResult]]:
+    """Submit chunks with at most ``in_flight`` pending; yield (chunk size, result) in input order."""
+    pending: deque[tuple[int, Any]] = deque()
+    try:
+        for chunk in chunks:
+            if should_stop is not None and should_stop():
+                raise ScanCancelled("scan cancelled")
+            pending.append((len(chunk), submit(chunk)))
+            if len(pending) >= in_flight:
+                size, future = pending.popleft()
+                yield size, future.result()
+        while pending:
+            if should_stop is not None and should_stop():
+                raise ScanCancelled("scan cancelled")
+            size, future = pending.popleft()
+            yield size, future.result()
+    finally:
+        for _, future in pending:
+            future.cancel()
+
+
+def default_scan_workers() -> int:
+    """Processes a command-line scan uses by default: every core."""
+    return max(1, os.cpu_count() or 1)
+
+
+def scan_batches(
+    model: TrainedModel,
+    mirnas: Sequence[tuple[str, str]],
+    targets: Iterable[tuple[str, str]],
+    *,
+    noncanonical: bool = True,
+    sites_per_pair: int = 3,
+    energies: bool = True,
+    include_empty: bool = True,
+    buffer_size: int = 4096,
+    batch_size: int = 512,
+    precision: str = "float32",
+    workers: int = 1,
+    scheduler: str | Any | None = None,
+    chunk_nucleotides: int = 200_000,
+    n_targets: int | None = None,
+    progress: Progress | None = None,
+    should_stop: Callable[[], bool] | None = None,
+) -> Iterator[ScanResult]:
+    """Scan miRNAs against transcripts, yielding results as they are ready (memory stays bounded).
+
+    Parameters
+    ----------
+    model
+        Any loaded model; its :func:`rnaapp.predict.predict` scores the windows.
+    mirnas
+        ``(id, sequence)`` of each miRNA (normalised RNA, 5'->3').
+    targets
+        ``(id, sequence)`` of each transcript; may be a generator (read lazily).
+    noncanonical
+        Also score seed matches with one G:U wobble or mismatch (see :func:`candidate_sites`).
+    sites_per_pair
+        Sites reported per (miRNA, transcript) pair, best first.
+    energies
+        Compute the ViennaRNA duplex energy of each reported site's window.
+    include_empty
+        Also report pairs without any candidate site (probability 0).
+    buffer_size
+        Windows scored per :func:`predict` call.
+    batch_size, precision
+        Passed to :func:`predict`.
+    workers
+        1: scan in this process (batches scored by parallel threads). More: a local pool of that many
+        processes, each scanning groups of transcripts with one torch thread.
+    scheduler
+        A Dask scheduler address (``"tcp://host:8786"``) or a ``dask.distributed.Client``: groups of
+        transcripts are scanned on the cluster's workers instead (``workers`` is then ignored).
+    chunk_nucleotides
+        Transcript nucleotides per group sent to a worker.
+    n_targets
+        Number of transcripts, when ``targets`` has no length (for progress only).
+    progress
+        Called as ``progress(pairs_done, pairs_total)`` (total 0 when unknown).
+    should_stop
+        Polled between pairs (between groups when parallel); when it returns True,
+        :class:`ScanCancelled` is raised.
+
+    Yields
+    ------
+    ScanResult
+        Pairs and sites in input order (transcripts, then miRNAs), unranked. Results do not depend on
+        ``workers``, ``scheduler``, ``buffer_size`` or ``chunk_nucleotides``.
+    """
+    if n_targets is None and hasattr(targets, "__len__"):
+        n_targets = len(targets)  # type: ignore[arg-type]
+    options = {
+        "noncanonical": noncanonical,
+        "sites_per_pair": sites_per_pair,
+        "energies": energies,
+        "include_empty": include_empty,
+        "buffer_size": buffer_size,
+        "batch_size": batch_size,
+        "precision": precision,
+    }
+    if scheduler is None and workers <= 1:
+        yield from _scan_in_process(
+            model, mirnas, targets, n_targets=n_targets, progress=progress, should_stop=should_stop, **options
+        )
+        return
+    total = len(mirnas) * n_targets if n_targets is not None else 0
+    payload = _model_payload(model)
+    chunks = _target_chunks(targets, chunk_nucleotides)
+    done = 0
+    with contextlib.ExitStack() as stack:
+        if scheduler is not None:
+            from dask.distributed import Client
+
+            client = scheduler if isinstance(scheduler, Client) else stack.enter_context(Client(scheduler))
+            payload_future = client.scatter(payload, broadcast=True)
+            in_flight = 2 * max(1, sum(client.nthreads().values()))
+
+            def submit(chunk: list[tuple[str, str]]) -> Any:
+                return client.submit(_scan_chunk, payload_future, mirnas, chunk, options, pure=False)
+
+        else:
+            pool = stack.enter_context(
+                ProcessPoolExecutor(
+                    workers,
+                    mp_context=multiprocessing.get_context("spawn"),
+                    initializer=_install_worker_model,
+                    initargs=(payload,),
+                )
+            )
+            in_flight = 2 * workers
+
+            def submit(chunk: list[tuple[str, str]]) -> Any:
+                return pool.submit(_scan_chunk, None, mirnas, chunk, options)
+
+        for size, result in _ordered_results(submit, chunks, in_flight, should_stop):
+            done += size * len(mirnas)
+            yield result
+            if progress is not None:
+                progress(done, total)
+    if progress is not None and done == 0:
+        progress(0, total)
 
 
 def rank_pairs(pairs: pd.DataFrame) -> pd.DataFrame:

@@ -206,3 +206,43 @@ def test_hundreds_of_mirnas_parse_as_names_sequences_and_fasta():
     plain = read_mirna_list("\n".join(sequences), {})
     assert len(names) == len(fasta) == len(plain) == 250
     assert [sequence for _, sequence in names] == [sequence for _, sequence in fasta] == sequences
+
+
+def _random_inputs(seed: int, n_mirnas: int = 4, n_targets: int = 16, length: int = 1500):
+    rng = np.random.default_rng(seed)
+    letters = np.array(list("ACGU"))
+    mirnas = [(f"mir{i}", "".join(rng.choice(letters, 22))) for i in range(n_mirnas)] + [("let-7a", MIRNA)]
+    targets = [(f"t{i}", "".join(rng.choice(letters, length))) for i in range(n_targets)]
+    return mirnas, targets
+
+
+def test_process_pool_gives_the_same_result_as_one_process():
+    model = load_model("site")
+    mirnas, targets = _random_inputs(10)
+    local = scan(model, mirnas, targets)
+    pooled = scan(model, mirnas, targets, workers=2, chunk_nucleotides=5000)
+    pd.testing.assert_frame_equal(local.pairs, pooled.pairs)
+    pd.testing.assert_frame_equal(local.sites, pooled.sites)
+
+
+def test_dask_local_cluster_gives_the_same_result_as_one_process():
+    distributed = pytest.importorskip("dask.distributed")
+    model = load_model("site")
+    mirnas, targets = _random_inputs(11)
+    local = scan(model, mirnas, targets)
+    with distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+    ) as cluster:
+        calls = []
+        on_cluster = scan(
+            model,
+            mirnas,
+            iter(targets),
+            scheduler=cluster.scheduler_address,
+            chunk_nucleotides=5000,
+            n_targets=len(targets),
+            progress=lambda done, total: calls.append((done, total)),
+        )
+    pd.testing.assert_frame_equal(local.pairs, on_cluster.pairs)
+    pd.testing.assert_frame_equal(local.sites, on_cluster.sites)
+    assert calls[-1] == (len(mirnas) * len(targets), len(mirnas) * len(targets))
