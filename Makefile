@@ -18,6 +18,8 @@ app: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/ruff check .
+	@# The browser tests (tests/test_browser.py) drive Debian's chromium; install it when we can.
+	@command -v chromium >/dev/null || (command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ] && apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) || echo "chromium not installed: browser tests will be skipped"
 	$(BIN)/python -m pytest -q
 
 bench: $(STAMP)

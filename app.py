@@ -22,7 +22,8 @@ navigation = st.navigation(
         st.Page("pages/train.py", title="Train", icon="🏋️"),
         st.Page("pages/models.py", title="Models", icon="🗂️"),
         st.Page("pages/settings.py", title="Settings", icon="⚙️"),
-    ]
+    ],
+    position="top",
 )
 sidebar()
 try:

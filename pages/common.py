@@ -106,7 +106,7 @@ def sidebar() -> None:
     """The sidebar of every page: model choice and the device models run on."""
     cards = model_cards()
     names = [card.name for card in cards]
-    labels = {card.name: model_label(card) for card in cards}
+    user_names = {card.name for card in cards if card.source == "user"}
     with st.sidebar:
         st.markdown("### Model")
         if not names:
@@ -118,7 +118,7 @@ def sidebar() -> None:
             st.selectbox(
                 "Model used by Predict and Scan",
                 names,
-                format_func=lambda name: labels.get(name, name),
+                format_func=lambda name: f"{name} (yours)" if name in user_names else name,
                 key=remember(MODEL_KEY, default_model("site") or names[0]),
                 help="Shipped models and the ones you trained. The Models page shows each model's card.",
             )

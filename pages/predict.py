@@ -72,7 +72,7 @@ st.caption(
 )
 
 example_names = [example.name for example in EXAMPLES]
-left, right = st.columns([3, 1])
+left, right = st.columns([3, 1], vertical_alignment="bottom")
 left.selectbox("Built-in example", example_names, key=remember("predict_example", example_names[0]))
 right.button("Use this example", on_click=use_example, width="stretch")
 

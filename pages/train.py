@@ -1,3 +1,613 @@
+"""Train: labelled data in, a model of any family out, trained as a background job with live curves.
+
+The job runs in its own process (:mod:`rnaapp.jobs`), so it keeps going when the user switches pages or
+reloads the browser; this page only starts it and polls its folder.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as _dt
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
 import streamlit as st
 
-st.title("train (coming)")
+from pages.common import (
+    METRIC_MEANINGS,
+    TASK_LABELS,
+    explain_columns,
+    format_duration,
+    gpu_available,
+    model_cards,
+    remember,
+    run_safely,
+    set_remembered,
+    show_error,
+)
+from rnaapp import figures
+from rnaapp.io import InputError, read_pairs
+from rnaapp.jobs import FINAL_STATES, TrainingJob, get_job, list_jobs, start_training
+from rnaapp.models import FAMILIES
+from rnaapp.registry import check_name
+from rnaapp.train import describe_device, training_config_for
+
+DATA_KEY = "train_data"
+DATA_ERROR_KEY = "train_data_error"
+JOB_KEY = "train_job"
+FAMILY_KEY = "train_family"
+NAME_KEY = "train_name"
+#: How many recent jobs the job selector lists.
+RECENT_JOBS = 20
+#: Metrics drawn in the live curves (all of them make the panel unreadable).
+CURVE_METRICS = ("AUC", "AUPR", "ACC", "F1", "MCC")
+STATE_ICONS = {"queued": "⏳", "running": "🏃", "finished": "✅", "failed": "❌", "cancelled": "⏹️"}
+
+#: Training settings shown in the form: label, help, minimum, maximum, number format.
+TRAINING_FIELDS: dict[str, tuple[str, str, float | None, float | None, str | None]] = {
+    "epochs": (
+        "Epochs (at most)",
+        "Passes over the training pairs; training may stop earlier.",
+        1,
+        1000,
+        None,
+    ),
+    "batch_size": ("Batch size", "Pairs per optimisation step.", 1, 65536, None),
+    "learning_rate": ("Learning rate", "Step size of the AdamW optimiser.", 1e-7, 10.0, "%g"),
+    "patience": (
+        "Patience (epochs)",
+        "Stop after this many epochs without a better validation AUC; the best epoch's weights are kept.",
+        1,
+        1000,
+        None,
+    ),
+    "seed": ("Random seed", "Same data + settings + seed = the same model.", 0, 2**31 - 1, None),
+    "valid_fraction": (
+        "Validation fraction",
+        "Share of the pairs held out (stratified by label) to pick the best epoch and stop early.",
+        0.01,
+        0.5,
+        "%.2f",
+    ),
+}
+MORE_TRAINING_FIELDS: dict[str, tuple[str, str, float | None, float | None, str | None]] = {
+    "weight_decay": ("Weight decay", "AdamW weight decay (L2-like regularisation).", 0.0, 1.0, "%g"),
+    "ema_decay": (
+        "Weight averaging (EMA decay)",
+        "Decay of a moving average of the weights, which is what gets validated and kept (0 = off).",
+        0.0,
+        0.99999,
+        "%g",
+    ),
+    "max_grad_norm": (
+        "Gradient clipping norm",
+        "Largest allowed gradient norm per step.",
+        1e-3,
+        1000.0,
+        "%g",
+    ),
+    "mixed_precision": (
+        "Mixed precision on the GPU",
+        "Faster training on CUDA GPUs (bfloat16 where supported); ignored on the CPU.",
+        None,
+        None,
+        None,
+    ),
+}
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Data
+# ---------------------------------------------------------------------------------------------------------
+
+
+def load_pairs(source: Any, name: str | None, signature: Any) -> None:
+    """Parse labelled pairs into session state (or remember the error, keeping the previous table out)."""
+    try:
+        table = read_pairs(source, name=name, require_label=True)
+    except (InputError, OSError, ValueError) as error:
+        st.session_state.pop(DATA_KEY, None)
+        st.session_state[DATA_ERROR_KEY] = {"message": str(error), "signature": signature}
+        return
+    st.session_state.pop(DATA_ERROR_KEY, None)
+    st.session_state[DATA_KEY] = {
+        "name": name or Path(str(source)).name,
+        "table": table,
+        "signature": signature,
+    }
+
+
+def data_section() -> None:
+    st.subheader("1 · Labelled data")
+    st.caption(
+        "A table of miRNA–target pairs with a label column (1 = interacts, 0 = does not): CSV, TSV or the "
+        "other layouts the Predict and Evaluate pages read, e.g. columns `mirna_seq, target_seq, label` "
+        "(ids and `species` optional). Sequences 5'→3'; U or T, any case."
+    )
+    mode = st.radio(
+        "Where is the data?",
+        ["Upload a file", "A path on this computer"],
+        horizontal=True,
+        key=remember("train_data_mode", "Upload a file"),
+    )
+    if mode == "Upload a file":
+        upload = st.file_uploader("Labelled pairs (CSV/TSV, .gz accepted)", key="train_upload")
+        if upload is not None:
+            signature = ("upload", upload.name, upload.size, getattr(upload, "file_id", None))
+            stored = st.session_state.get(DATA_KEY) or st.session_state.get(DATA_ERROR_KEY) or {}
+            if stored.get("signature") != signature:
+                with st.spinner("Reading the file …"):
+                    load_pairs(upload.getvalue(), upload.name, signature)
+    else:
+        left, right = st.columns([4, 1], vertical_alignment="bottom")
+        left.text_input(
+            "Path of a labelled pair file on the computer running rnaapp",
+            key=remember("train_path", ""),
+            placeholder="/home/you/data/pairs.csv",
+        )
+        if right.button("Read the file", width="stretch"):
+            text = st.session_state["train_path"].strip()
+            if not text:
+                st.session_state[DATA_ERROR_KEY] = {
+                    "message": "enter the path of a file first",
+                    "signature": None,
+                }
+            else:
+                path = Path(text).expanduser()
+                with st.spinner("Reading the file …"):
+                    load_pairs(path, str(path), ("path", str(path)))
+
+    problem = st.session_state.get(DATA_ERROR_KEY)
+    if problem is not None:
+        st.error(f"Cannot use this data: {problem['message']}", icon="⚠️")
+    data = st.session_state.get(DATA_KEY)
+    if data is None:
+        st.info("No training data yet.")
+        return
+    table: pd.DataFrame = data["table"]
+    positives = int((table["label"] == 1).sum())
+    negatives = int((table["label"] == 0).sum())
+    columns = st.columns(4)
+    columns[0].metric("Pairs", f"{len(table):,}", help=f"read from {data['name']}")
+    columns[1].metric("Positives (label 1)", f"{positives:,}")
+    columns[2].metric("Negatives (label 0)", f"{negatives:,}")
+    columns[3].metric("Distinct miRNAs", f"{table['mirna_seq'].nunique():,}")
+    if not positives or not negatives:
+        st.warning("Training needs both positive (1) and negative (0) pairs; this data has only one kind.")
+    with st.expander(f"Preview of {data['name']} (first 100 pairs)"):
+        st.dataframe(table.head(100), hide_index=True)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Model and settings
+# ---------------------------------------------------------------------------------------------------------
+
+
+def suggested_name(family: str) -> str:
+    return f"my_{family}"
+
+
+def family_changed() -> None:
+    """Follow the family with the suggested model name, unless the user typed a name of their own."""
+    if st.session_state.get(NAME_KEY) in {suggested_name(name) for name in FAMILIES}:
+        set_remembered(NAME_KEY, suggested_name(st.session_state[FAMILY_KEY]))
+
+
+def setting_widget(
+    key: str,
+    label: str,
+    default: Any,
+    help_text: str | None = None,
+    minimum: float | None = None,
+    maximum: float | None = None,
+    number_format: str | None = None,
+) -> None:
+    """One input for a setting, chosen by the type of its default (tuples are comma-separated text)."""
+    if isinstance(default, bool):
+        st.checkbox(label, key=remember(key, default), help=help_text)
+    elif isinstance(default, int):
+        st.number_input(
+            label,
+            min_value=int(minimum) if minimum is not None else 0,
+            max_value=int(maximum) if maximum is not None else None,
+            step=1,
+            key=remember(key, default),
+            help=help_text,
+        )
+    elif isinstance(default, float):
+        st.number_input(
+            label,
+            min_value=float(minimum) if minimum is not None else None,
+            max_value=float(maximum) if maximum is not None else None,
+            format=number_format or "%g",
+            key=remember(key, default),
+            help=help_text,
+        )
+    elif isinstance(default, tuple):
+        st.text_input(
+            f"{label} (comma-separated)", key=remember(key, ", ".join(map(str, default))), help=help_text
+        )
+    else:
+        st.text_input(label, key=remember(key, str(default)), help=help_text)
+
+
+def setting_value(key: str, label: str, default: Any) -> Any:
+    """The value a :func:`setting_widget` holds, converted back to the type of ``default``.
+
+    Raises
+    ------
+    ValueError
+        When a comma-separated list cannot be read, naming the setting.
+    """
+    value = st.session_state[key]
+    if isinstance(default, bool):
+        return bool(value)
+    if isinstance(default, int):
+        return int(value)
+    if isinstance(default, float):
+        return float(value)
+    if isinstance(default, tuple):
+        kind = type(default[0]) if default else str
+        parts = [part.strip() for part in str(value).split(",") if part.strip()]
+        if not parts:
+            raise ValueError(f"{label}: enter at least one value, separated by commas")
+        try:
+            return tuple(kind(part) for part in parts)
+        except ValueError:
+            wanted = {int: "whole numbers", float: "numbers"}.get(kind, "values")
+            raise ValueError(f"{label}: {value!r} is not a comma-separated list of {wanted}") from None
+    return str(value)
+
+
+def architecture_fields(family: str) -> list[dataclasses.Field]:
+    return list(dataclasses.fields(FAMILIES[family].config_class))
+
+
+def field_label(name: str) -> str:
+    return name.replace("_", " ").capitalize()
+
+
+def name_problem(name: str) -> str | None:
+    """Why ``name`` cannot be used for a new model (None when it can)."""
+    try:
+        check_name(name)
+    except ValueError as error:
+        return str(error)
+    if any(card.name == name and card.source == "shipped" for card in model_cards()):
+        return f"'{name}' is the name of a shipped model, which is read-only; choose another name"
+    return None
+
+
+def settings_grid(fields: dict, family: str, defaults: Any, n_columns: int) -> None:
+    """Number inputs for training settings, laid out in ``n_columns`` columns."""
+    columns = st.columns(n_columns)
+    for index, (field_name, (label, help_text, low, high, fmt)) in enumerate(fields.items()):
+        with columns[index % n_columns]:
+            setting_widget(
+                f"train_{family}_{field_name}",
+                label,
+                getattr(defaults, field_name),
+                help_text,
+                low,
+                high,
+                fmt,
+            )
+
+
+def settings_section() -> None:
+    st.subheader("2 · Model and settings")
+    family_column, name_column = st.columns(2)
+    family = family_column.selectbox(
+        "Model family",
+        list(FAMILIES),
+        format_func=lambda name: f"{name} — {FAMILIES[name].description}",
+        key=remember(FAMILY_KEY, "mirna_site"),
+        on_change=family_changed,
+        help="The architecture to train. The baselines (seed_rule, hybrid_mfe) train in seconds.",
+    )
+    family_column.caption(
+        f"Task: {TASK_LABELS.get(FAMILIES[family].task, FAMILIES[family].task)} · {FAMILIES[family].description}"
+    )
+    name_column.text_input(
+        "Name of the new model",
+        key=remember(NAME_KEY, suggested_name(family)),
+        help="Letters, digits, '.', '_' or '-'. The model is saved under this name in your model folder.",
+    )
+    name = st.session_state[NAME_KEY].strip()
+    problem = name_problem(name)
+    existing = problem is None and any(card.name == name and card.source == "user" for card in model_cards())
+    if problem is not None:
+        name_column.error(problem, icon="⚠️")
+    elif existing:
+        name_column.warning(f"You already have a model called '{name}'. Tick the box below to replace it.")
+
+    defaults = training_config_for(family)
+    with st.form("train_form"):
+        st.markdown("**Training settings** (defaults suit this family)")
+        settings_grid(TRAINING_FIELDS, family, defaults, 3)
+        with st.expander("More optimisation settings"):
+            settings_grid(MORE_TRAINING_FIELDS, family, defaults, 2)
+        with st.expander("Architecture settings"):
+            fields = architecture_fields(family)
+            if not fields:
+                st.write(f"The {family} family has no architecture settings.")
+            columns = st.columns(3)
+            for index, field in enumerate(fields):
+                with columns[index % 3]:
+                    setting_widget(
+                        f"train_{family}_arch_{field.name}", field_label(field.name), field.default
+                    )
+            if fields:
+                st.caption(
+                    f"Defaults are the {family} family's. The settings are saved in the model card; see "
+                    f"the {FAMILIES[family].config_class.__name__} documentation for what each one does."
+                )
+
+        device_column, folds_column, default_column = st.columns(3)
+        devices = ["auto", "cpu"] + (["cuda"] if gpu_available() else [])
+        with device_column:
+            st.radio(
+                "Device",
+                devices,
+                horizontal=True,
+                key=remember("train_device", "auto"),
+                help="auto = the GPU when there is one, else the CPU.",
+            )
+            st.caption(f"auto → {describe_device('auto')}")
+        folds_column.selectbox(
+            "k-fold cross-validation",
+            [0, *range(2, 11)],
+            format_func=lambda folds: "off" if folds == 0 else f"{folds} folds",
+            key=remember("train_folds", 0),
+            help="Before the final model is trained on all pairs, train k models, each tested on the k-th "
+            "of the pairs it did not see; the fold metrics are reported and written to the card.",
+        )
+        default_column.checkbox(
+            "Make it the default model",
+            key=remember("train_make_default", False),
+            help="The default model of its task and family (used by Predict, Scan and the command line).",
+        )
+        if existing:
+            st.checkbox(f"Replace my model '{name}'", key="train_replace", value=False)
+        running = [job for job in list_jobs() if job.status().get("state") not in FINAL_STATES]
+        if running:
+            st.caption(
+                f"⏳ {len(running)} training job(s) already running; another one shares the processor, so "
+                "each gets slower."
+            )
+        submitted = st.form_submit_button("Start training", type="primary")
+    if submitted:
+        start(family, name, problem, existing)
+
+
+def collect_settings(family: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(model settings, training settings) from the form's inputs.
+
+    Raises
+    ------
+    ValueError
+        For a value that cannot be read, naming the setting.
+    """
+    defaults = training_config_for(family)
+    training = {
+        name: setting_value(f"train_{family}_{name}", label, getattr(defaults, name))
+        for name, (label, *_) in (TRAINING_FIELDS | MORE_TRAINING_FIELDS).items()
+    }
+    training["device"] = st.session_state["train_device"]
+    model = {
+        field.name: setting_value(f"train_{family}_arch_{field.name}", field_label(field.name), field.default)
+        for field in architecture_fields(family)
+    }
+    return model, training
+
+
+def start(family: str, name: str, problem: str | None, existing: bool) -> None:
+    """Check everything and start the training job; problems are shown, nothing raises."""
+    data = st.session_state.get(DATA_KEY)
+    problems = []
+    if data is None:
+        problems.append("load labelled data first (section 1)")
+    else:
+        labels = set(data["table"]["label"].unique())
+        if not {0, 1} <= labels:
+            problems.append("the data needs both positive (1) and negative (0) pairs")
+    if problem is not None:
+        problems.append(problem)
+    elif existing and not st.session_state.get("train_replace"):
+        problems.append(
+            f"you already have a model called '{name}': tick 'Replace my model {name}' or choose another name"
+        )
+    folds = int(st.session_state["train_folds"])
+    if data is not None and folds:
+        smallest = int(data["table"]["label"].value_counts().min())
+        if smallest < folds:
+            problems.append(f"{folds}-fold cross-validation needs at least {folds} pairs of each label")
+    try:
+        model_settings, training_settings = collect_settings(family)
+    except ValueError as error:
+        problems.append(str(error))
+    if problems:
+        for text in problems:
+            show_error(ValueError(text), "Cannot start training")
+        return
+    job = run_safely(
+        lambda: start_training(
+            data["table"],
+            family=family,
+            name=name,
+            model_settings=model_settings,
+            training_settings=training_settings,
+            folds=folds,
+            data_description=data["name"],
+            make_default=bool(st.session_state["train_make_default"]),
+        ),
+        "Cannot start training",
+    )
+    if job is not None:
+        set_remembered(JOB_KEY, job.id)
+        st.toast(f"Training of '{name}' started.", icon="🏋️")
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Jobs
+# ---------------------------------------------------------------------------------------------------------
+
+
+def job_label(job: TrainingJob) -> str:
+    """How a job is named in the selector (stable while it runs: its state is shown below it)."""
+    spec = job.spec
+    created = spec.get("created")
+    when = _dt.datetime.fromtimestamp(created).strftime("%Y-%m-%d %H:%M:%S") if created else job.id
+    return f"{spec.get('name', '?')} · {spec.get('family', '?')} · started {when} (job {job.id[-6:]})"
+
+
+def curve_rows(history: list[dict[str, Any]], round_index: int) -> list[dict[str, Any]]:
+    """The epochs of one training round, with the losses and the headline metrics only."""
+    keep = ("epoch", "train_loss", "valid_loss", *CURVE_METRICS)
+    return [
+        {key: row[key] for key in keep if key in row} for row in history if row.get("round", 0) == round_index
+    ]
+
+
+def round_label(history: list[dict[str, Any]], round_index: int) -> str:
+    fold = next((row.get("fold") for row in history if row.get("round", 0) == round_index), None)
+    return f"cross-validation fold {fold}" if fold else "final model"
+
+
+def show_curves(job: TrainingJob, live: bool) -> None:
+    history = job.history()
+    rounds = sorted({int(row.get("round", 0)) for row in history})
+    chosen = rounds[-1] if rounds else 0
+    if len(rounds) > 1 and not live:
+        chosen = st.radio(
+            "Curves of",
+            rounds,
+            index=len(rounds) - 1,
+            format_func=lambda index: round_label(history, index),
+            horizontal=True,
+            key=f"train_round_{job.id}",
+        )
+    elif len(rounds) > 1:
+        st.caption(f"Curves of the {round_label(history, chosen)} (training now).")
+    st.plotly_chart(figures.training_curves(curve_rows(history, chosen)), key=f"train_curves_{job.id}")
+    if history:
+        explain_columns(
+            {
+                "training loss": "binary cross-entropy on the training pairs (mean over the epoch)",
+                "validation loss": "binary cross-entropy on the held-out validation pairs",
+            }
+            | {metric: METRIC_MEANINGS[metric] for metric in CURVE_METRICS},
+            title="What the curves show",
+        )
+
+
+def show_job(job: TrainingJob, status: dict[str, Any], live: bool) -> None:
+    """Everything about one job: settings, progress or outcome, curves, cross-validation, log."""
+    spec = job.spec
+    state = status.get("state", "queued")
+    folds = int(spec.get("folds") or 0)
+    pairs = spec.get("pairs")
+    st.markdown(
+        f"**{spec.get('name', '?')}** · {spec.get('family', '?')} · "
+        + (f"{pairs:,} pairs" if isinstance(pairs, int) else "pairs")
+        + f" from {spec.get('data', '?')}"
+        + (f" · {folds}-fold cross-validation" if folds else "")
+    )
+    if state in ("queued", "running"):
+        eta = format_duration(status.get("eta_seconds"))
+        text = f"{STATE_ICONS[state]} {state}: {status.get('message', '')}" + (
+            f" · about {eta} left" if eta else ""
+        )
+        st.progress(min(1.0, max(0.0, float(status.get("fraction") or 0.0))), text=text)
+        if job.cancel_requested:
+            st.caption("Cancelling … (the job stops at its next training step; nothing is saved)")
+        elif st.button("Cancel training", key=f"train_cancel_{job.id}"):
+            job.cancel()
+            st.caption("Cancelling … (the job stops at its next training step; nothing is saved)")
+    elif state == "finished":
+        st.success(
+            f"Finished: model **{status.get('model', spec.get('name'))}** is saved in your model folder "
+            "and can be chosen in the sidebar"
+            + (f" ({status['message'].split('(', 1)[1]}" if "(" in status.get("message", "") else "."),
+            icon="✅",
+        )
+        st.page_link("pages/models.py", label="See its card on the Models page", icon="🗂️")
+    elif state == "failed":
+        st.error(
+            f"Training failed: {status.get('error') or status.get('message', 'unknown error')}", icon="❌"
+        )
+        st.caption("Nothing was saved; an existing model of the same name is unchanged.")
+    elif state == "cancelled":
+        st.info("Training was cancelled; nothing was saved and an existing model of that name is unchanged.")
+    show_curves(job, live)
+    rows = status.get("cross_validation")
+    if rows:
+        st.markdown(
+            "**Cross-validation** (each fold: a model trained on the other folds, tested on this one)"
+        )
+        table = pd.DataFrame(rows)
+        st.dataframe(
+            table[[column for column in ["fold", *METRIC_MEANINGS] if column in table]], hide_index=True
+        )
+        explain_columns(
+            {"fold": "held-out fold, then the mean and standard deviation over folds"} | METRIC_MEANINGS
+        )
+    if state == "failed" or not live:
+        with st.expander("Job log"):
+            st.code(job.log() or "(empty)", language=None)
+            st.caption(f"Job folder: {job.directory}")
+
+
+@st.fragment(run_every=1.0)
+def live_job(job_id: str) -> None:
+    """Polls a running job every second; once it ends, reruns the whole app once (sidebar, model lists)."""
+    job = get_job(job_id)
+    status = job.status()
+    if status.get("state") in FINAL_STATES and not st.session_state.get(f"_train_done_{job_id}"):
+        st.session_state[f"_train_done_{job_id}"] = True
+        st.rerun(scope="app")
+    show_job(job, status, live=status.get("state") not in FINAL_STATES)
+
+
+def jobs_section() -> None:
+    st.subheader("3 · Training jobs")
+    jobs = list_jobs()
+    if not jobs:
+        st.info("No training job yet. Jobs keep running when you switch pages or reload the browser.")
+        return
+    ids = [job.id for job in jobs]
+    current = st.session_state[remember(JOB_KEY, None)]  # the job chosen before a page switch, if any
+    if current not in ids:
+        running = next((job.id for job in jobs if job.status().get("state") not in FINAL_STATES), None)
+        current = running or ids[0]
+        set_remembered(JOB_KEY, current)
+    shown = ids[:RECENT_JOBS] + ([current] if current not in ids[:RECENT_JOBS] else [])
+    by_id = {job.id: job for job in jobs}
+    st.selectbox(
+        "Job",
+        shown,
+        format_func=lambda job_id: job_label(by_id[job_id]),
+        key=remember(JOB_KEY, current),
+        help="Recent training jobs, newest first. A job keeps running in the background whatever page you are on.",
+    )
+    job = by_id[st.session_state[JOB_KEY]]
+    status = job.status()
+    if status.get("state") in FINAL_STATES:
+        st.session_state[f"_train_done_{job.id}"] = True
+        show_job(job, status, live=False)
+    else:
+        live_job(job.id)
+
+
+st.title("Train a model")
+st.caption(
+    "Train any model family on your own labelled pairs. Training runs in the background: you can switch "
+    "pages or reload the browser and come back to follow it. The finished model is saved with its card in "
+    "your model folder and appears on every page."
+)
+data_section()
+st.divider()
+settings_section()
+st.divider()
+jobs_section()

@@ -46,7 +46,9 @@ BASE_COLOURS = {"A": "#1a9850", "C": "#2166ac", "G": "#e08214", "U": "#d73027", 
 _OTHER_BASE_COLOUR = "#7f7f7f"
 
 #: Colour of each canonical site type (strongest first); other types are grey.
-SITE_TYPE_COLOURS = dict(zip(SITE_TYPES, ("#b2182b", "#ef8a62", "#e6ab02", "#67a9cf", "#2166ac"), strict=True))
+SITE_TYPE_COLOURS = dict(
+    zip(SITE_TYPES, ("#b2182b", "#ef8a62", "#e6ab02", "#67a9cf", "#2166ac"), strict=True)
+)
 
 #: miRNA seed, 1-based inclusive.
 SEED_POSITIONS = (2, 8)
@@ -135,7 +137,9 @@ def duplex_figure(hybrid: Hybrid, *, title: str | None = None) -> matplotlib.fig
     target_positions, mirna_positions = _column_positions(lines, hybrid.target_start)
     rows_y = (3.0, 2.0, 0.6, -0.4)  # target unpaired, target paired, miRNA paired, miRNA unpaired
     label_width = 5.0  # in columns, for "target 5'"
-    figure = matplotlib.figure.Figure(figsize=(0.22 * (columns + label_width + 2.5), 3.0), layout="constrained")
+    figure = matplotlib.figure.Figure(
+        figsize=(0.22 * (columns + label_width + 2.5), 3.0), layout="constrained"
+    )
     axes = figure.subplots()
     axes.set_axis_off()
     axes.set_xlim(-label_width - 0.5, columns + 1.5)
@@ -391,10 +395,10 @@ def _curve_figure(
         title=title,
         xaxis={"title": {"text": axis_titles[0]}, "range": [0, 1], "constrain": "domain"},
         yaxis={"title": {"text": axis_titles[1]}, "range": [0, 1.02], "scaleanchor": "x", "constrain": "domain"},
-        legend={"x": 0.98 if x == "fpr" else 0.02, "xanchor": "right" if x == "fpr" else "left", "y": 0.02,
-                "yanchor": "bottom", "bgcolor": "rgba(255,255,255,0.7)"},
+        legend={"orientation": "h", "x": 0.0, "xanchor": "left", "y": -0.16, "yanchor": "top"},
+        margin={"b": 150},
         width=560,
-        height=540,
+        height=640,
     )  # fmt: skip
     return figure
 
@@ -488,7 +492,9 @@ def curves_image(
         roc_axes.plot(frame["fpr"], frame["tpr"], color=f"C{index}", label=label)
     for index, (name, frame) in enumerate(curves_pr.items()):
         label = f"{name} (AUPR {_format_score(auprs[name])})" if auprs and name in auprs else name
-        pr_axes.plot(frame["recall"], frame["precision"], color=f"C{index}", drawstyle="steps-pre", label=label)
+        pr_axes.plot(
+            frame["recall"], frame["precision"], color=f"C{index}", drawstyle="steps-pre", label=label
+        )
     roc_axes.set(xlabel="false-positive rate", ylabel="true-positive rate", title="ROC curve")
     pr_axes.set(xlabel="recall", ylabel="precision", title="Precision–recall curve")
     for axes, location in ((roc_axes, "lower right"), (pr_axes, "lower left")):
@@ -524,7 +530,9 @@ def confusion_figure(matrix: ConfusionMatrix, *, title: str) -> go.Figure:
     shares = np.divide(counts, totals, out=np.zeros(counts.shape), where=totals > 0)
     text = [
         [
-            f"{names[r][c]} {counts[r, c]:,}<br>{shares[r, c]:.1%}" if totals[r, 0] else f"{names[r][c]} 0<br>–"
+            f"{names[r][c]} {counts[r, c]:,}<br>{shares[r, c]:.1%}"
+            if totals[r, 0]
+            else f"{names[r][c]} 0<br>–"
             for c in range(2)
         ]
         for r in range(2)
@@ -539,13 +547,18 @@ def confusion_figure(matrix: ConfusionMatrix, *, title: str) -> go.Figure:
     ]
     figure = go.Figure(
         go.Heatmap(
-            z=shares, x=[f"predicted {c}" for c in classes], y=[f"actual {c}" for c in classes],
+            z=shares, x=[f"predicted<br>{c}" for c in classes], y=[f"actual {c}" for c in classes],
             text=text, texttemplate="%{text}", textfont={"size": 16}, customdata=hover,
             hovertemplate="%{customdata}<extra></extra>", colorscale="Blues", zmin=0, zmax=1, showscale=False,
         )
     )  # fmt: skip
     figure.update_layout(
-        title=title, yaxis={"autorange": "reversed"}, xaxis={"side": "top"}, width=420, height=380
+        title={"text": title, "y": 0.98, "yanchor": "top"},
+        yaxis={"autorange": "reversed"},
+        xaxis={"side": "top", "tickangle": 0},
+        margin={"t": 110},
+        width=420,
+        height=420,
     )
     return figure
 
@@ -592,7 +605,9 @@ def training_curves(history: Sequence[Mapping[str, float]]) -> go.Figure:
             epochs, values = series(key)
             if epochs:
                 name = _LOSS_NAMES.get(key) or key.removeprefix("valid_").upper()
-                figure.add_trace(go.Scatter(x=epochs, y=values, mode="lines+markers", name=name), row=1, col=column)
+                figure.add_trace(
+                    go.Scatter(x=epochs, y=values, mode="lines+markers", name=name), row=1, col=column
+                )
     figure.update_xaxes(title_text="epoch", dtick=1 if len(history) <= 20 else None)
     figure.update_yaxes(range=[0, 1.02], row=1, col=2)
     figure.update_layout(height=380, hovermode="x unified")
@@ -644,7 +659,9 @@ def site_map_figure(length: int, sites: pd.DataFrame, *, title: str | None = Non
         centres = (group["start"].to_numpy() + group["end"].to_numpy() + 1) / 2
         probabilities = group["probability"].to_numpy(dtype=float)
         stems_x = np.column_stack([centres, centres, np.full(len(centres), np.nan)]).ravel()
-        stems_y = np.column_stack([np.zeros(len(centres)), probabilities, np.full(len(centres), np.nan)]).ravel()
+        stems_y = np.column_stack(
+            [np.zeros(len(centres)), probabilities, np.full(len(centres), np.nan)]
+        ).ravel()
         figure.add_trace(
             go.Scatter(
                 x=stems_x, y=stems_y, mode="lines", line={"color": colour, "width": 1}, hoverinfo="skip",
@@ -663,7 +680,9 @@ def site_map_figure(length: int, sites: pd.DataFrame, *, title: str | None = Non
             )
         )  # fmt: skip
     if sites.empty:
-        figure.add_annotation(text="no candidate sites", x=0.5, y=0.5, xref="paper", yref="paper", showarrow=False)
+        figure.add_annotation(
+            text="no candidate sites", x=0.5, y=0.5, xref="paper", yref="paper", showarrow=False
+        )
     figure.update_layout(
         title=title,
         xaxis={"title": {"text": "target position (nt)"}, "range": [0, length + 1]},

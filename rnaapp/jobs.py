@@ -154,7 +154,8 @@ def list_jobs() -> list[TrainingJob]:
     if not root.is_dir():
         return []
     jobs = [TrainingJob(path) for path in root.iterdir() if (path / "spec.json").is_file()]
-    return sorted(jobs, key=lambda job: job.id, reverse=True)
+    # Ids start with the start time to the second; the spec's time orders jobs started within one second.
+    return sorted(jobs, key=lambda job: (float(job.spec.get("created") or 0.0), job.id), reverse=True)
 
 
 def get_job(job_id: str) -> TrainingJob:
@@ -224,6 +225,12 @@ def start_training(
     if run_in_process:
         run_job(directory)
         return job
+    # The child imports rnaapp from the same place as this process, whatever its working directory.
+    environment = os.environ.copy()
+    package_root = str(Path(__file__).resolve().parents[1])
+    environment["PYTHONPATH"] = os.pathsep.join(
+        [package_root, *filter(None, environment.get("PYTHONPATH", "").split(os.pathsep))]
+    )
     with open(directory / "log.txt", "ab") as log:
         process = subprocess.Popen(
             [sys.executable, "-m", "rnaapp.jobs", str(directory)],
@@ -231,7 +238,7 @@ def start_training(
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
             start_new_session=True,  # survives the app's reruns and restarts
-            env=os.environ.copy(),
+            env=environment,
         )
     _write_json(directory / "spec.json", spec | {"pid": process.pid})
     return job
@@ -282,6 +289,15 @@ class _StatusWriter:
         self.update(
             force=event.stage == "epoch", fraction=fraction, eta_seconds=eta, message=label + event.message
         )
+
+
+def _readable(error: BaseException) -> str:
+    """The message of a failure as a user should read it (no quotes around a ``KeyError``'s text)."""
+    if isinstance(error, (ValueError, FloatingPointError)):
+        return str(error)
+    if isinstance(error, KeyError) and len(error.args) == 1 and isinstance(error.args[0], str):
+        return error.args[0]
+    return f"{type(error).__name__}: {error}"
 
 
 def run_job(directory: str | Path) -> dict[str, Any]:
@@ -345,6 +361,8 @@ def run_job(directory: str | Path) -> dict[str, Any]:
                 "mean": next(row for row in cv_rows if row["fold"] == "mean"),
                 "std": next(row for row in cv_rows if row["fold"] == "std"),
             }
+        if job.cancel_requested:  # asked for after the last training step: still nothing is saved
+            raise TrainingCancelled("training was cancelled; no model was saved")
         writer.update(force=True, message="saving the model", fraction=1.0)
         save_model(model, name=spec["name"])
         if spec.get("make_default"):
@@ -365,9 +383,7 @@ def run_job(directory: str | Path) -> dict[str, Any]:
         writer.update(
             force=True,
             state="failed",
-            error=str(error)
-            if isinstance(error, (ValueError, FloatingPointError))
-            else f"{type(error).__name__}: {error}",
+            error=_readable(error),
             message="failed; nothing was saved",
             eta_seconds=None,
         )

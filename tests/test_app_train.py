@@ -1,0 +1,191 @@
+"""Drive the Train page with AppTest: a quick job trains a model that the Models page lists; bad input errors."""
+
+from __future__ import annotations
+
+import pytest
+
+from rnaapp.jobs import list_jobs, start_training
+from rnaapp.registry import list_models, save_model
+from rnaapp.train import fit, training_config_for
+
+from .conftest import REPOSITORY, synthetic_pairs
+
+pytest.importorskip("streamlit")
+from streamlit.testing.v1 import AppTest  # noqa: E402
+
+
+@pytest.fixture
+def app(user_home):
+    app = AppTest.from_file(str(REPOSITORY / "app.py"), default_timeout=60)
+    app.run()
+    app.switch_page("pages/train.py").run()
+    assert not app.exception
+    return app
+
+
+def button(app, label):
+    return next(widget for widget in app.button if widget.label == label)
+
+
+def errors(app) -> str:
+    return "\n".join(element.value for element in app.error)
+
+
+def upload(app, frame, name="pairs.csv"):
+    app.file_uploader(key="train_upload").set_value(
+        (name, frame.to_csv(index=False).encode(), "text/csv")
+    ).run()
+    assert not app.exception
+
+
+def test_a_quick_job_trains_a_model_that_every_page_sees(app):
+    upload(app, synthetic_pairs(120))
+    assert [(metric.label, metric.value) for metric in app.metric][:3] == [
+        ("Pairs", "120"),
+        ("Positives (label 1)", "60"),
+        ("Negatives (label 0)", "60"),
+    ]
+    app.selectbox(key="train_family").set_value("seed_rule").run()
+    assert app.text_input(key="train_name").value == "my_seed_rule"  # follows the family
+    assert app.number_input(key="train_seed_rule_learning_rate").value == 0.05  # the family's defaults
+    app.number_input(key="train_seed_rule_epochs").set_value(1)
+    button(app, "Start training").click().run()
+    assert not app.exception
+    assert not app.error
+
+    jobs = list_jobs()
+    assert len(jobs) == 1
+    assert jobs[0].spec["training_settings"]["epochs"] == 1
+    assert jobs[0].wait(timeout=120)["state"] == "finished", jobs[0].log()
+    app.run()
+    assert not app.exception
+    assert "my_seed_rule" in app.success[0].value
+
+    app.switch_page("pages/models.py").run()
+    assert not app.exception
+    assert "my_seed_rule" in app.dataframe[0].value["name"].tolist()
+    app.switch_page("pages/predict.py").run()
+    assert any("my_seed_rule" in option for option in app.multiselect(key="predict_models").options)
+
+
+def test_data_problems_are_shown_not_raised(app):
+    upload(app, synthetic_pairs(20).drop(columns="label"), name="nolabel.csv")
+    assert "nolabel.csv" in errors(app) and "no label column" in errors(app)
+
+    bad = synthetic_pairs(20)
+    bad.loc[2, "mirna_seq"] = "ACGXACGUACGUACGUACGUAC"
+    upload(app, bad, name="letters.csv")
+    assert "letters.csv, row 3" in errors(app) and "letters other than" in errors(app)
+    assert not app.metric  # no table kept
+
+    app.radio(key="train_data_mode").set_value("A path on this computer").run()
+    app.text_input(key="train_path").set_value("/no/such/pairs.csv")
+    button(app, "Read the file").click().run()
+    assert not app.exception
+    assert "file not found" in errors(app)
+    assert app.text_input(key="train_path").value == "/no/such/pairs.csv"  # kept what was typed
+
+    button(app, "Start training").click().run()
+    assert "load labelled data first" in errors(app)
+    assert list_jobs() == []
+
+
+def test_path_on_disk_is_read(app, tmp_path):
+    path = tmp_path / "pairs.tsv"
+    synthetic_pairs(30).to_csv(path, sep="\t", index=False)
+    app.radio(key="train_data_mode").set_value("A path on this computer").run()
+    app.text_input(key="train_path").set_value(str(path))
+    button(app, "Read the file").click().run()
+    assert not app.exception and not app.error
+    assert app.metric[0].value == "30"
+
+
+def test_bad_names_are_refused(app):
+    upload(app, synthetic_pairs(60))
+    app.selectbox(key="train_family").set_value("seed_rule").run()
+
+    app.text_input(key="train_name").set_value("bad name!").run()
+    assert "invalid model name" in errors(app)
+    button(app, "Start training").click().run()
+    assert not app.exception
+    assert "Cannot start training" in errors(app)
+
+    app.text_input(key="train_name").set_value("seed_rule-clash").run()
+    assert "shipped model" in errors(app)
+    assert list_jobs() == []
+
+
+def test_replacing_a_model_needs_the_checkbox(app):
+    model = fit(
+        "seed_rule", synthetic_pairs(60), training_config=training_config_for("seed_rule", {"epochs": 1})
+    )
+    save_model(model, name="my_seed_rule")
+    upload(app, synthetic_pairs(60))
+    app.selectbox(key="train_family").set_value("seed_rule").run()
+    assert "already have a model called 'my_seed_rule'" in app.warning[0].value
+
+    button(app, "Start training").click().run()
+    assert "tick 'Replace my model my_seed_rule'" in errors(app)
+    assert list_jobs() == []
+
+    app.number_input(key="train_seed_rule_epochs").set_value(1)
+    app.checkbox(key="train_replace").check()
+    button(app, "Start training").click().run()
+    assert not app.error
+    jobs = list_jobs()
+    assert len(jobs) == 1
+    jobs[0].cancel()
+    assert jobs[0].wait(timeout=120)["state"] in {"cancelled", "finished"}
+
+
+def test_a_running_job_survives_a_reload_and_can_be_cancelled(app):
+    upload(app, synthetic_pairs(120))
+    app.selectbox(key="train_family").set_value("mirna_site").run()
+    tiny = {
+        "embedding_dim": 8,
+        "cnn_channels": 4,
+        "hidden": 8,
+        "feedforward": 8,
+        "heads": 2,
+        "embedding_epochs": 1,
+    }
+    for name, value in tiny.items():
+        app.number_input(key=f"train_mirna_site_arch_{name}").set_value(value)
+    app.number_input(key="train_mirna_site_epochs").set_value(500)
+    app.number_input(key="train_mirna_site_patience").set_value(500)
+    button(app, "Start training").click().run()
+    assert not app.exception and not app.error
+    (job,) = list_jobs()
+    assert job.spec["model_settings"]["heads"] == 2
+
+    reloaded = AppTest.from_file(str(REPOSITORY / "app.py"), default_timeout=60)  # a new browser session
+    reloaded.run()
+    reloaded.switch_page("pages/train.py").run()
+    assert not reloaded.exception
+    assert reloaded.selectbox(key="train_job").value == job.id
+    assert reloaded.get("progress")
+    button(reloaded, "Cancel training").click().run()
+    assert not reloaded.exception
+    assert job.wait(timeout=120)["state"] == "cancelled", job.log()
+    reloaded.run()
+    assert any("cancelled" in info.value for info in reloaded.info)
+    assert "my_mirna_site" not in [card.name for card in list_models()]  # nothing saved
+
+
+def test_the_chosen_job_is_kept_across_page_switches(app):
+    quick = {"epochs": 1}
+    older = start_training(
+        synthetic_pairs(60), family="seed_rule", name="older", training_settings=quick, run_in_process=True
+    )
+    failed = start_training(
+        synthetic_pairs(60).query("label == 1"), family="seed_rule", name="newer", run_in_process=True
+    )
+    app.run()
+    assert app.selectbox(key="train_job").value == failed.id  # the newest when none is running
+    assert "both positive (1) and negative (0)" in errors(app)
+    app.selectbox(key="train_job").set_value(older.id).run()
+    assert "older" in app.success[0].value
+    app.switch_page("pages/models.py").run()
+    app.switch_page("pages/train.py").run()
+    assert app.selectbox(key="train_job").value == older.id
+    assert not app.exception

@@ -1,0 +1,342 @@
+"""A real browser clicks through the app: Predict, Evaluate and Train (then Models).
+
+Playwright drives Debian's ``chromium`` (``/usr/bin/chromium``; ``.ci/run`` and ``make test`` install it with
+apt) against ``streamlit run app.py`` on a free local port, with an isolated ``RNAAPP_HOME``. Playwright
+never downloads a browser here. Screenshots of every flow go to ``test-output/browser/`` at the repository
+root. The module is skipped when chromium or the ``playwright`` package is missing.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from rnaapp.examples import EXAMPLES
+
+from .conftest import REPOSITORY, synthetic_pairs
+
+CHROMIUM = Path("/usr/bin/chromium")
+if not CHROMIUM.is_file():
+    pytest.skip(
+        "Debian chromium not installed (apt-get install chromium); .ci/run installs it",
+        allow_module_level=True,
+    )
+sync_api = pytest.importorskip(
+    "playwright.sync_api", reason="the playwright package is missing (pip install -r requirements-dev.txt)"
+)
+
+expect = sync_api.expect
+
+#: The built-in example the Predict flow pastes (let-7a-5p against its constructed 8mer site).
+EXAMPLE = EXAMPLES[0]
+
+#: Name of the model the Train flow saves.
+MODEL_NAME = "browser-test-model"
+
+#: Where the screenshots of every flow are saved (git-ignored).
+SCREENSHOTS = REPOSITORY / "test-output" / "browser"
+
+#: Flags for a headless chromium on a closed network (no GPU, no sandbox, no background downloads).
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+#: Milliseconds to wait for the app to draw something after an action (models load on first use).
+TIMEOUT_MS = 60_000
+
+
+def free_port() -> int:
+    """A TCP port nothing listens on right now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def wait_for_health(url: str, server: subprocess.Popen, log: Path, timeout: float = 60.0) -> None:
+    """Wait until Streamlit answers ``/_stcore/health`` (fail with its log when it dies or hangs)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            pytest.fail(f"streamlit exited with {server.returncode}:\n{log.read_text()}")
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as answer:
+                if answer.status == 200:
+                    return
+        except OSError:
+            pass
+        time.sleep(0.3)
+    pytest.fail(f"streamlit did not answer within {timeout:.0f} s:\n{log.read_text()}")
+
+
+@pytest.fixture(scope="module")
+def app_home(tmp_path_factory) -> Path:
+    """The isolated user model store of the app under test."""
+    return tmp_path_factory.mktemp("browser") / "home"
+
+
+@pytest.fixture(scope="module")
+def app_url(app_home) -> Iterator[str]:
+    """URL of ``streamlit run app.py`` on a free port; the server is stopped at the end of the module."""
+    for stale in SCREENSHOTS.glob("FAILED-*"):
+        stale.unlink()  # from an earlier run
+    port = free_port()
+    log = app_home.parent / "streamlit.log"
+    environment = os.environ | {"RNAAPP_HOME": str(app_home), "PYTHONUNBUFFERED": "1"}
+    command = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        "app.py",
+        "--server.port",
+        str(port),
+        "--server.address",
+        "127.0.0.1",
+        "--server.headless",
+        "true",
+        "--browser.gatherUsageStats",
+        "false",
+    ]
+    with log.open("w") as output:
+        server = subprocess.Popen(
+            command,
+            cwd=REPOSITORY,
+            env=environment,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_for_health(url, server, log)
+        yield url
+    finally:
+        stop(server)
+        stop_training_jobs(app_home / "jobs")
+
+
+def stop(server: subprocess.Popen) -> None:
+    """Stop the server and everything it started (its own process group)."""
+    if server.poll() is not None:
+        return
+    os.killpg(server.pid, signal.SIGTERM)
+    try:
+        server.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        os.killpg(server.pid, signal.SIGKILL)
+        server.wait(timeout=10)
+
+
+def stop_training_jobs(jobs: Path) -> None:
+    """Stop training jobs the app started that still run (they live in their own sessions)."""
+    for spec in jobs.glob("*/spec.json"):
+        pid = json.loads(spec.read_text()).get("pid")
+        if pid:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(pid, signal.SIGTERM)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator:
+    """Debian's chromium, headless, driven by Playwright (which downloads nothing)."""
+    with sync_api.sync_playwright() as playwright:
+        launched = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+        )
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def page(browser, app_url, app_home, request) -> Iterator:
+    """A fresh browser tab (own session) at a desktop size, with the app's URL as base.
+
+    When the test fails, the tab's screenshot and the server log are saved as ``FAILED-<test>.png`` and
+    ``FAILED-<test>.log`` beside the other screenshots.
+    """
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, base_url=app_url)
+    context.set_default_timeout(TIMEOUT_MS)
+    tab = context.new_page()
+    failures = request.session.testsfailed
+    yield tab
+    if request.session.testsfailed > failures:
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        with contextlib.suppress(sync_api.Error):
+            tab.screenshot(path=SCREENSHOTS / f"FAILED-{request.node.name}.png", full_page=True)
+        log = app_home.parent / "streamlit.log"
+        if log.is_file():
+            (SCREENSHOTS / f"FAILED-{request.node.name}.log").write_text(log.read_text())
+    context.close()
+
+
+def open_app(page, path: str = "/") -> None:
+    """Load the app (or one page of it) and wait until Streamlit has drawn it."""
+    page.goto(path)
+    page.locator('[data-testid="stApp"]').wait_for()
+    page.get_by_role("link", name="Predict").first.wait_for()
+    wait_idle(page)
+
+
+def wait_idle(page, start_ms: int = 1_500) -> None:
+    """Wait until Streamlit has finished the current run (its "running" widget is gone)."""
+    status = page.locator('[data-testid="stStatusWidget"]')
+    try:
+        status.wait_for(state="visible", timeout=start_ms)
+    except sync_api.TimeoutError:
+        pass  # the run ended (or never started) before we looked
+    status.wait_for(state="hidden", timeout=TIMEOUT_MS)
+
+
+def go_to(page, link: str, heading: str) -> None:
+    """Follow a sidebar navigation link and wait for the page's title."""
+    page.get_by_role("link", name=link).first.click()
+    page.get_by_role("heading", name=heading).wait_for()
+    wait_idle(page)
+
+
+def choose(page, label: str, option: str, main: bool = False) -> None:
+    """Pick the option starting with ``option`` in the selectbox labelled ``label``."""
+    scope = page.locator('[data-testid="stMain"]') if main else page
+    scope.get_by_role("combobox", name=label, exact=True).click()
+    page.get_by_role("option").filter(has_text=option).first.click()
+    wait_idle(page)
+
+
+def assert_no_exception(page) -> None:
+    """The page shows no traceback."""
+    exceptions = page.locator('[data-testid="stException"]')
+    assert exceptions.count() == 0, exceptions.all_inner_texts()
+
+
+def screenshot(page, name: str) -> Path:
+    """A screenshot of the whole page (Streamlit scrolls inside its main area, not the document)."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    viewport = page.viewport_size
+    height = page.evaluate(
+        "() => Math.max(...['stMain', 'stSidebarContent'].map("
+        'id => document.querySelector(`[data-testid="${id}"]`)?.scrollHeight ?? 0))'
+    )
+    page.set_viewport_size(
+        {"width": viewport["width"], "height": min(max(height, viewport["height"]), 8_000)}
+    )
+    page.wait_for_timeout(300)  # let charts re-layout
+    page.screenshot(path=path)
+    page.set_viewport_size(viewport)
+    return path
+
+
+def test_predict_the_example(page):
+    open_app(page)
+    page.get_by_role("heading", name="Predict a miRNA–target interaction").wait_for()
+    page.get_by_role("button", name="Use this example").click()
+    wait_idle(page)
+    mirna = page.get_by_label("miRNA (5'→3'), or a miRBase name such as hsa-let-7a-5p", exact=True)
+    assert mirna.input_value() == EXAMPLE.mirna_name
+    # Paste the example's sequences as a user would (lower case DNA letters are accepted too).
+    mirna.fill(EXAMPLE.mirna_seq)
+    mirna.press("Tab")
+    target = page.get_by_label("Target (5'→3'): a site or a whole transcript", exact=True)
+    target.fill(EXAMPLE.target_seq.lower().replace("u", "t"))
+    target.press("Tab")
+    wait_idle(page)
+
+    page.get_by_role("button", name="Predict", exact=True).click()
+    metric = page.locator('[data-testid="stMetric"]').first
+    metric.wait_for()
+    page.locator('[data-testid="stPlotlyChart"] .js-plotly-plot').first.wait_for()
+    wait_idle(page)
+
+    metrics = dict(text.split("\n", 1) for text in page.locator('[data-testid="stMetric"]').all_inner_texts())
+    metrics = {label.strip(): value.strip() for label, value in metrics.items()}
+    score = float(next(iter(metrics.values())))  # the first metric is the (sidebar) model's score
+    assert 0.9 <= score <= 1.0, metrics
+    assert metrics["Seed site"] == EXAMPLE.sites[0][0]
+    assert page.get_by_text("miRNA position × target position").count() >= 1  # the heatmap's title
+    assert_no_exception(page)
+    screenshot(page, "predict")
+
+
+def labelled_csv(directory: Path, count: int, name: str) -> Path:
+    """A small synthetic labelled pair file (columns mirna_id, mirna_seq, target_id, target_seq, label)."""
+    path = directory / name
+    columns = ["mirna_id", "mirna_seq", "target_id", "target_seq", "label"]
+    synthetic_pairs(count)[columns].to_csv(path, index=False)
+    return path
+
+
+def test_evaluate_an_uploaded_test_set(page, tmp_path):
+    open_app(page)
+    go_to(page, "Evaluate", "Evaluate models on a labelled test set")
+    page.set_input_files('input[type="file"]', labelled_csv(tmp_path, 60, "browser_test_set.csv"))
+    page.get_by_text("browser_test_set.csv: 60 pairs").wait_for()
+    wait_idle(page)
+
+    evaluate = page.get_by_role("button", name="Evaluate", exact=True)
+    expect(evaluate).to_be_enabled()
+    evaluate.click()
+    page.get_by_role("heading", name="Metrics").wait_for()
+    page.get_by_role("heading", name="ROC and precision–recall curves").wait_for()
+    wait_idle(page)
+
+    # The metrics table: one row per model (the sidebar model and the seed-rule and duplex baselines).
+    metrics = page.locator('[data-testid="stDataFrame"]').filter(has_text="seed_rule")
+    expect(metrics).to_be_visible()
+    for column in ("ACC", "MCC", "AUC", "AUPR"):
+        expect(metrics).to_contain_text(column)
+    for chart in ("evaluate_roc", "evaluate_pr"):
+        expect(page.locator(f".st-key-{chart} .js-plotly-plot")).to_be_visible()
+    expect(page.locator(".st-key-evaluate_roc")).to_contain_text("AUC")
+    assert_no_exception(page)
+    screenshot(page, "evaluate")
+
+
+def test_train_a_quick_model_then_find_it_in_models(page, tmp_path, app_home):
+    open_app(page)
+    go_to(page, "Train", "Train a model")
+    page.set_input_files('input[type="file"]', labelled_csv(tmp_path, 120, "browser_training_set.csv"))
+    expect(page.locator('[data-testid="stMetric"]').filter(has_text="Pairs").first).to_contain_text("120")
+    wait_idle(page)
+
+    choose(page, "Model family", "seed_rule")
+    name = page.get_by_label("Name of the new model", exact=True)
+    name.fill(MODEL_NAME)
+    name.press("Enter")
+    wait_idle(page)
+    epochs = page.get_by_label("Epochs (at most)", exact=True)
+    epochs.fill("1")
+    epochs.press("Tab")
+    page.get_by_role("button", name="Start training").click()
+
+    page.get_by_text(f"Finished: model {MODEL_NAME}").wait_for(timeout=120_000)
+    wait_idle(page)
+    card = json.loads((app_home / "models" / f"{MODEL_NAME}.json").read_text())
+    assert card["family"] == "seed_rule"
+    assert card["training"]["settings"]["epochs"] == 1
+    assert card["training"]["data"] == "browser_training_set.csv"
+    assert_no_exception(page)
+    screenshot(page, "train")
+
+    go_to(page, "Models", "Models")
+    choose(page, "Model", MODEL_NAME, main=True)
+    page.get_by_role("heading", name=MODEL_NAME).wait_for()
+    assert_no_exception(page)
+    screenshot(page, "models")
