@@ -154,6 +154,15 @@ def run_safely(action: Callable[[], Any], what: str = "") -> Any:
     return None
 
 
+def upload_help() -> str:
+    """What the upload widgets accept, with the size limit set in ``.streamlit/config.toml``."""
+    limit_mb = int(st.get_option("server.maxUploadSize"))
+    limit = f"{limit_mb / 1024:g} GB" if limit_mb >= 1024 else f"{limit_mb} MB"
+    return (
+        f"Files of up to {limit} (set by server.maxUploadSize in .streamlit/config.toml); gzip is accepted."
+    )
+
+
 def upload_bytes(upload: Any) -> tuple[str, bytes]:
     """Name and content of a Streamlit upload."""
     return upload.name, upload.getvalue()

@@ -23,6 +23,7 @@ from pages.common import (
     selected_model,
     set_remembered,
     show_error,
+    upload_help,
 )
 from rnaapp import figures
 from rnaapp.evaluate import METRIC_NAMES
@@ -149,7 +150,8 @@ st.subheader("Test set")
 upload_column, demo_column = st.columns([3, 1])
 with upload_column:
     upload = st.file_uploader(
-        "Labelled pairs: CSV, TSV or plant FASTA pairs (.gz accepted), one species or many",
+        help=upload_help(),
+        label="Labelled pairs: CSV, TSV or plant FASTA pairs (.gz accepted), one species or many",
         type=["csv", "tsv", "txt", "fasta", "fa", "gz"],
         key="evaluate_upload",
     )

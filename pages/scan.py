@@ -20,6 +20,7 @@ from pages.common import (
     run_safely,
     selected_model,
     show_error,
+    upload_help,
 )
 from rnaapp import figures
 from rnaapp.examples import EXAMPLES
@@ -94,7 +95,9 @@ with mirna_column:
         key=remember("scan_mirnas", "hsa-let-7a-5p\nhsa-miR-21-5p\nhsa-miR-155-5p"),
         height=150,
     )
-    mirna_upload = st.file_uploader("…or upload miRNAs (FASTA or list)", type=None, key="scan_mirna_file")
+    mirna_upload = st.file_uploader(
+        help=upload_help(), label="…or upload miRNAs (FASTA or list)", type=None, key="scan_mirna_file"
+    )
 with target_column:
     st.text_area(
         "Targets (FASTA, 5'→3')",
@@ -104,7 +107,10 @@ with target_column:
         height=150,
     )
     target_upload = st.file_uploader(
-        "…or upload targets (FASTA, .gz accepted)", type=None, key="scan_target_file"
+        help=upload_help(),
+        label="…or upload targets (FASTA, .gz accepted)",
+        type=None,
+        key="scan_target_file",
     )
 
 options_column, sites_column, model_column = st.columns(3)

@@ -25,6 +25,7 @@ from pages.common import (
     run_safely,
     set_remembered,
     show_error,
+    upload_help,
 )
 from rnaapp import figures
 from rnaapp.io import InputError, read_pairs
@@ -132,7 +133,9 @@ def data_section() -> None:
         key=remember("train_data_mode", "Upload a file"),
     )
     if mode == "Upload a file":
-        upload = st.file_uploader("Labelled pairs (CSV/TSV, .gz accepted)", key="train_upload")
+        upload = st.file_uploader(
+            help=upload_help(), label="Labelled pairs (CSV/TSV, .gz accepted)", key="train_upload"
+        )
         if upload is not None:
             signature = ("upload", upload.name, upload.size, getattr(upload, "file_id", None))
             stored = st.session_state.get(DATA_KEY) or st.session_state.get(DATA_ERROR_KEY) or {}
