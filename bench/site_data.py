@@ -102,4 +102,110 @@ def training_data(dataset: str) -> tuple[pd.DataFrame, pd.DataFrame | None, pd.D
             "parclip_pairs_removed": "all (exact or contained site of the same miRNA)",
         }
         return train, valid, deep_test, about
-    raise SystemExit(f"unknown dataset {dataset!r}; use deepmirnatar, clash or combined")
+    if dataset == "scan":
+        train, valid, test, _ = training_data("combined")
+        train, removed_train = remove_gene_overlap(train)
+        valid, removed_valid = remove_gene_overlap(valid)
+        train_decoys = seed_decoys(train, seed=0)
+        valid_decoys = seed_decoys(valid, seed=1)
+        train = pd.concat([train, train_decoys], ignore_index=True)
+        valid = pd.concat([valid, valid_decoys], ignore_index=True)
+        about = {
+            "data": "site_deepmirnatar train + clash_hejret2023/train (80 % by target locus, seed 0), minus every "
+            "pair that overlaps the gene-level test gene_miraw, plus seed-matched decoy negatives",
+            "split": "as 'combined'; decoys made separately from the training and the validation windows",
+            "gene_miraw_overlap_removed": {"train": removed_train, "valid": removed_valid},
+            "decoy_negatives": {"train": len(train_decoys), "valid": len(valid_decoys)},
+            "decoys": "a real window of the data paired with another miRNA of the data (different seed) that has a "
+            "canonical seed match in it where scan windows put the seed (anchor 31-37 of the window); "
+            "teaches that a seed match alone is not a target",
+        }
+        return train, valid, test, about
+    raise SystemExit(f"unknown dataset {dataset!r}; use deepmirnatar, clash, combined or scan")
+
+
+def gene_overlap_keys() -> tuple[set[tuple[str, str]], dict[str, list[str]]]:
+    """Pairs to keep out of training for the gene-level test ``gene_miraw``.
+
+    Returns (mirna_seq, site-data target id) pairs listed in ``overlap_with_site_deepmirnatar_train.csv``,
+    and per miRNA sequence the 3'UTRs it is paired with in any of the ten test files.
+    """
+    folder = benchmarks_directory() / "gene_miraw"
+    overlap = pd.read_csv(folder / "overlap_with_site_deepmirnatar_train.csv")
+    keys = {
+        (mirna, target_id)
+        for mirna, targets in zip(overlap.mirna_seq, overlap.site_train_target_ids.fillna(""), strict=True)
+        for target_id in str(targets).split("|")
+        if target_id
+    }
+    utrs: dict[str, set[str]] = {}
+    for index in range(10):
+        test = pd.read_csv(folder / f"test{index}.csv", usecols=["mirna_seq", "target_seq"])
+        for mirna, utr in zip(test.mirna_seq, test.target_seq, strict=True):
+            utrs.setdefault(mirna, set()).add(utr)
+    return keys, {mirna: sorted(values) for mirna, values in utrs.items()}
+
+
+def remove_gene_overlap(frame: pd.DataFrame) -> tuple[pd.DataFrame, int]:
+    """Drop pairs listed as overlapping gene_miraw, and any window of a miRNA found in a test 3'UTR of it."""
+    keys, utrs = gene_overlap_keys()
+    target_ids = frame["target_id"].astype(str).tolist() if "target_id" in frame else [""] * len(frame)
+    mask = np.zeros(len(frame), dtype=bool)
+    for row, (mirna, target, target_id) in enumerate(
+        zip(frame.mirna_seq, frame.target_seq, target_ids, strict=True)
+    ):
+        if (mirna, target_id) in keys or any(
+            part in keys for part in ((mirna, piece) for piece in target_id.split("|"))
+        ):
+            mask[row] = True
+        elif len(target) >= 20 and any(target in utr for utr in utrs.get(mirna, ())):
+            mask[row] = True
+    return frame.loc[~mask].reset_index(drop=True), int(mask.sum())
+
+
+def seed_decoys(
+    frame: pd.DataFrame, seed: int, anchors: tuple[int, int] = (31, 37), fraction: float = 0.5
+) -> pd.DataFrame:
+    """Negative pairs: real windows of ``frame`` with another miRNA that has a canonical seed match there.
+
+    For each window, the miRNAs of ``frame`` whose seed (positions 2-7, reverse complement) matches it with
+    the nucleotide opposite miRNA position 2 at a window index in ``anchors`` (where scanning puts it) are
+    candidates; one is drawn (never one of the window's own seed, nor a miRNA labelled positive with that
+    window). At most ``fraction`` x the positives of ``frame`` are returned.
+    """
+    from rnaapp.sites import reverse_complement
+
+    rng = np.random.default_rng(seed)
+    mirnas = sorted(set(frame.mirna_seq))
+    by_kmer: dict[str, list[str]] = {}
+    for mirna in mirnas:
+        by_kmer.setdefault(reverse_complement(mirna[1:7]), []).append(mirna)
+    positives = set(zip(frame.mirna_seq[frame.label == 1], frame.target_seq[frame.label == 1], strict=True))
+    windows = sorted(set(frame.target_seq))
+    rng.shuffle(windows)
+    limit = int(fraction * int((frame.label == 1).sum()))
+    rows = []
+    for window in windows:
+        found = []
+        for anchor in range(anchors[0], min(anchors[1] + 1, len(window))):
+            start = anchor - 5  # the 6mer pairing positions 7..2 ends at the anchor
+            if start < 0:
+                continue
+            for mirna in by_kmer.get(window[start : anchor + 1], ()):
+                if (mirna, window) not in positives:
+                    found.append(mirna)
+        own_seeds = {other[1:7] for other in frame.mirna_seq[frame.target_seq == window]} if found else set()
+        found = [mirna for mirna in found if mirna[1:7] not in own_seeds]
+        if found:
+            rows.append((found[int(rng.integers(len(found)))], window))
+        if len(rows) >= limit:
+            break
+    return pd.DataFrame(
+        {
+            "mirna_id": [f"decoy-{index}" for index in range(len(rows))],
+            "mirna_seq": [mirna for mirna, _ in rows],
+            "target_id": ["decoy"] * len(rows),
+            "target_seq": [window for _, window in rows],
+            "label": 0,
+        }
+    )
