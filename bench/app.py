@@ -98,7 +98,7 @@ def measure_first_page(port: int, started: float) -> float | None:
         page = browser.new_page()
         page.goto(f"http://127.0.0.1:{port}/", timeout=60_000)
         page.get_by_text("Predict a miRNA–target interaction").first.wait_for(timeout=60_000)
-        page.get_by_role("button", name="Predict").wait_for(timeout=60_000)
+        page.get_by_role("button", name="Predict", exact=True).wait_for(timeout=60_000)
         elapsed = time.perf_counter() - started
         browser.close()
     return elapsed
