@@ -4,12 +4,18 @@ Contract (other tools call it, so it stays stable)::
 
     rnaapp predict FILE [--model NAME] -o OUT.csv   # every input column plus `probability`
     rnaapp predict --mirna SEQ --target SEQ         # the same, printed as a table
+    rnaapp scan --mirnas FILE --targets FILE [--model NAME] [--top N] -o OUT.parquet
+                                                    # OUT.parquet, OUT.sites.parquet, OUT.top.csv
     rnaapp evaluate FILE [--model NAME ...] [--json] [--plot CURVES.png] [--by COLUMN]
     rnaapp train --family F --data FILE [--valid FILE] [--config FILE] --name NAME
     rnaapp models [--json]
 
 ``--model`` takes a model name, a family name (its default model) or a task (``site``, ``plant``, ``gene``);
 without it, ``site``. Errors print one line to stderr and exit with status 2 (bad input) or 1 (other).
+
+Targets longer than the model's window (whole 3'UTRs, lncRNAs) are scanned by ``predict`` and
+``evaluate``: ``probability`` is then the transcript-level probability (best candidate site), and
+``predict`` adds the columns ``scanned``, ``best_site_start`` and ``best_site_type``.
 """
 
 from __future__ import annotations
@@ -49,7 +55,12 @@ def _load(reference: str | None, device: str):
 
 
 def _score(model, pairs, source: str, precision: str = "float32"):
+    """``pairs`` with ``probability``; targets longer than the model's window are scanned.
+
+    When any target was scanned, ``scanned``, ``best_site_start`` and ``best_site_type`` are added.
+    """
     from rnaapp.predict import predict_pairs
+    from rnaapp.scan import transcript_probabilities
 
     bar = _progress_bar(len(pairs), f"scoring with {model.name}")
     last = [0]
@@ -58,10 +69,24 @@ def _score(model, pairs, source: str, precision: str = "float32"):
         bar.update(done - last[0])
         last[0] = done
 
+    limit = model.family.max_target_length(model.config)
     try:
-        return predict_pairs(model, pairs, progress=advance, source=source, precision=precision)
+        if limit is None or not (pairs["target_seq"].str.len() > limit).any():
+            return predict_pairs(model, pairs, progress=advance, source=source, precision=precision)
+        scores = transcript_probabilities(
+            model,
+            pairs["mirna_seq"].tolist(),
+            pairs["target_seq"].tolist(),
+            precision=precision,
+            progress=advance,
+            source=source,
+        )
     finally:
         bar.close()
+    scored = pairs.copy()
+    for column in ("probability", "scanned", "best_site_start", "best_site_type"):
+        scored[column] = scores[column].array
+    return scored
 
 
 def _read(path: str, *, require_label: bool = False):
@@ -279,6 +304,181 @@ def command_train(arguments: argparse.Namespace) -> int:
     return 0
 
 
+#: A scan with fewer miRNA x transcript nucleotides than this runs in this process unless ``--workers``
+#: is given: starting worker processes would take longer than the scan.
+_SMALL_SCAN_NUCLEOTIDES = 2_000_000
+
+
+def _scan_outputs(output: str) -> tuple[Path, Path, Path, bool]:
+    """Pair, site and top-N files for ``-o OUTPUT``, and whether they are CSV (else Parquet)."""
+    path = Path(output)
+    suffix = path.suffix.lower()
+    if suffix in {".csv", ".tsv"}:
+        base = path.with_suffix("")
+        return (
+            path,
+            base.with_name(f"{base.name}.sites{path.suffix}"),
+            base.with_name(f"{base.name}.top{path.suffix}"),
+            True,
+        )
+    base = path.with_suffix("") if suffix == ".parquet" else path
+    return path, base.with_name(f"{base.name}.sites.parquet"), base.with_name(f"{base.name}.top.csv"), False
+
+
+def _check_targets(path: str) -> tuple[int, int]:
+    """Read the whole transcript file once (validating every record); its record and nucleotide counts."""
+    from tqdm import tqdm
+
+    from rnaapp.scan import count_transcripts, iter_transcripts
+
+    expected = count_transcripts(path)
+    records = nucleotides = 0
+    with tqdm(
+        total=expected,
+        desc=f"checking {Path(path).name}",
+        unit="transcript",
+        file=sys.stderr,
+        leave=False,
+        disable=expected < 20_000,
+    ) as bar:
+        for _, sequence in iter_transcripts(path):
+            records += 1
+            nucleotides += len(sequence)
+            bar.update(1)
+    return records, nucleotides
+
+
+def _format_rate(value: float) -> str:
+    for limit, unit in ((1e9, "G"), (1e6, "M"), (1e3, "k")):
+        if value >= limit:
+            return f"{value / limit:.1f} {unit}"
+    return f"{value:.0f} "
+
+
+def command_scan(arguments: argparse.Namespace) -> int:
+    import time
+
+    import pandas as pd
+    from tqdm import tqdm
+
+    from rnaapp.scan import (
+        default_scan_workers,
+        iter_transcripts,
+        read_mirnas_file,
+        scan,
+        scan_batches,
+        top_interactions,
+        write_scan,
+    )
+    from rnaapp.settings import load_settings, mirna_reference
+
+    for path in (arguments.mirnas, arguments.targets):
+        if not Path(path).is_file():
+            raise CommandError(f"{path}: no such file")
+    pairs_path, sites_path, top_path, as_csv = _scan_outputs(arguments.output)
+    if arguments.scheduler:
+        try:
+            import dask.distributed  # noqa: F401
+        except ImportError:
+            raise CommandError(
+                "--scheduler needs Dask's distributed scheduler: pip install 'dask[distributed]'"
+            ) from None
+    mirnas = read_mirnas_file(arguments.mirnas, mirna_reference(load_settings().mirbase_path))
+    n_targets, nucleotides = _check_targets(arguments.targets)
+    model = _load(arguments.model, arguments.device)
+
+    workers = arguments.workers or default_scan_workers()
+    if arguments.workers is None and nucleotides * len(mirnas) < _SMALL_SCAN_NUCLEOTIDES:
+        workers = 1
+    # Groups small enough that every worker gets several, at most 200 kb (the library's default).
+    chunk_nucleotides = int(min(200_000, max(1_000, nucleotides // (4 * workers))))
+    total = n_targets * len(mirnas)
+    bar = tqdm(
+        total=total,
+        desc=f"scanning with {model.name}",
+        unit="pair",
+        file=sys.stderr,
+        leave=False,
+        disable=total < 2000,
+    )
+    last = [0]
+
+    def advance(done: int, _: int) -> None:
+        bar.update(done - last[0])
+        last[0] = done
+
+    options = {
+        "noncanonical": not arguments.no_noncanonical,
+        "sites_per_pair": arguments.sites_per_pair,
+        "energies": not arguments.no_energies,
+        "precision": arguments.precision,
+        "workers": workers,
+        "scheduler": arguments.scheduler,
+        "chunk_nucleotides": chunk_nucleotides,
+        "n_targets": n_targets,
+        "progress": advance,
+    }
+    started = time.perf_counter()
+    try:
+        if as_csv:
+            result = scan(model, mirnas, iter_transcripts(arguments.targets), **options)
+            _write_csv(result.sites, str(sites_path))
+            _write_csv(result.pairs, str(pairs_path))
+            n_pairs, n_sites = len(result.pairs), len(result.sites)
+            ranked: Any = result.pairs
+        else:
+            n_pairs, n_sites = write_scan(
+                scan_batches(model, mirnas, iter_transcripts(arguments.targets), **options),
+                pairs_path,
+                sites_path,
+            )
+            ranked = pairs_path
+    finally:
+        bar.close()
+    seconds = time.perf_counter() - started
+    written = [pairs_path, sites_path]
+    if arguments.top and n_pairs:
+        blocks = []
+        for ranking, per in (("overall", None), ("per_mirna", "mirna"), ("per_target", "target")):
+            block = top_interactions(ranked, arguments.top, per)
+            block.insert(0, "ranking", ranking)
+            blocks.append(block)
+        _write_csv(pd.concat(blocks, ignore_index=True), str(top_path))
+        written.append(top_path)
+        shown = blocks[0].drop(columns="ranking")
+        with pd.option_context("display.max_columns", None, "display.width", 200):
+            print(shown.to_string(index=False, float_format=lambda value: f"{value:.4f}"))
+    rate = nucleotides * len(mirnas) / max(seconds, 1e-9)
+    where = arguments.scheduler or ("1 process" if workers == 1 else f"{workers} processes")
+    print(
+        f"scanned {len(mirnas)} miRNAs x {n_targets} transcripts with {model.name} ({where}): "
+        f"{n_pairs} pairs, {n_sites} sites in {seconds:.1f} s ({_format_rate(rate)}nt/s); "
+        f"wrote {', '.join(map(str, written))}",
+        file=sys.stderr,
+    )
+    return 0
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, not {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
+    return value
+
+
+def _count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, not {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more, not {value}")
+    return value
+
+
 def command_models(arguments: argparse.Namespace) -> int:
     from rnaapp.registry import defaults, list_models
 
@@ -340,6 +540,86 @@ def build_parser() -> argparse.ArgumentParser:
         help="bfloat16 is faster on CPUs/GPUs that support it; scores move by a few hundredths at most",
     )
     predict.set_defaults(handler=command_predict)
+
+    scan_command = commands.add_parser(
+        "scan",
+        help="scan miRNAs against long transcripts (3'UTRs, lncRNAs) and rank the interactions",
+        description=(
+            "Score every candidate seed site of every miRNA on every transcript and rank the "
+            "(miRNA, transcript) pairs by transcript-level probability (the best site's). Writes "
+            "OUT.parquet (one row per pair, in input order; query it with pandas or DuckDB), "
+            "OUT.sites.parquet (the best sites of each pair) and OUT.top.csv (top N overall, per miRNA "
+            "and per transcript, told apart by the `ranking` column), and prints the overall top N."
+        ),
+    )
+    scan_command.add_argument(
+        "--mirnas",
+        required=True,
+        metavar="FILE",
+        help="miRNAs: FASTA, one miRBase name or sequence per line, or a table with a name or sequence "
+        "column; names resolve through the miRBase file set in Settings (RNAAPP_MIRBASE)",
+    )
+    scan_command.add_argument(
+        "--targets",
+        required=True,
+        metavar="FILE",
+        help="transcripts: FASTA (gzip accepted; streamed, any size) or a CSV/TSV table with id and "
+        "sequence columns (e.g. target_id,target_seq)",
+    )
+    scan_command.add_argument(
+        "-o",
+        "--output",
+        required=True,
+        metavar="OUT",
+        help="OUT.parquet (default format; also writes OUT.sites.parquet and OUT.top.csv). With .csv or "
+        ".tsv: ranked pairs and OUT.sites.csv instead, built in memory, so only for small scans",
+    )
+    scan_command.add_argument("--model", help="model name, family or task (default: site)")
+    scan_command.add_argument(
+        "--top",
+        type=_count,
+        default=10,
+        metavar="N",
+        help="write the top N pairs overall, per miRNA and per transcript to OUT.top.csv and print the "
+        "overall top N (default 10; 0: none)",
+    )
+    scan_command.add_argument(
+        "--workers",
+        type=_positive_int,
+        metavar="N",
+        help="processes scanning in parallel (default: all cores; small scans run in this process); "
+        "1: this process only",
+    )
+    scan_command.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="scan on a Dask cluster instead, e.g. tcp://host:8786 (needs dask[distributed])",
+    )
+    scan_command.add_argument(
+        "--no-noncanonical",
+        action="store_true",
+        help="score canonical seed sites only (not seeds with one G:U wobble or mismatch)",
+    )
+    scan_command.add_argument(
+        "--sites-per-pair",
+        type=_positive_int,
+        default=3,
+        metavar="K",
+        help="best sites kept per (miRNA, transcript) pair in the site file (default 3)",
+    )
+    scan_command.add_argument(
+        "--no-energies",
+        action="store_true",
+        help="skip the ViennaRNA duplex energy of the reported sites (faster)",
+    )
+    scan_command.add_argument(
+        "--precision",
+        choices=["float32", "bfloat16"],
+        default="float32",
+        help="bfloat16 is faster on CPUs/GPUs that support it; scores move by a few hundredths at most",
+    )
+    scan_command.add_argument("--device", default="auto", help="auto, cpu or cuda (this process only)")
+    scan_command.set_defaults(handler=command_scan)
 
     evaluate = commands.add_parser("evaluate", help="measure models on a labelled file")
     evaluate.add_argument("file")

@@ -32,7 +32,8 @@ import io
 import os
 import re
 import tempfile
-from collections.abc import Callable, Mapping
+import zlib
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -44,6 +45,8 @@ __all__ = [
     "MIRNA_LENGTH_RANGE",
     "PAIR_COLUMNS",
     "InputError",
+    "count_fasta_records",
+    "iter_fasta",
     "normalise_sequence",
     "pairs_from_sequences",
     "read_fasta",
@@ -1090,6 +1093,164 @@ def read_fasta(path_or_buffer: Any, *, name: str | None = None, molecule: str = 
         descriptions.append(parts[1] if len(parts) > 1 else "")
         sequences.append(seq)
     return pd.DataFrame({"id": ids, "description": descriptions, "seq": sequences}, dtype=str)
+
+
+_STREAM_CHUNK = 1 << 20
+_STREAM_HEAD = 65536
+
+
+def _open_sequence_file(path: str | os.PathLike, source: str) -> tuple[io.BufferedIOBase, bool]:
+    """Open a file for streaming its bytes (gzip decompressed); refuse binary files and spreadsheets.
+
+    Returns the stream, positioned at the start, and whether the file is gzip-compressed.
+    """
+    path = Path(path)
+    try:
+        with open(path, "rb") as handle:
+            compressed = handle.read(2) == b"\x1f\x8b"
+        stream: io.BufferedIOBase = gzip.open(path, "rb") if compressed else open(path, "rb")
+    except FileNotFoundError:
+        raise InputError(f"file not found ({path})", source=source) from None
+    except OSError as err:
+        raise InputError(f"cannot read the file ({err.strerror or err})", source=source) from None
+    try:
+        head = stream.read(_STREAM_HEAD)
+        stream.seek(0)
+    except (OSError, EOFError, zlib.error) as err:
+        stream.close()
+        raise _stream_error(err, compressed, source) from None
+    if head[:4] == b"PK\x03\x04":
+        stream.close()
+        raise InputError(
+            "this looks like a spreadsheet or zip archive; save it as FASTA or tab-separated text",
+            source=source,
+        )
+    if b"\x00" in head:
+        stream.close()
+        raise InputError("this is not a text file (it contains binary data)", source=source)
+    return stream, compressed
+
+
+def _stream_error(err: BaseException, compressed: bool, source: str) -> InputError:
+    if compressed:
+        return InputError(f"the gzip file is damaged ({err})", source=source)
+    return InputError(f"cannot read the file ({getattr(err, 'strerror', None) or err})", source=source)
+
+
+def iter_fasta(
+    path: str | os.PathLike, *, name: str | None = None, molecule: str = "target"
+) -> Iterator[tuple[str, str]]:
+    """Stream the records of a FASTA file, one at a time, without reading the file whole.
+
+    Validates and normalises each record as :func:`read_fasta` does, so files of any size (a 1 GB
+    transcriptome, gzip-compressed or not) can be read in bounded memory (one record at a time).
+
+    Parameters
+    ----------
+    path
+        A FASTA file, optionally gzip-compressed (detected from its content, not its name).
+    name
+        File name to use in error messages (default: the path's name).
+    molecule
+        ``"target"`` (any length) or ``"miRNA"`` (length must lie in :data:`MIRNA_LENGTH_RANGE`).
+
+    Yields
+    ------
+    tuple of (str, str)
+        ``(id, sequence)``: the first word of the header (``<molecule>_<k>`` for a header without one)
+        and the sequence as uppercase RNA, 5'->3', in file order.
+
+    Raises
+    ------
+    InputError
+        Raised when the problem is reached (records before it have been yielded): a missing, unreadable,
+        binary or damaged gzip file; an empty file (``"the file is empty"``); a first line not starting
+        with ``>``; a record with an empty sequence or letters other than ACGUTN (``row`` is the 1-based
+        record number; the message names the record's id).
+
+    See Also
+    --------
+    count_fasta_records : the number of records, fast (for progress bars).
+    """
+    min_length, max_length = _default_bounds(molecule, None, None)
+    source = _source_name(path, name)
+    stream, compressed = _open_sequence_file(path, source)
+
+    def record(number: int, header: str, lines: list[str]) -> tuple[str, str]:
+        parts = header.split(None, 1)
+        identifier = parts[0] if parts else f"{molecule}_{number}"
+        seq = normalise_sequence("".join(lines))
+        issue = _sequence_issue(seq, molecule, min_length, max_length)
+        if issue is not None:
+            problem = f"{issue[1]} (record '{identifier}')"
+            if not seq and "," in header:
+                problem += "; is this a file of comma-separated pairs? read it as a pair table"
+            raise InputError(problem, source=source, row=number)
+        return identifier, seq
+
+    with io.TextIOWrapper(stream, encoding="utf-8-sig", errors="replace", newline=None) as text:
+        number = 0
+        header: str | None = None
+        lines: list[str] = []
+        try:
+            for line in text:
+                if line[:1] == ">" or (line[:1] in (" ", "\t") and line.lstrip().startswith(">")):
+                    if header is not None:
+                        yield record(number, header, lines)
+                    number += 1
+                    header, lines = line.strip()[1:].strip(), []
+                elif header is not None:
+                    lines.append(line.strip())  # whitespace-free lines make normalising fast
+                elif line.strip():
+                    raise InputError(
+                        "this is not a FASTA file: the first line should start with '>'", source=source
+                    )
+        except (OSError, EOFError, zlib.error) as err:
+            raise _stream_error(err, compressed, source) from None
+        if header is None:
+            raise InputError("the file is empty", source=source)
+        yield record(number, header, lines)
+
+
+def count_fasta_records(path: str | os.PathLike) -> int:
+    """Count the records (lines starting with ``>``) of a FASTA file, fast; gzip accepted.
+
+    The file is read in 1 MiB blocks and not validated (see :func:`iter_fasta`), e.g. to give a
+    progress bar its total before streaming a large file.
+
+    Parameters
+    ----------
+    path
+        A FASTA file, optionally gzip-compressed.
+
+    Returns
+    -------
+    int
+        Number of header lines (0 for an empty file).
+
+    Raises
+    ------
+    InputError
+        For a missing, unreadable, binary or damaged gzip file.
+    """
+    source = _source_name(path, None)
+    stream, compressed = _open_sequence_file(path, source)
+    count = 0
+    previous = b"\n"  # the byte before the current block; the file's start counts as a line start
+    with stream:
+        try:
+            first = True
+            while block := stream.read(_STREAM_CHUNK):
+                if first and block.startswith(b"\xef\xbb\xbf"):
+                    block = block[3:]
+                first = False
+                if block[:1] == b">" and previous in (b"\n", b"\r"):
+                    count += 1
+                count += block.count(b"\n>") + block.count(b"\r>")
+                previous = block[-1:] or previous
+        except (OSError, EOFError, zlib.error) as err:
+            raise _stream_error(err, compressed, source) from None
+    return count
 
 
 def read_mirbase(path_or_buffer: Any) -> dict[str, str]:

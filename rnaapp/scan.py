@@ -23,6 +23,7 @@ Coordinates in every output are 1-based and inclusive, as biologists read them.
 from __future__ import annotations
 
 import contextlib
+import io
 import json
 import multiprocessing
 import os
@@ -31,13 +32,27 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 import torch
 
-from rnaapp.io import InputError, read_fasta
+from rnaapp.io import (
+    InputError,
+    _header_key,
+    _open_sequence_file,
+    _read_text,
+    _sequence_issue,
+    atomic_write,
+    count_fasta_records,
+    iter_fasta,
+    normalise_sequence,
+    read_fasta,
+)
 from rnaapp.predict import predict
 from rnaapp.registry import ModelCard, TrainedModel, build_model
 from rnaapp.settings import resolve_mirnas
@@ -758,3 +773,607 @@ def filter_pairs(
     if sort_by not in pairs.columns:
         raise ValueError(f"cannot sort by '{sort_by}': no such column")
     return pairs[keep].sort_values(sort_by, ascending=ascending, kind="stable")
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Reading miRNA and transcript files (streamed, validated)
+# ---------------------------------------------------------------------------------------------------------
+
+# Header names (compared as rnaapp.io compares them: lowercase letters and digits) of the id and the
+# sequence column of a transcript table, first match wins.
+_TRANSCRIPT_ID_HEADERS = (
+    "target_id",
+    "transcript_id",
+    "target_name",
+    "transcript_name",
+    "id",
+    "name",
+    "gene_id",
+    "gene_name",
+    "gene_symbol",
+    "mrna_id",
+    "lncrna_id",
+    "target",
+    "transcript",
+    "gene",
+)
+_TRANSCRIPT_SEQUENCE_HEADERS = (
+    "target_seq",
+    "target_sequence",
+    "transcript_seq",
+    "transcript_sequence",
+    "seq",
+    "sequence",
+    "utr",
+    "3utr",
+    "utr_seq",
+    "utr_sequence",
+    "mrna_seq",
+    "mrna_sequence",
+    "lncrna_seq",
+    "lncrna_sequence",
+    "gene_seq",
+    "gene_sequence",
+)
+_MIRNA_NAME_HEADERS = ("mirna_id", "mirna_name", "mature_id", "mature_name", "mirna", "name", "id")
+_MIRNA_SEQUENCE_HEADERS = ("mirna_seq", "mirna_sequence", "mature_seq", "mature_sequence", "seq", "sequence")
+_TABLE_ROWS_PER_CHUNK = 65_536
+
+
+def _first_text(path: str | os.PathLike, source: str) -> tuple[str, bool]:
+    """The first 64 KiB of a (possibly gzip) text file as text, and whether the file is compressed."""
+    stream, compressed = _open_sequence_file(path, source)
+    with stream:
+        try:
+            head = stream.read(65_536)
+        except (OSError, EOFError) as err:
+            raise InputError(f"cannot read the file ({err})", source=source) from None
+    return head.decode("utf-8", errors="replace").lstrip("\ufeff"), compressed
+
+
+def _table_separator(line: str) -> str:
+    if "\t" in line:
+        return "\t"
+    if ";" in line and "," not in line:
+        return ";"
+    return ","
+
+
+def _pick_column(columns: Sequence[str], aliases: Sequence[str]) -> str | None:
+    keys = {_header_key(column): column for column in reversed(list(columns))}
+    for alias in aliases:
+        column = keys.get(_header_key(alias))
+        if column is not None:
+            return column
+    return None
+
+
+def _iter_transcript_table(path: str | os.PathLike, source: str, first_line: str, compressed: bool):
+    separator = _table_separator(first_line)
+    options: dict[str, Any] = {
+        "sep": separator,
+        "dtype": str,
+        "keep_default_na": False,
+        "compression": "gzip" if compressed else None,
+        "encoding": "utf-8-sig",
+        "encoding_errors": "replace",
+    }
+    try:
+        columns = list(pd.read_csv(path, nrows=0, **options).columns)
+    except (ValueError, OSError, EOFError) as err:
+        raise InputError(f"cannot read the table ({err})", source=source) from None
+    id_column = _pick_column(columns, _TRANSCRIPT_ID_HEADERS)
+    sequence_column = _pick_column(columns, _TRANSCRIPT_SEQUENCE_HEADERS)
+    if sequence_column is None:
+        raise InputError(
+            "expected FASTA (lines starting with '>') or a table with a header naming an id and a sequence "
+            f"column (e.g. target_id,target_seq or id,seq); found columns: {', '.join(map(str, columns))}",
+            source=source,
+        )
+    used = [column for column in (id_column, sequence_column) if column is not None]
+    seen: dict[str, int] = {}
+    row = 0
+    try:
+        reader = pd.read_csv(path, usecols=used, chunksize=_TABLE_ROWS_PER_CHUNK, **options)
+        for chunk in reader:
+            identifiers = (
+                chunk[id_column].str.strip().tolist() if id_column is not None else [""] * len(chunk)
+            )
+            for identifier, raw_sequence in zip(identifiers, chunk[sequence_column].tolist(), strict=True):
+                row += 1
+                identifier = identifier or f"target_{row}"
+                sequence = normalise_sequence(raw_sequence)
+                issue = _sequence_issue(sequence, "target", None, None)
+                if issue is not None:
+                    raise InputError(f"{issue[1]} (transcript '{identifier}')", source=source, row=row)
+                if identifier in seen:
+                    raise InputError(
+                        f"duplicate transcript id '{identifier}' (also row {seen[identifier]}); give every "
+                        "transcript a unique name",
+                        source=source,
+                        row=row,
+                    )
+                seen[identifier] = row
+                yield identifier, sequence
+    except (pd.errors.ParserError, UnicodeError, OSError, EOFError) as err:
+        raise InputError(f"cannot read the table after row {row} ({err})", source=source) from None
+    if row == 0:
+        raise InputError("the table has a header but no transcripts", source=source)
+
+
+def iter_transcripts(path: str | os.PathLike, *, name: str | None = None) -> Iterator[tuple[str, str]]:
+    """Stream the transcripts of a FASTA file or table, validated, one at a time (any file size).
+
+    Parameters
+    ----------
+    path
+        FASTA (optionally gzip-compressed), or a CSV/TSV table (optionally gzip-compressed) with a header
+        naming a sequence column (``target_seq``, ``seq``, ``sequence``, ``3'UTR``, ...) and, optionally,
+        an id column (``target_id``, ``transcript_id``, ``id``, ``name``, ``gene``, ...).
+    name
+        File name to use in error messages (default: the path's name).
+
+    Yields
+    ------
+    tuple of (str, str)
+        ``(id, sequence)`` in file order; sequences as uppercase RNA, 5'->3' (see :func:`rnaapp.io.iter_fasta`).
+        Table rows without an id are named ``target_<row>``.
+
+    Raises
+    ------
+    InputError
+        When the problem is reached (records before it have been yielded, so read the file through once,
+        e.g. to count it, before starting long work): an empty file, neither FASTA nor a table with a
+        sequence column, an empty or non-nucleotide record, or a duplicate id (``row`` is the 1-based
+        record or data-row number).
+    """
+    source = name or Path(path).name or str(path)
+    head, compressed = _first_text(path, source)
+    first_line = next((line for line in head.splitlines() if line.strip()), "")
+    if not first_line or first_line.lstrip().startswith(">"):
+        seen: dict[str, int] = {}
+        for number, (identifier, sequence) in enumerate(iter_fasta(path, name=source), start=1):
+            if identifier in seen:
+                raise InputError(
+                    f"duplicate transcript id '{identifier}' (also record {seen[identifier]}); give every "
+                    "record a unique name",
+                    source=source,
+                    row=number,
+                )
+            seen[identifier] = number
+            yield identifier, sequence
+    else:
+        yield from _iter_transcript_table(path, source, first_line, compressed)
+
+
+def count_transcripts(path: str | os.PathLike) -> int:
+    """Number of records of a transcript FASTA file, or of data lines of a table; fast, not validated."""
+    source = Path(path).name or str(path)
+    head, _ = _first_text(path, source)
+    first_line = next((line for line in head.splitlines() if line.strip()), "")
+    if not first_line or first_line.lstrip().startswith(">"):
+        return count_fasta_records(path)
+    stream, _ = _open_sequence_file(path, source)
+    lines = 0
+    last = b"\n"
+    with stream:
+        while block := stream.read(1 << 20):
+            lines += block.count(b"\n")
+            last = block[-1:]
+    return max(0, lines + (last != b"\n") - 1)
+
+
+def read_mirnas_file(
+    path: str | os.PathLike, reference: Mapping[str, str], *, name: str | None = None
+) -> list[tuple[str, str]]:
+    """miRNAs from a file: FASTA, one name or sequence per line, or a table with a name or sequence column.
+
+    Parameters
+    ----------
+    path
+        The file (gzip accepted). A table has a header naming a name column (``mirna_id``, ``miRNA``,
+        ``name``, ``id``, ...) and/or a sequence column (``mirna_seq``, ``mature_sequence``, ``seq``,
+        ``sequence``, ...), separated by commas, tabs or semicolons.
+    reference
+        Name -> sequence for resolving names, e.g. ``rnaapp.settings.mirna_reference()`` (the configured
+        miRBase ``mature.fa`` plus built-in examples).
+    name
+        File name to use in error messages.
+
+    Returns
+    -------
+    list of (str, str)
+        ``(id, sequence)`` per miRNA in file order, sequences as uppercase RNA, 5'->3'. A table row with
+        both a name and a sequence keeps its own sequence; a sequence without a name is named by itself.
+
+    Raises
+    ------
+    InputError
+        For an empty file, unknown names (with close names from ``reference``), bad sequences, a table
+        without a usable column, or duplicate ids; naming the record, line or data row.
+    """
+    source = name or Path(path).name or str(path)
+    text = _read_text(path, source)
+    if text.lstrip().startswith(">"):
+        return read_mirna_list(text, reference, source=source)
+    first_line = next(line for line in text.split("\n") if line.strip())
+    separator = _table_separator(first_line)
+    headers = [header.strip() for header in first_line.split(separator)]
+    name_column = _pick_column(headers, _MIRNA_NAME_HEADERS)
+    sequence_column = _pick_column(headers, _MIRNA_SEQUENCE_HEADERS)
+    if name_column is None and sequence_column is None:
+        if any(delimiter in first_line for delimiter in ("\t", ",", ";")):
+            raise InputError(
+                "expected FASTA, one miRNA name or sequence per line, or a table with a header naming a "
+                f"name column (mirna_id, name) or a sequence column (mirna_seq, sequence); found columns: "
+                f"{', '.join(headers)}",
+                source=source,
+            )
+        return read_mirna_list(text, reference, source=source)
+    try:
+        table = pd.read_csv(
+            io.StringIO(text), sep=separator, dtype=str, keep_default_na=False, skip_blank_lines=False
+        )
+    except ValueError as err:
+        raise InputError(f"cannot read the table ({err})", source=source) from None
+    names = table[name_column].str.strip() if name_column is not None else pd.Series([""] * len(table))
+    sequences = (
+        table[sequence_column].str.strip() if sequence_column is not None else pd.Series([""] * len(table))
+    )
+    entries = [sequence or given_name for given_name, sequence in zip(names, sequences, strict=True)]
+    resolved = iter(resolve_mirnas(entries, reference, source=source))
+    mirnas = []
+    for given_name, entry in zip(names, entries, strict=True):
+        if entry:
+            resolved_name, sequence = next(resolved)
+            mirnas.append((given_name or resolved_name, sequence))
+    if not mirnas:
+        raise InputError("no miRNAs given", source=source)
+    _check_unique([identifier for identifier, _ in mirnas], "miRNA", source)
+    return mirnas
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Parquet output: written incrementally, ranked and browsed without loading everything
+# ---------------------------------------------------------------------------------------------------------
+
+
+def _schema(columns: Mapping[str, str], types: Mapping[str, pa.DataType], nullable: set[str]) -> pa.Schema:
+    return pa.schema(
+        [
+            pa.field(column, types[column], nullable=column in nullable, metadata={"description": text})
+            for column, text in columns.items()
+        ]
+    )
+
+
+#: Arrow schema of the pair file :func:`write_scan` writes (columns of :data:`PAIR_COLUMNS`).
+PAIR_SCHEMA = _schema(
+    PAIR_COLUMNS,
+    {
+        "mirna_id": pa.string(),
+        "target_id": pa.string(),
+        "probability": pa.float64(),
+        "best_site_type": pa.string(),
+        "best_site_start": pa.int64(),
+        "best_site_energy": pa.float64(),
+        "n_sites": pa.int64(),
+        "n_canonical": pa.int64(),
+        "target_length": pa.int64(),
+    },
+    nullable={"best_site_start", "best_site_energy"},
+)
+#: Arrow schema of the site file :func:`write_scan` writes (columns of :data:`SITE_COLUMNS`).
+SITE_SCHEMA = _schema(
+    SITE_COLUMNS,
+    {
+        "mirna_id": pa.string(),
+        "target_id": pa.string(),
+        "site_rank": pa.int64(),
+        "probability": pa.float64(),
+        "site_type": pa.string(),
+        "seed_pairing": pa.string(),
+        "start": pa.int64(),
+        "end": pa.int64(),
+        "energy": pa.float64(),
+        "window_start": pa.int64(),
+        "window": pa.string(),
+    },
+    nullable={"energy"},
+)
+
+
+class _RowGroupWriter:
+    """Collect frames and write them to a Parquet file in row groups of ``rows`` rows."""
+
+    def __init__(self, path: str, schema: pa.Schema, rows: int) -> None:
+        self.writer = pq.ParquetWriter(path, schema, compression="zstd")
+        self.schema = schema
+        self.rows = rows
+        self.tables: list[pa.Table] = []
+        self.pending = 0
+        self.written = 0
+
+    def add(self, frame: pd.DataFrame) -> None:
+        if not len(frame):
+            return
+        table = pa.Table.from_pandas(frame[self.schema.names], schema=self.schema, preserve_index=False)
+        self.tables.append(table.replace_schema_metadata(None))
+        self.pending += len(table)
+        if self.pending >= self.rows:
+            self.flush(final=False)
+
+    def flush(self, final: bool = True) -> None:
+        if self.tables:
+            table = pa.concat_tables(self.tables)
+            full = len(table) if final else len(table) // self.rows * self.rows
+            if full:
+                self.writer.write_table(table.slice(0, full), row_group_size=self.rows)
+                self.written += full
+            rest = table.slice(full)
+            self.tables = [rest] if len(rest) else []
+            self.pending = len(rest)
+
+    def close(self) -> None:
+        self.writer.close()
+
+
+def _sites_in_pair_order(result: ScanResult) -> pd.DataFrame:
+    """The sites of a chunk grouped by pair, in the order of its pairs, best site first.
+
+    :func:`scan_batches` gives each buffer's sites in probability order, so without this the site file
+    would depend on how the work was split (buffers, workers).
+    """
+    sites = result.sites
+    if len(sites) < 2:
+        return sites
+    pair_index = pd.MultiIndex.from_frame(result.pairs[["mirna_id", "target_id"]])
+    if not pair_index.is_unique:
+        return sites
+    position = pair_index.get_indexer(pd.MultiIndex.from_frame(sites[["mirna_id", "target_id"]]))
+    return sites.iloc[np.lexsort((sites["site_rank"].to_numpy(), position))]
+
+
+def write_scan(
+    results: Iterable[ScanResult],
+    pairs_path: str | os.PathLike,
+    sites_path: str | os.PathLike | None = None,
+    *,
+    row_group_rows: int = 131_072,
+) -> tuple[int, int]:
+    """Write scan results to Parquet as they come (e.g. from :func:`scan_batches`), in bounded memory.
+
+    Both files are written to temporary files next to them and renamed into place only once ``results``
+    is exhausted: a scan that fails or is cancelled leaves no partial file and keeps any previous one.
+
+    Parameters
+    ----------
+    results
+        Chunks of pairs and sites; consumed once. Pairs are stored in the order they come (unranked;
+        see :func:`top_interactions` and :func:`read_scan`), sites grouped by pair in the same order,
+        best site first; so the files do not depend on how a scan was split over workers.
+    pairs_path
+        Parquet file for the pairs (schema :data:`PAIR_SCHEMA`).
+    sites_path
+        Parquet file for the sites (schema :data:`SITE_SCHEMA`); None: sites are not kept.
+    row_group_rows
+        Rows per Parquet row group (the unit readers skip when filtering).
+
+    Returns
+    -------
+    tuple of (int, int)
+        Numbers of pair and site rows written.
+    """
+    counts = [0, 0]
+
+    def write(pairs_temporary: str, sites_temporary: str | None) -> None:
+        writers = [_RowGroupWriter(pairs_temporary, PAIR_SCHEMA, row_group_rows)]
+        if sites_temporary is not None:
+            writers.append(_RowGroupWriter(sites_temporary, SITE_SCHEMA, row_group_rows))
+        try:
+            for result in results:
+                writers[0].add(result.pairs)
+                if len(writers) > 1:
+                    writers[1].add(_sites_in_pair_order(result))
+            for writer in writers:
+                writer.flush()
+        finally:
+            for writer in writers:
+                writer.close()
+        counts[0] = writers[0].written
+        counts[1] = writers[1].written if len(writers) > 1 else 0
+
+    if sites_path is None:
+        atomic_write(pairs_path, lambda pairs_temporary: write(pairs_temporary, None))
+    else:
+        atomic_write(
+            pairs_path,
+            lambda pairs_temporary: atomic_write(
+                sites_path, lambda sites_temporary: write(pairs_temporary, sites_temporary)
+            ),
+        )
+    return counts[0], counts[1]
+
+
+def _pair_frame(table: pa.Table) -> pd.DataFrame:
+    """A Parquet table as pandas, ``best_site_start`` as nullable integers."""
+    frame = table.to_pandas()
+    if "best_site_start" in frame.columns:
+        frame["best_site_start"] = frame["best_site_start"].astype("Int64")
+    return frame
+
+
+def read_scan(
+    path: str | os.PathLike,
+    *,
+    columns: Sequence[str] | None = None,
+    filters: Any = None,
+) -> pd.DataFrame:
+    """Read (part of) a pair or site file written by :func:`write_scan`.
+
+    A thin wrapper around :func:`pandas.read_parquet`: ``filters`` are pushed down to the file, so only
+    the row groups and columns asked for are read, even from files of 10^7 rows.
+
+    Parameters
+    ----------
+    path
+        A Parquet file from :func:`write_scan` (or ``rnaapp scan -o OUT.parquet``).
+    columns
+        Columns to read (default: all).
+    filters
+        pyarrow filters: a list of ``(column, op, value)`` tuples combined with AND (ops ``==``, ``!=``,
+        ``<``, ``<=``, ``>``, ``>=``, ``in``, ``not in``), or a list of such lists combined with OR.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The rows in file order; ``best_site_start`` as nullable integers (``Int64``).
+
+    Examples
+    --------
+    With pandas, the strong sites of one miRNA::
+
+        >>> from rnaapp.scan import read_scan, top_interactions
+        >>> read_scan("scan.parquet", filters=[("mirna_id", "==", "hsa-miR-21-5p"),
+        ...                                     ("probability", ">=", 0.9)])  # doctest: +SKIP
+        >>> top_interactions("scan.parquet", 20, per="target")  # best 20 miRNAs of every transcript
+
+    With DuckDB (``pip install duckdb``; not needed by rnaapp), in SQL::
+
+        >>> import duckdb  # doctest: +SKIP
+        >>> duckdb.sql('''
+        ...     SELECT target_id, count(*) AS n, max(probability) AS best
+        ...     FROM 'scan.parquet' WHERE best_site_type IN ('8mer', '7mer-m8')
+        ...     GROUP BY target_id ORDER BY best DESC LIMIT 50''').df()  # doctest: +SKIP
+    """
+    frame = pd.read_parquet(path, columns=list(columns) if columns is not None else None, filters=filters)
+    if "best_site_start" in frame.columns:
+        frame["best_site_start"] = frame["best_site_start"].astype("Int64")
+    return frame
+
+
+def _sorted_codes(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Integer codes that sort like ``values``, and the distinct values (in code order)."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        categories = values.cat.categories.to_numpy(dtype=object)
+        order = np.argsort(categories.astype(str), kind="stable")
+        rank = np.empty(len(categories), dtype=np.int64)
+        rank[order] = np.arange(len(categories))
+        codes = values.cat.codes.to_numpy()
+        return np.where(codes >= 0, rank[codes], -1), categories[order]
+    codes, uniques = pd.factorize(values, sort=True)
+    return codes, np.asarray(uniques, dtype=object)
+
+
+def _nth_largest(values: np.ndarray, n: int, block: int = 1 << 16) -> float:
+    """The ``n``-th largest of ``values`` (``n <= len(values)``), selected block by block.
+
+    One :func:`numpy.partition` over 10^7 values can take seconds for some orders of the values (its
+    introselect falls back to a slow path); blocks keep every selection small.
+    """
+    candidates = [
+        np.partition(part, len(part) - n)[len(part) - n :] if len(part) > n else part
+        for part in (values[start : start + block] for start in range(0, len(values), block))
+    ]
+    pooled = np.concatenate(candidates)
+    return float(np.partition(pooled, len(pooled) - n)[len(pooled) - n])
+
+
+def _ranking_order(keys: pd.DataFrame, per: str | None, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Rows of the top ``n`` (overall or per group) and their 1-based ranks, in output order.
+
+    The order is :func:`rank_pairs`'s: probability, then the stronger best site, then names.
+    """
+    probability = keys["probability"].to_numpy(dtype=np.float64)
+    rows = np.arange(len(keys))
+    if per is None and n < len(keys):  # only rows that can be in the top n need sorting
+        threshold = _nth_largest(probability, n)
+        rows = np.flatnonzero(probability >= threshold)
+    subset = keys.iloc[rows]
+    mirna_codes, _ = _sorted_codes(subset["mirna_id"])
+    target_codes, _ = _sorted_codes(subset["target_id"])
+    type_codes, types = _sorted_codes(subset["best_site_type"])
+    strengths = np.array(
+        [SITE_RANK.get(site, 0.5 if site != "none" else 0) for site in types] + [0], dtype=np.float64
+    )
+    strength = strengths[type_codes]  # code -1 (missing) reads the trailing 0
+    n_mirnas, n_targets = int(mirna_codes.max(initial=0)) + 1, int(target_codes.max(initial=0)) + 1
+    if len(strengths) * n_mirnas * n_targets < 2**62:  # one integer key for the tie-breaks: a faster sort
+        weakness = np.searchsorted(np.unique(-strengths), -strength)
+        ties = (weakness * n_mirnas + mirna_codes) * n_targets + target_codes
+        order = np.lexsort((ties, -probability[rows]))
+    else:
+        order = np.lexsort((target_codes, mirna_codes, -strength, -probability[rows]))
+    if per is None:
+        chosen = order[:n]
+        return rows[chosen], np.arange(1, len(chosen) + 1)
+    group = (mirna_codes if per == "mirna" else target_codes)[order]
+    ranks = pd.Series(group).groupby(group, sort=False).cumcount().to_numpy() + 1
+    keep = ranks <= n
+    chosen, ranks, group = order[keep], ranks[keep], group[keep]
+    output = np.lexsort((ranks, group))
+    return rows[chosen[output]], ranks[output]
+
+
+def _take_rows(path: str | os.PathLike, rows: np.ndarray) -> pd.DataFrame:
+    """Rows (global indices, any order) of a Parquet file, reading only the row groups holding them."""
+    parquet = pq.ParquetFile(path)
+    sizes = np.array(
+        [parquet.metadata.row_group(index).num_rows for index in range(parquet.num_row_groups)],
+        dtype=np.int64,
+    )
+    starts = np.concatenate([[0], np.cumsum(sizes)])
+    groups = np.searchsorted(starts, rows, side="right") - 1
+    pieces, positions = [], []
+    for group in np.unique(groups):
+        inside = np.flatnonzero(groups == group)
+        pieces.append(parquet.read_row_group(int(group)).take(pa.array(rows[inside] - starts[group])))
+        positions.append(inside)
+    if not pieces:
+        return _pair_frame(parquet.schema_arrow.empty_table())
+    table = pa.concat_tables(pieces)
+    return _pair_frame(table.take(pa.array(np.argsort(np.concatenate(positions), kind="stable"))))
+
+
+def top_interactions(
+    pairs: str | os.PathLike | pd.DataFrame, n: int = 10, per: str | None = None
+) -> pd.DataFrame:
+    """The top ``n`` pairs by probability: overall, per miRNA or per transcript.
+
+    Ties are broken as in :func:`rank_pairs` (stronger best site, then names). A Parquet file is read
+    column-wise (ids as dictionaries, then only the row groups holding the chosen rows), so files of
+    10^7 pairs are ranked in seconds and modest memory.
+
+    Parameters
+    ----------
+    pairs
+        A pair file from :func:`write_scan`, or a pair table (:attr:`ScanResult.pairs`).
+    n
+        Pairs kept (per group when ``per`` is given).
+    per
+        None: the overall top ``n``; ``"mirna"``: the top ``n`` targets of every miRNA; ``"target"``:
+        the top ``n`` miRNAs of every transcript.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``rank`` (1-based; within its miRNA or transcript when ``per`` is given), then the pair columns.
+        Overall: ordered by rank. Per group: ordered by the group's id, then rank.
+    """
+    if per not in (None, "mirna", "target"):
+        raise ValueError(f"per must be None, 'mirna' or 'target', not {per!r}")
+    if n < 1:
+        raise ValueError(f"n must be at least 1, not {n}")
+    key_columns = ["mirna_id", "target_id", "probability", "best_site_type"]
+    if isinstance(pairs, pd.DataFrame):
+        frame = pairs.drop(columns="rank", errors="ignore")
+        rows, ranks = _ranking_order(frame[key_columns].reset_index(drop=True), per, n)
+        chosen = frame.iloc[rows].reset_index(drop=True)
+    else:
+        keys = pq.read_table(
+            pairs, columns=key_columns, read_dictionary=["mirna_id", "target_id", "best_site_type"]
+        )
+        rows, ranks = _ranking_order(keys.to_pandas(), per, n)
+        chosen = _take_rows(pairs, rows).reset_index(drop=True)
+    chosen.insert(0, "rank", ranks.astype(np.int64))
+    return chosen

@@ -346,3 +346,264 @@ def test_console_script_runs_without_a_traceback(tmp_path):
     )
     assert failed.returncode == 2
     assert failed.stderr.strip().split("\n") == [f"rnaapp: error: {tmp_path / 'missing.csv'}: no such file"]
+
+
+# --------------------------------------------------------------------------------------------------------
+# rnaapp scan, and predict/evaluate on targets longer than the model's window
+# --------------------------------------------------------------------------------------------------------
+
+SCAN_MIRNAS = ("hsa-let-7a-5p", "hsa-miR-21-5p", "hsa-miR-16-5p")
+PLANTED_8MER = "CUACCUCA"  # pairs with let-7a positions 2-8, plus an A opposite position 1
+
+
+def background(length: int, seed: int, mirna: str = MIRNA) -> str:
+    """Random RNA without any candidate site of ``mirna``."""
+    from rnaapp.scan import candidate_sites
+
+    rng = np.random.default_rng(seed)
+    while True:
+        sequence = "".join(rng.choice(list("ACGU"), length))
+        if not candidate_sites(mirna, sequence):
+            return sequence
+
+
+@dataclass
+class ScanInputs:
+    mirnas: Path
+    targets: Path
+    folder: Path
+    records: list[tuple[str, str]]
+
+
+@pytest.fixture
+def scan_inputs(tmp_path, monkeypatch, user_home) -> ScanInputs:
+    """Three miRNAs by name and ten 1.5-kb transcripts (FASTA in DNA letters); only utr3 has a let-7a site."""
+    monkeypatch.delenv("RNAAPP_MIRBASE", raising=False)  # names resolve through the built-in examples
+    records = [(f"utr{index}", background(1500, 20 + index)) for index in range(10)]  # no let-7a sites
+    records[3] = ("utr3", background(700, 1) + PLANTED_8MER + background(792, 2))
+    mirnas = tmp_path / "mirnas.txt"
+    mirnas.write_text("\n".join(SCAN_MIRNAS) + "\n", encoding="utf-8")
+    targets = tmp_path / "utrs.fa"
+    with targets.open("w", encoding="utf-8") as handle:
+        for name, sequence in records:
+            dna = sequence.replace("U", "T")
+            handle.write(
+                f">{name} 3'UTR\n" + "\n".join(dna[i : i + 60] for i in range(0, len(dna), 60)) + "\n"
+            )
+    output = tmp_path / "out"
+    output.mkdir()
+    return ScanInputs(mirnas=mirnas, targets=targets, folder=output, records=records)
+
+
+def expected_scan(records, **options):
+    from rnaapp.examples import EXAMPLE_MIRNAS
+    from rnaapp.scan import scan
+
+    mirnas = [(name, EXAMPLE_MIRNAS[name]) for name in SCAN_MIRNAS]
+    return scan(load_model("seed_rule"), mirnas, records, **options)
+
+
+def run_scan(capsys, inputs: ScanInputs, output: str, *extra: str) -> tuple[int, str, str]:
+    return run(
+        capsys,
+        "scan",
+        "--mirnas",
+        inputs.mirnas,
+        "--targets",
+        inputs.targets,
+        "--model",
+        "seed_rule",
+        "-o",
+        inputs.folder / output,
+        *extra,
+    )
+
+
+def test_scan_writes_parquet_files_and_prints_the_top(capsys, scan_inputs):
+    from rnaapp.scan import rank_pairs, read_scan
+
+    status, out, err = run_scan(capsys, scan_inputs, "hits.parquet", "--workers", "1", "--top", "3")
+    assert status == 0, err
+    folder = scan_inputs.folder
+    assert sorted(path.name for path in folder.iterdir()) == [
+        "hits.parquet",
+        "hits.sites.parquet",
+        "hits.top.csv",
+    ]
+    expected = expected_scan(scan_inputs.records)
+    pairs = read_scan(folder / "hits.parquet")
+    assert len(pairs) == 30
+    ranked = rank_pairs(pairs)
+    pd.testing.assert_frame_equal(ranked, expected.pairs.astype({"best_site_start": "Int64"}))
+    planted = pairs.set_index(["mirna_id", "target_id"]).loc[("hsa-let-7a-5p", "utr3")]
+    assert (planted["best_site_type"], planted["best_site_start"]) == ("8mer", 701)
+    assert len(read_scan(folder / "hits.sites.parquet")) == len(expected.sites)
+
+    top = pd.read_csv(folder / "hits.top.csv")
+    assert top["ranking"].value_counts().to_dict() == {"overall": 3, "per_mirna": 9, "per_target": 30}
+    overall = top[top["ranking"] == "overall"]
+    assert overall["rank"].tolist() == [1, 2, 3]
+    assert overall["target_id"].tolist() == ranked["target_id"].head(3).tolist()
+    per_mirna = top[top["ranking"] == "per_mirna"]
+    let7 = per_mirna[per_mirna["mirna_id"] == "hsa-let-7a-5p"]
+    assert let7.iloc[0]["target_id"] == "utr3" and let7["rank"].tolist() == [1, 2, 3]
+
+    printed = out.strip().split("\n")
+    assert printed[0].split()[:4] == ["rank", "mirna_id", "target_id", "probability"]
+    assert [line.split()[2] for line in printed[1:]] == overall["target_id"].tolist()
+    summary = err.strip().split("\n")[-1]
+    assert "3 miRNAs x 10 transcripts" in summary and "30 pairs" in summary and "nt/s" in summary
+    assert "hits.top.csv" in summary
+
+
+def test_scan_with_two_workers_writes_the_same_files(capsys, scan_inputs):
+    from rnaapp.scan import read_scan
+
+    assert run_scan(capsys, scan_inputs, "one.parquet", "--workers", "1")[0] == 0
+    status, _, err = run_scan(capsys, scan_inputs, "two.parquet", "--workers", "2")
+    assert status == 0, err
+    assert "2 processes" in err
+    folder = scan_inputs.folder
+    for suffix in (".parquet", ".sites.parquet"):
+        pd.testing.assert_frame_equal(read_scan(folder / f"one{suffix}"), read_scan(folder / f"two{suffix}"))
+    pd.testing.assert_frame_equal(pd.read_csv(folder / "one.top.csv"), pd.read_csv(folder / "two.top.csv"))
+
+
+def test_scan_csv_output_and_options(capsys, scan_inputs):
+    status, out, err = run_scan(
+        capsys,
+        scan_inputs,
+        "hits.csv",
+        "--workers",
+        "1",
+        "--no-noncanonical",
+        "--sites-per-pair",
+        "1",
+        "--top",
+        "0",
+    )
+    assert status == 0, err
+    assert out == ""
+    folder = scan_inputs.folder
+    assert sorted(path.name for path in folder.iterdir()) == ["hits.csv", "hits.sites.csv"]
+    expected = expected_scan(scan_inputs.records, noncanonical=False, sites_per_pair=1)
+    pairs = pd.read_csv(folder / "hits.csv")
+    assert pairs["rank"].tolist() == list(range(1, 31))
+    assert (
+        pairs[["mirna_id", "target_id"]].values.tolist()
+        == expected.pairs[["mirna_id", "target_id"]].values.tolist()
+    )
+    np.testing.assert_allclose(pairs["probability"], expected.pairs["probability"])
+    sites = pd.read_csv(folder / "hits.sites.csv")
+    assert len(sites) == len(expected.sites) and (sites["site_rank"] == 1).all()
+    assert "non-canonical" not in set(sites["site_type"])
+
+
+@pytest.mark.parametrize(
+    ("targets", "fragments"),
+    [
+        ("", ["utrs.fa", "the file is empty"]),
+        (">a\nACGT\n>a\nACGT\n", ["utrs.fa, row 2", "duplicate transcript id 'a'"]),
+        (">a\nACGT\n>b\nACJGT\n", ["utrs.fa, row 2", "'J' at position 3", "'b'"]),
+        (">a\nACGT\n>b\n>c\nACGT\n", ["utrs.fa, row 2", "target sequence is empty"]),
+        ("just some text\n", ["utrs.fa", "expected FASTA"]),
+    ],
+)
+def test_scan_bad_targets_exit_2_with_one_line(capsys, scan_inputs, targets, fragments):
+    scan_inputs.targets.write_text(targets, encoding="utf-8")
+    status, out, err = run_scan(capsys, scan_inputs, "hits.parquet", "--workers", "1")
+    assert_one_line_error(status, err, *fragments)
+    assert out == ""
+    assert list(scan_inputs.folder.iterdir()) == []
+
+
+def test_scan_bad_mirnas_and_missing_files_exit_2(capsys, scan_inputs):
+    scan_inputs.mirnas.write_text("hsa-let-7a-5p\nhsa-miR-99z\n", encoding="utf-8")
+    status, _, err = run_scan(capsys, scan_inputs, "hits.parquet")
+    assert_one_line_error(status, err, "mirnas.txt, row 2", "unknown miRNA name 'hsa-miR-99z'")
+    missing = scan_inputs.folder / "missing.fa"
+    status, _, err = run(
+        capsys,
+        "scan",
+        "--mirnas",
+        scan_inputs.mirnas,
+        "--targets",
+        missing,
+        "-o",
+        scan_inputs.folder / "x.parquet",
+    )
+    assert_one_line_error(status, err, "missing.fa: no such file")
+    assert list(scan_inputs.folder.iterdir()) == []
+
+
+def test_scan_keeps_the_previous_output_when_the_scan_fails(capsys, scan_inputs, monkeypatch):
+    import rnaapp.scan
+
+    assert run_scan(capsys, scan_inputs, "hits.parquet", "--workers", "1")[0] == 0
+    before = {path.name: path.read_bytes() for path in scan_inputs.folder.iterdir()}
+
+    def broken(*args, **kwargs):
+        yield from ()
+        raise RuntimeError("the cluster went away")
+
+    monkeypatch.setattr(rnaapp.scan, "scan_batches", broken)
+    status, _, err = run_scan(capsys, scan_inputs, "hits.parquet", "--workers", "1")
+    assert status == 1 and err.strip() == "rnaapp: error: the cluster went away"
+    assert {path.name: path.read_bytes() for path in scan_inputs.folder.iterdir()} == before
+
+
+def test_predict_scans_targets_longer_than_the_window(capsys, tmp_path, user_home):
+    short = background(40, 3)
+    long_target = background(1600, 4) + PLANTED_8MER + background(1392, 5)  # 3 kb, 8mer at 1601-1608
+    given = pd.DataFrame(
+        {
+            "mirna_id": ["let-7a", "let-7a"],
+            "mirna_seq": [MIRNA, MIRNA],
+            "target_id": ["window", "utr"],
+            "target_seq": [short, long_target],
+        }
+    )
+    pairs = tmp_path / "pairs.csv"
+    given.to_csv(pairs, index=False)
+    output = tmp_path / "scored.csv"
+    status, _, err = run(capsys, "predict", pairs, "--model", "site", "-o", output)
+    assert status == 0, err
+    scored = pd.read_csv(output)
+    assert list(scored.columns) == [
+        *given.columns,
+        "probability",
+        "scanned",
+        "best_site_start",
+        "best_site_type",
+    ]
+    assert scored["scanned"].tolist() == [False, True]
+    assert scored.loc[1, "best_site_start"] == 1601 and scored.loc[1, "best_site_type"] == "8mer"
+    assert pd.isna(scored.loc[0, "best_site_start"])
+    assert scored["probability"].between(0, 1).all()
+    model = load_model("site")
+    assert scored.loc[0, "probability"] == pytest.approx(predict(model, [MIRNA], [short])[0], abs=1e-6)
+
+    status, out, err = run(capsys, "predict", "--mirna", MIRNA, "--target", long_target, "--model", "site")
+    assert status == 0, err
+    assert out.split("\n")[0].split()[-3:] == ["scanned", "best_site_start", "best_site_type"]
+    assert out.strip().split("\n")[1].split()[-3:] == ["True", "1601", "8mer"]
+
+    given.iloc[:1].to_csv(pairs, index=False)  # nothing to scan: no extra columns
+    status, _, err = run(capsys, "predict", pairs, "--model", "site", "-o", output)
+    assert status == 0, err
+    assert list(pd.read_csv(output).columns) == [*given.columns, "probability"]
+
+
+def test_evaluate_scans_long_targets(capsys, tmp_path, user_home):
+    rows = []
+    for index in range(6):
+        target = background(1200, 10 + index)
+        if index % 2:
+            target = target[:500] + PLANTED_8MER + target[508:]
+        rows.append({"mirna_seq": MIRNA, "target_seq": target, "label": index % 2})
+    labelled = tmp_path / "utrs.csv"
+    pd.DataFrame(rows).to_csv(labelled, index=False)
+    status, out, err = run(capsys, "evaluate", labelled, "--model", "site", "--json")
+    assert status == 0, err
+    entry = next(iter(json.loads(out).values()))
+    assert entry["metrics"]["AUC"] == pytest.approx(1.0)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import io
 import os
 import pickle
@@ -623,3 +624,91 @@ def test_arbitrary_text_gives_a_table_or_an_input_error(text):
     else:
         assert list(table.columns[:4]) == list(PAIR_COLUMNS[:4])
         assert not table[list(PAIR_COLUMNS[:4])].isna().any().any()
+
+
+# --------------------------------------------------------------------------------------------------------
+# Streamed FASTA reading
+# --------------------------------------------------------------------------------------------------------
+
+
+def test_iter_fasta_streams_what_read_fasta_reads(tmp_path):
+    from rnaapp.io import count_fasta_records, iter_fasta
+
+    text = "\ufeff>u1 first gene\r\nacgt\r\nAC GT\r\n\r\n>u2\r\nNNNN\r\n>\r\nUUUU\r\n"
+    path = tmp_path / "utrs.fa"
+    path.write_bytes(text.encode("utf-8"))
+    compressed = tmp_path / "utrs.fa.gz"
+    compressed.write_bytes(gzip.compress(path.read_bytes()))
+    table = read_fasta(path)
+    expected = list(zip(table["id"], table["seq"], strict=True))
+    assert expected == [("u1", "ACGUACGU"), ("u2", "NNNN"), ("target_3", "UUUU")]
+    assert list(iter_fasta(path)) == expected
+    assert list(iter_fasta(compressed)) == expected
+    assert count_fasta_records(path) == count_fasta_records(compressed) == 3
+
+
+def test_iter_fasta_checks_mirna_lengths(tmp_path):
+    from rnaapp.io import iter_fasta
+
+    path = tmp_path / "mirs.fa"
+    path.write_text(f">a\n{MIR_99A}\n>b\nACGU\n", encoding="utf-8")
+    records = iter_fasta(path, molecule="miRNA")
+    assert next(records) == ("a", MIR_99A)
+    with pytest.raises(InputError, match=r"mirs.fa, row 2: miRNA is 4 nt; expected 15–30 nt \(record 'b'\)"):
+        next(records)
+
+
+@pytest.mark.parametrize(
+    ("content", "row", "message"),
+    [
+        (b"", None, "upload.fa: the file is empty"),
+        (b"\n \n\t\n", None, "upload.fa: the file is empty"),
+        (
+            b"ACGU\n>a\nACGU\n",
+            None,
+            "upload.fa: this is not a FASTA file: the first line should start with '>'",
+        ),
+        (b">a\nACGU\n>b\n\n>c\nACGU\n", 2, "upload.fa, row 2: target sequence is empty (record 'b')"),
+        (
+            b">a\nAXGU\n",
+            1,
+            "upload.fa, row 1: target sequence has letters other than ACGUTN ('X' at position 2)",
+        ),
+        (b"PK\x03\x04rest", None, "upload.fa: this looks like a spreadsheet or zip archive"),
+        (b">a\nAC\x00GU\n", None, "upload.fa: this is not a text file"),
+        (gzip.compress(b">a\nACGU\n" * 200)[:-12], None, "upload.fa: the gzip file is damaged"),
+    ],
+)
+def test_iter_fasta_errors(tmp_path, content, row, message):
+    from rnaapp.io import iter_fasta
+
+    path = tmp_path / "reads.fa"
+    path.write_bytes(content)
+    with pytest.raises(InputError) as info:
+        list(iter_fasta(path, name="upload.fa"))
+    assert info.value.row == row
+    assert str(info.value).startswith(message)
+
+
+def test_iter_fasta_missing_file(tmp_path):
+    from rnaapp.io import count_fasta_records, iter_fasta
+
+    with pytest.raises(InputError, match="file not found"):
+        list(iter_fasta(tmp_path / "nope.fa"))
+    with pytest.raises(InputError, match="file not found"):
+        count_fasta_records(tmp_path / "nope.fa")
+
+
+def test_count_fasta_records_across_block_boundaries(tmp_path):
+    from rnaapp.io import count_fasta_records, iter_fasta
+
+    block = 1 << 20  # count_fasta_records reads 1 MiB blocks
+    for newline in ("\n", "\r\n"):
+        first = ">a\n" + "A" * (block - 3 - len(newline)) + newline  # the next header starts a block
+        path = tmp_path / "boundary.fa"
+        path.write_bytes((first + ">b\nAC\n>c\nGU\n").encode("ascii"))
+        assert path.read_bytes()[block : block + 1] == b">"
+        assert count_fasta_records(path) == 3
+        assert [name for name, _ in iter_fasta(path)] == ["a", "b", "c"]
+    (tmp_path / "empty.fa").write_bytes(b"")
+    assert count_fasta_records(tmp_path / "empty.fa") == 0
