@@ -31,6 +31,7 @@ from rnaapp.scan import (
     SITE_COLUMNS,
     ScanCancelled,
     ScanResult,
+    default_scan_workers,
     filter_pairs,
     read_mirna_list,
     read_transcripts,
@@ -41,6 +42,7 @@ from rnaapp.structure import duplex_diagram
 
 JOB_KEY = "scan_job"
 PAGE_SIZES = (50, 100, 500, 1000)
+LARGE_SCAN_WORK = 50_000_000  # miRNA x nucleotides (about half a minute on one core)
 LONG_EXAMPLE = next(example for example in EXAMPLES if len(example.target_seq) > 1000)
 
 
@@ -138,10 +140,13 @@ if start:
     model = run_safely(lambda: get_model(model_name)) if mirnas and targets else None
     if mirnas and targets and model is not None:
         job = ScanJob(model=model_name, mirnas=mirnas, n_targets=len(targets))
+        work = len(mirnas) * sum(len(sequence) for _, sequence in targets)
         options = {
             "noncanonical": bool(st.session_state["scan_noncanonical"]),
             "sites_per_pair": int(st.session_state["scan_sites_per_pair"]),
             "buffer_size": 256,  # small buffers: the progress bar moves often
+            # Large scans use every core (worker processes take a few seconds to start, so small ones don't).
+            "workers": default_scan_workers() if work >= LARGE_SCAN_WORK else 1,
         }
         job.thread = threading.Thread(target=run_scan, args=(job, model, targets, options), daemon=True)
         st.session_state[JOB_KEY] = job
