@@ -208,7 +208,7 @@ def wait_idle(page, start_ms: int = 1_500) -> None:
 def go_to(page, link: str, heading: str) -> None:
     """Follow a sidebar navigation link and wait for the page's title."""
     page.get_by_role("link", name=link).first.click()
-    page.get_by_role("heading", name=heading).wait_for()
+    page.get_by_role("heading", name=heading, exact=True).first.wait_for()
     wait_idle(page)
 
 
