@@ -293,7 +293,7 @@ def test_evaluate_an_uploaded_test_set(page, tmp_path):
     evaluate = page.get_by_role("button", name="Evaluate", exact=True)
     expect(evaluate).to_be_enabled()
     evaluate.click()
-    page.get_by_role("heading", name="Metrics").wait_for()
+    page.get_by_role("heading", name="Metrics", exact=True).wait_for()
     page.get_by_role("heading", name="ROC and precision–recall curves").wait_for()
     wait_idle(page)
 
@@ -337,6 +337,6 @@ def test_train_a_quick_model_then_find_it_in_models(page, tmp_path, app_home):
 
     go_to(page, "Models", "Models")
     choose(page, "Model", MODEL_NAME, main=True)
-    page.get_by_role("heading", name=MODEL_NAME).wait_for()
+    page.get_by_role("heading", name=MODEL_NAME, exact=True).first.wait_for()
     assert_no_exception(page)
     screenshot(page, "models")
