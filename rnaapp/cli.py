@@ -413,6 +413,8 @@ def command_scan(arguments: argparse.Namespace) -> int:
         "energies": not arguments.no_energies,
         "precision": arguments.precision,
         "workers": workers,
+        # Forked workers start at once and share the loaded model; this process has run no model yet.
+        "start_method": "fork" if sys.platform == "linux" else "spawn",
         "scheduler": arguments.scheduler,
         "chunk_nucleotides": chunk_nucleotides,
         "n_targets": n_targets,

@@ -452,6 +452,7 @@ def scan_batches(
     precision: str = "float32",
     workers: int = 1,
     scheduler: str | Any | None = None,
+    start_method: str = "spawn",
     chunk_nucleotides: int = 200_000,
     n_targets: int | None = None,
     progress: Progress | None = None,
@@ -485,6 +486,10 @@ def scan_batches(
     scheduler
         A Dask scheduler address (``"tcp://host:8786"``) or a ``dask.distributed.Client``: groups of
         transcripts are scanned on the cluster's workers instead (``workers`` is then ignored).
+    start_method
+        How the local pool starts its processes: ``"spawn"`` (default; safe anywhere, a few seconds to
+        import torch in each) or ``"fork"`` (Linux; starts at once, sharing the loaded model; only safe
+        before torch ran anything with several threads in this process, as in the command line).
     chunk_nucleotides
         Transcript nucleotides per group sent to a worker.
     n_targets
@@ -536,7 +541,7 @@ def scan_batches(
             pool = stack.enter_context(
                 ProcessPoolExecutor(
                     workers,
-                    mp_context=multiprocessing.get_context("spawn"),
+                    mp_context=multiprocessing.get_context(start_method),
                     initializer=_install_worker_model,
                     initargs=(payload,),
                 )
