@@ -102,26 +102,29 @@ def training_data(dataset: str) -> tuple[pd.DataFrame, pd.DataFrame | None, pd.D
             "parclip_pairs_removed": "all (exact or contained site of the same miRNA)",
         }
         return train, valid, deep_test, about
-    if dataset == "scan":
+    if dataset in ("scan", "scan_decoys"):
         train, valid, test, _ = training_data("combined")
         train, removed_train = remove_gene_overlap(train)
         valid, removed_valid = remove_gene_overlap(valid)
-        train_decoys = seed_decoys(train, seed=0)
-        valid_decoys = seed_decoys(valid, seed=1)
-        train = pd.concat([train, train_decoys], ignore_index=True)
-        valid = pd.concat([valid, valid_decoys], ignore_index=True)
         about = {
             "data": "site_deepmirnatar train + clash_hejret2023/train (80 % by target locus, seed 0), minus every "
-            "pair that overlaps the gene-level test gene_miraw, plus seed-matched decoy negatives",
-            "split": "as 'combined'; decoys made separately from the training and the validation windows",
+            "pair that overlaps the gene-level test gene_miraw",
+            "split": "as 'combined'",
             "gene_miraw_overlap_removed": {"train": removed_train, "valid": removed_valid},
-            "decoy_negatives": {"train": len(train_decoys), "valid": len(valid_decoys)},
-            "decoys": "a real window of the data paired with another miRNA of the data (different seed) that has a "
-            "canonical seed match in it where scan windows put the seed (anchor 31-37 of the window); "
-            "teaches that a seed match alone is not a target",
         }
+        if dataset == "scan_decoys":
+            train_decoys = seed_decoys(train, seed=0)
+            valid_decoys = seed_decoys(valid, seed=1)
+            train = pd.concat([train, train_decoys], ignore_index=True)
+            valid = pd.concat([valid, valid_decoys], ignore_index=True)
+            about["data"] += ", plus seed-matched decoy negatives"
+            about["decoy_negatives"] = {"train": len(train_decoys), "valid": len(valid_decoys)}
+            about["decoys"] = (
+                "a real window of the data paired with another miRNA of the data (different seed) that has a "
+                "canonical seed match in it where scan windows put the seed (anchor 31-37 of the window)"
+            )
         return train, valid, test, about
-    raise SystemExit(f"unknown dataset {dataset!r}; use deepmirnatar, clash, combined or scan")
+    raise SystemExit(f"unknown dataset {dataset!r}; use deepmirnatar, clash, combined, scan or scan_decoys")
 
 
 def gene_overlap_keys() -> tuple[set[tuple[str, str]], dict[str, list[str]]]:

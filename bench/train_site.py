@@ -32,7 +32,9 @@ from rnaapp.train import fit, training_config_for  # noqa: E402
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--family", required=True)
-    parser.add_argument("--dataset", choices=["deepmirnatar", "clash", "combined", "scan"], required=True)
+    parser.add_argument(
+        "--dataset", choices=["deepmirnatar", "clash", "combined", "scan", "scan_decoys"], required=True
+    )
     parser.add_argument("--name", required=True)
     parser.add_argument("--epochs", type=int, default=None)
     parser.add_argument("--patience", type=int, default=None)
