@@ -355,6 +355,13 @@ def _format_rate(value: float) -> str:
     return f"{value:.0f} "
 
 
+def _scan_default() -> str:
+    """The model scans use by default: the ``uses.scan`` entry of defaults.json, else the site task's."""
+    from rnaapp.registry import defaults
+
+    return "scan" if defaults()["uses"].get("scan") else "site"
+
+
 def command_scan(arguments: argparse.Namespace) -> int:
     import time
 
@@ -385,7 +392,7 @@ def command_scan(arguments: argparse.Namespace) -> int:
             ) from None
     mirnas = read_mirnas_file(arguments.mirnas, mirna_reference(load_settings().mirbase_path))
     n_targets, nucleotides = _check_targets(arguments.targets)
-    model = _load(arguments.model, arguments.device)
+    model = _load(arguments.model or _scan_default(), arguments.device)
 
     workers = arguments.workers or default_scan_workers()
     if arguments.workers is None and nucleotides * len(mirnas) < _SMALL_SCAN_NUCLEOTIDES:
@@ -576,7 +583,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="OUT.parquet (default format; also writes OUT.sites.parquet and OUT.top.csv). With .csv or "
         ".tsv: ranked pairs and OUT.sites.csv instead, built in memory, so only for small scans",
     )
-    scan_command.add_argument("--model", help="model name, family or task (default: site)")
+    scan_command.add_argument(
+        "--model",
+        help="model name, family or task (default: the model chosen for scanning in defaults.json, "
+        "else the site task's default)",
+    )
     scan_command.add_argument(
         "--top",
         type=_count,

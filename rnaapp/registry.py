@@ -168,18 +168,24 @@ class ModelNotFoundError(LookupError):
     """No model matches the requested name, family or task."""
 
 
+#: Kinds of default in ``defaults.json``: per task, per family, and per use (``scan``: the model that
+#: ``rnaapp scan`` uses when none is named).
+DEFAULT_KINDS = ("tasks", "families", "uses")
+
+
 def _read_defaults(directory: Path) -> dict[str, dict[str, str]]:
     path = directory / DEFAULTS_FILE
     if not path.is_file():
-        return {"tasks": {}, "families": {}}
+        return {kind: {} for kind in DEFAULT_KINDS}
     try:
         values = json.loads(path.read_text(encoding="utf-8"))
-        return {"tasks": dict(values.get("tasks", {})), "families": dict(values.get("families", {}))}
+        return {kind: dict(values.get(kind, {})) for kind in DEFAULT_KINDS}
     except (ValueError, TypeError, AttributeError):
-        return {"tasks": {}, "families": {}}  # a damaged defaults file is ignored, like a damaged card
+        return {kind: {} for kind in DEFAULT_KINDS}  # a damaged defaults file is ignored, like a damaged card
 
 
 def _write_defaults(directory: Path, values: dict[str, dict[str, str]]) -> None:
+    values = {kind: entries for kind, entries in values.items() if entries or kind != "uses"}
     text = json.dumps(values, indent=2, sort_keys=True) + "\n"
     atomic_write(directory / DEFAULTS_FILE, lambda path: Path(path).write_text(text, encoding="utf-8"))
 
@@ -224,7 +230,7 @@ def list_models() -> list[ModelCard]:
 
 
 def defaults() -> dict[str, dict[str, str]]:
-    """Default model names by task and by family (user choices override shipped ones)."""
+    """Default model names by task, by family and by use (user choices override shipped ones)."""
     merged = _read_defaults(shipped_directory())
     for kind, values in _read_defaults(user_directory()).items():
         merged[kind].update(values)
@@ -251,7 +257,7 @@ def resolve_name(reference: str | None = None) -> str:
         return reference
     _raise_if_newer_format(reference)
     chosen = defaults()
-    for kind in ("families", "tasks"):
+    for kind in ("families", "tasks", "uses"):
         name = chosen[kind].get(reference)
         if name and name in names:
             return name

@@ -219,7 +219,7 @@ def test_a_damaged_defaults_file_is_ignored(store):
     _, user = store
     save_model(random_model(), name="good")
     (user / "defaults.json").write_text("{oops", encoding="utf-8")
-    assert defaults() == {"tasks": {}, "families": {}}
+    assert defaults() == {"tasks": {}, "families": {}, "uses": {}}
     assert resolve_name("seed_rule") == "good"
 
 
@@ -285,6 +285,7 @@ def test_set_default_changes_what_family_and_task_resolve_to(store):
     assert defaults() == {
         "tasks": {"site": "my-mitar"},
         "families": {"seed_rule": "mine", "mitar": "my-mitar"},
+        "uses": {},
     }
     assert not list(user.glob("*.tmp")) and not list(user.glob(".*.tmp"))
     assert load_model().card.name == "my-mitar"
@@ -466,7 +467,7 @@ def test_rename_a_user_model(store):
     assert (renamed.card.name, renamed.card.source, renamed.card.created) == ("after", "user", created)
     assert renamed.card.metrics == {"test": {"AUC": 0.5}}
     np.testing.assert_array_equal(scores(renamed), scores(model))
-    assert defaults() == {"tasks": {"site": "after"}, "families": {"mitar": "after"}}
+    assert defaults() == {"tasks": {"site": "after"}, "families": {"mitar": "after"}, "uses": {}}
     assert resolve_name("site") == "after"
     assert json.loads(card_path.read_text(encoding="utf-8"))["name"] == "after"
 
