@@ -372,7 +372,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sections", nargs="+", default=["accuracy", "speed", "scale"])
     parser.add_argument("--models", nargs="+", default=DEFAULT_MODELS)
-    parser.add_argument("--scan-model", default="site", help="model for the speed and scale runs")
+    parser.add_argument(
+        "--scan-model",
+        default="scan",
+        help="model for the speed and scale runs (default: the scanning default)",
+    )
     parser.add_argument("--scale-counts", nargs="+", type=int, default=[1, 10, 100])
     parser.add_argument("--json", action="store_true")
     parser.add_argument(
