@@ -131,3 +131,11 @@ def test_the_default_site_model_is_checked_when_it_is_shipped(shipped):
     family = card_of(WEIGHTS / f"{name}.json")["family"]
     if family in CHEAP_FAMILIES:
         assert WEIGHTS / f"{name}.json" in REPRODUCIBLE
+
+
+@pytest.mark.parametrize("use, name", sorted(DEFAULTS.get("uses", {}).items()))
+def test_use_defaults_name_a_shipped_site_model(shipped, use, name):
+    assert use == "scan"  # the only use so far: the model `rnaapp scan` takes when none is named
+    assert (WEIGHTS / f"{name}.json").is_file(), f"uses.{use} names {name}, which is not shipped"
+    assert resolve_name(use) == name
+    assert card_of(WEIGHTS / f"{name}.json")["task"] == "site"
