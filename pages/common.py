@@ -116,7 +116,7 @@ def sidebar() -> None:
                 st.session_state.pop(MODEL_KEY, None)
                 st.session_state.pop(f"_remembered_{MODEL_KEY}", None)
             st.selectbox(
-                "Model used by Predict and Scan",
+                "Model used by Predict (and the default elsewhere)",
                 names,
                 format_func=lambda name: f"{name} (yours)" if name in user_names else name,
                 key=remember(MODEL_KEY, default_model("site") or names[0]),

@@ -16,6 +16,7 @@ from pages.common import (
     excel_bytes,
     explain_columns,
     get_model,
+    model_cards,
     remember,
     run_safely,
     selected_model,
@@ -24,6 +25,7 @@ from pages.common import (
 )
 from rnaapp import figures
 from rnaapp.examples import EXAMPLES
+from rnaapp.registry import defaults
 from rnaapp.report import PairReport, pair_report
 from rnaapp.scan import (
     CANDIDATE_TYPES,
@@ -122,8 +124,25 @@ options_column.toggle(
 sites_column.number_input(
     "Sites kept per pair", min_value=1, max_value=20, key=remember("scan_sites_per_pair", 3)
 )
-model_name = selected_model()
-model_column.write(f"Model: **{model_name}** (change it in the sidebar)")
+site_models = [card.name for card in model_cards("site")]
+scan_default = defaults()["uses"].get("scan")
+preferred = scan_default if scan_default in site_models else selected_model()
+if st.session_state.get("scan_model") not in site_models:
+    st.session_state.pop("scan_model", None)
+    st.session_state.pop("_remembered_scan_model", None)
+model_name = (
+    model_column.selectbox(
+        "Model",
+        site_models,
+        key=remember("scan_model", preferred),
+        help=f"Default: {scan_default}, the model chosen for scanning whole transcripts (best measured on "
+        "whole 3'UTRs, and fast). mirna_site models also draw an attention map for each site."
+        if scan_default
+        else "The models of the miRNA–target site task.",
+    )
+    if site_models
+    else None
+)
 
 job: ScanJob | None = st.session_state.get(JOB_KEY)
 start = st.button("Scan", type="primary", disabled=bool(job and job.running) or model_name is None)

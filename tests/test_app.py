@@ -116,6 +116,9 @@ def test_scan_ranks_candidates_and_opens_a_pair(app):
     app.run()
     app.switch_page("pages/scan.py").run()
     assert not app.exception
+    chooser = widget(app.selectbox, "Model")
+    assert chooser.value == "mitar-scan"  # the scanning default (weights/defaults.json uses.scan)
+    chooser.set_value(resolve_name("site")).run()  # a model with an attention map
     button(app, "Scan").click().run()
     job = wait_for_scan(app)
     assert job.error is None
