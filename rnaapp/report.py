@@ -110,9 +110,22 @@ def pair_report(
     if not models:
         raise ValueError("choose at least one model")
     primary = models[0]
+    scanned = not _fits(primary, target)
+    found = (
+        scan(primary, [("miRNA", mirna)], [("target", target)], sites_per_pair=max_sites) if scanned else None
+    )
     rows = []
     for model in models:
-        scored = transcript_probabilities(model, [mirna], [target]).iloc[0]
+        if found is not None and model is primary:  # already scanned: reuse its best site
+            best = found.pairs.iloc[0]
+            scored = {
+                "probability": best["probability"],
+                "scanned": True,
+                "best_site_start": best["best_site_start"],
+                "best_site_type": best["best_site_type"],
+            }
+        else:
+            scored = transcript_probabilities(model, [mirna], [target]).iloc[0]
         rows.append(
             {
                 "model": model.name,
@@ -124,9 +137,7 @@ def pair_report(
             }
         )
     scores = pd.DataFrame(rows)
-    scanned = not _fits(primary, target)
-    if scanned:
-        found = scan(primary, [("miRNA", mirna)], [("target", target)], sites_per_pair=max_sites)
+    if found is not None:
         sites = found.sites[["site_type", "start", "end", "seed_pairing", "probability", "energy"]]
         if len(sites):
             focus_start = int(found.sites["window_start"].iloc[0]) - 1
