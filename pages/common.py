@@ -122,15 +122,7 @@ def sidebar() -> None:
                 key=remember(MODEL_KEY, default_model("site") or names[0]),
                 help="Shipped models and the ones you trained. The Models page shows each model's card.",
             )
-        st.caption(f"Runs on: {describe_device(load_settings().device) if _device_ok() else 'CPU'}")
-
-
-def _device_ok() -> bool:
-    try:
-        resolve_device(load_settings().device)
-    except ValueError:
-        return False
-    return True
+        st.caption(f"Runs on: {describe_device(inference_device())}")
 
 
 def selected_model() -> str | None:
@@ -161,11 +153,6 @@ def upload_help() -> str:
     return (
         f"Files of up to {limit} (set by server.maxUploadSize in .streamlit/config.toml); gzip is accepted."
     )
-
-
-def upload_bytes(upload: Any) -> tuple[str, bytes]:
-    """Name and content of a Streamlit upload."""
-    return upload.name, upload.getvalue()
 
 
 def csv_bytes(frame: pd.DataFrame) -> bytes:

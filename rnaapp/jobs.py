@@ -247,9 +247,8 @@ def start_training(
 class _StatusWriter:
     """Writes ``status.json`` from training events, at most a few times per second."""
 
-    def __init__(self, directory: Path, epochs: int, rounds: int) -> None:
+    def __init__(self, directory: Path, rounds: int) -> None:
         self.directory = directory
-        self.epochs = epochs
         self.rounds = rounds  # folds of cross-validation + the final training
         self.round = 0
         self.values: dict[str, Any] = {
@@ -310,11 +309,10 @@ def run_job(directory: str | Path) -> dict[str, Any]:
     spec = _read_json(directory / "spec.json")
     job = TrainingJob(directory)
     folds = int(spec.get("folds") or 0)
-    writer = _StatusWriter(directory, 0, rounds=(folds + 1) if folds >= 2 else 1)
+    writer = _StatusWriter(directory, rounds=(folds + 1) if folds >= 2 else 1)
     writer.update(force=True)
     try:
         training = training_config_for(spec["family"], spec.get("training_settings"))
-        writer.epochs = training.epochs
         pairs = read_pairs(directory / "data.csv", name=spec.get("data", "data.csv"), require_label=True)
         cv_rows = None
         if folds >= 2:

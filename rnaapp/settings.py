@@ -326,7 +326,9 @@ def resolve_mirnas(
         sequence = normalise_sequence(reference[name])
         problem = sequence_problem(sequence, molecule="miRNA", min_length=8, max_length=None)
         if problem is not None:
-            raise InputError(f"the reference sequence of {name} cannot be used: {problem}", source=source, row=row)
+            raise InputError(
+                f"the reference sequence of {name} cannot be used: {problem}", source=source, row=row
+            )
         resolved.append((name, sequence))
     return resolved
 
