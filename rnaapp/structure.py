@@ -11,8 +11,13 @@ both written 5'->3'.
 
 from __future__ import annotations
 
+import hashlib
+import multiprocessing
+import os
 from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import RNA
@@ -457,3 +462,143 @@ def duplex_diagram(hybrid: Hybrid) -> DuplexDiagram:
     )
     lines = tuple("".join(column[row] for column in columns) for row in range(4))
     return DuplexDiagram(lines=lines, pairs=pairs)
+
+
+def _fold_task(task: tuple[str, float, int, int]) -> tuple[str, float]:
+    """Worker body of :func:`fold_many`: ``(sequence, temperature, max_bp_span, window)`` -> ``(structure, mfe)``.
+
+    With ``window > 0`` a longer sequence is folded as consecutive ``window``-nt pieces whose structures and
+    energies are joined.
+    """
+    sequence, temperature, max_bp_span, window = task
+    model_details = _model_details(temperature)
+    if max_bp_span > 0:
+        model_details.max_bp_span = max_bp_span
+    step = window if window > 0 else len(sequence)
+    structures, total_energy = [], 0.0
+    for start in range(0, len(sequence), step):
+        structure, energy = RNA.fold_compound(sequence[start : start + step], model_details).mfe()
+        structures.append(structure)
+        total_energy += float(energy)
+    return "".join(structures), total_energy
+
+
+class StructureCache:
+    """MFE structures on disk, one small file per (sequence, folding settings), keyed by a SHA-1 hash.
+
+    Folding a 4-kb lncRNA takes seconds, so structures are computed once and reused across feature runs,
+    training runs and app sessions. Entries are written atomically (a crashed run never leaves half a file)
+    and several processes may share one folder.
+
+    Parameters
+    ----------
+    directory
+        The cache folder; ``None`` = ``<rnaapp home>/cache/structures``.
+    """
+
+    def __init__(self, directory: str | os.PathLike[str] | None = None) -> None:
+        from rnaapp.settings import home_directory
+
+        self.directory = Path(directory) if directory is not None else home_directory() / "cache" / "structures"
+
+    @staticmethod
+    def key(sequence: str, temperature: float, max_bp_span: int, window: int = 0) -> str:
+        """The hash naming one entry."""
+        text = f"{sequence}|T={temperature:g}|span={max_bp_span}|window={window}|vrna={RNA.__version__}"
+        return hashlib.sha1(text.encode()).hexdigest()
+
+    def _path(self, key: str) -> Path:
+        return self.directory / key[:2] / f"{key}.txt"
+
+    def get(self, key: str) -> tuple[str, float] | None:
+        """The cached ``(structure, mfe)`` or None (also for an unreadable entry, which is then refolded)."""
+        try:
+            structure, energy = self._path(key).read_text().split("\t")
+            return structure, float(energy)
+        except (OSError, ValueError):
+            return None
+
+    def put(self, key: str, structure: str, energy: float) -> None:
+        """Store one entry atomically."""
+        from rnaapp.io import atomic_write
+
+        atomic_write(self._path(key), lambda temporary: Path(temporary).write_text(f"{structure}\t{energy!r}"))
+
+
+def fold_many(
+    sequences: Sequence[str],
+    *,
+    temperature: float = 37.0,
+    max_bp_span: int = 0,
+    window: int = 0,
+    cache: StructureCache | None | bool = None,
+    workers: int = 1,
+    progress: Callable[[int, int], None] | None = None,
+) -> list[str]:
+    """MFE dot-bracket structures of many sequences, folded in parallel and cached on disk.
+
+    Parameters
+    ----------
+    sequences
+        RNA sequences, 5'->3' (duplicates are folded once).
+    temperature
+        Folding temperature in degrees Celsius.
+    max_bp_span
+        Longest base pair allowed (nt), 0 = unlimited. A span of 100-200 nt folds long RNAs in linear time
+        (local structure, as RNALfold/RNAplfold do) where the full fold grows with the cube of the length.
+    window
+        Fold sequences longer than this as consecutive pieces of ``window`` nt (0 = whole). With a span of
+        150, 300-nt pieces fold a 4-kb lncRNA in 0.6 s instead of 6 s (20 s unrestricted), keeping local
+        hairpins and losing only pairs across piece borders.
+    cache
+        Where structures are kept: a :class:`StructureCache`, ``None`` for the default folder, or ``False``
+        for no cache.
+    workers
+        Processes folding in parallel (1 = in this process).
+    progress
+        Optional ``progress(done, total)`` over the distinct sequences.
+
+    Returns
+    -------
+    list of str
+        One structure per input sequence, same length as the sequence.
+    """
+    if cache is None:
+        cache = StructureCache()
+    distinct = list(dict.fromkeys(sequences))
+    for sequence in distinct:
+        _require_sequence(sequence, "sequence")
+    structures: dict[str, str] = {}
+    missing: list[tuple[str, str]] = []
+    for sequence in distinct:
+        key = StructureCache.key(sequence, temperature, max_bp_span, window)
+        entry = cache.get(key) if cache else None
+        if entry is None:
+            missing.append((sequence, key))
+        else:
+            structures[sequence] = entry[0]
+    total, done = len(distinct), len(distinct) - len(missing)
+    if progress is not None:
+        progress(done, total)
+    # Longest first, so that the slowest folds start early and the pool finishes together.
+    missing.sort(key=lambda item: -len(item[0]))
+    tasks = [(sequence, temperature, max_bp_span, window) for sequence, _ in missing]
+
+    def record(item: tuple[str, str], result: tuple[str, float]) -> None:
+        nonlocal done
+        structures[item[0]] = result[0]
+        if cache:
+            cache.put(item[1], *result)
+        done += 1
+        if progress is not None:
+            progress(done, total)
+
+    if workers > 1 and len(tasks) > 1:
+        context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
+        with ProcessPoolExecutor(min(workers, len(tasks)), mp_context=context) as pool:
+            for item, result in zip(missing, pool.map(_fold_task, tasks, chunksize=1), strict=True):
+                record(item, result)
+    else:
+        for item, task in zip(missing, tasks, strict=True):
+            record(item, _fold_task(task))
+    return [structures[sequence] for sequence in sequences]

@@ -6,10 +6,22 @@ from rnaapp.models.base import Family, config_from_dict, config_to_dict
 from rnaapp.models.hybrid_mfe import HybridMfeFamily
 from rnaapp.models.mirna_site import MirnaSiteFamily
 from rnaapp.models.mitar import MitarFamily
+from rnaapp.models.mixlmi import MixlmiFamily
+from rnaapp.models.plant_ensemble import PlantEnsembleFamily
+from rnaapp.models.premli import PremliFamily
 from rnaapp.models.seed_rule import SeedRuleFamily
 
 FAMILIES: dict[str, Family] = {
-    family.name: family for family in (MirnaSiteFamily(), SeedRuleFamily(), HybridMfeFamily(), MitarFamily())
+    family.name: family
+    for family in (
+        MirnaSiteFamily(),
+        SeedRuleFamily(),
+        HybridMfeFamily(),
+        MitarFamily(),
+        MixlmiFamily(),
+        PremliFamily(),
+        PlantEnsembleFamily(),
+    )
 }
 
 TASKS = {

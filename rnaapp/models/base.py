@@ -87,9 +87,18 @@ class Family:
         raise NotImplementedError
 
     def initialise(
-        self, module: nn.Module, config: Any, mirnas: Sequence[str], targets: Sequence[str], seed: int
+        self,
+        module: nn.Module,
+        config: Any,
+        mirnas: Sequence[str],
+        targets: Sequence[str],
+        seed: int,
+        features: dict[str, np.ndarray] | None = None,
     ) -> None:
-        """Data-dependent initialisation before training (e.g. k-mer embeddings). Default: nothing."""
+        """Data-dependent initialisation before training (e.g. k-mer embeddings). Default: nothing.
+
+        ``features`` is this family's :meth:`featurize` output for the same pairs, when the caller has it.
+        """
 
     def max_target_length(self, config: Any) -> int | None:
         """Longest target (nt) the module reads whole, or None when any length is fine."""

@@ -388,6 +388,7 @@ class MirnaSiteFamily(Family):
         mirnas: Sequence[str],
         targets: Sequence[str],
         seed: int,
+        features: dict[str, np.ndarray] | None = None,
     ) -> None:
         """Set both embeddings to word2vec vectors trained on the training sequences."""
         for encoder, sequences, k in (

@@ -1,0 +1,386 @@
+"""Plant miRNA-lncRNA benchmark: MixLMI and preMLI families, their ensemble, ablations and baselines.
+
+Trained on ``plant_lnc/train.csv`` (ath, gma, osa, ptc, sbi; 10 % held out by seed for early stopping) and
+tested on five species never seen in training: bdi, mtr, stu (MixLMI's test species) and aly, sly
+(PmliPred's). Every run is saved under ``bench/results/plant/<variant>/seed-<n>/`` (model, card, test
+probabilities and metrics), so runs can be spread over processes and the table rebuilt at any time::
+
+    python bench/plant.py train --variant mixlmi+site premli+site --seed 0 1 2 --threads 1
+    python bench/plant.py baselines
+    python bench/plant.py cv --variant hybrid_mfe --folds 10
+    python bench/plant.py report                      # the table, measured numbers next to published ones
+    python bench/plant.py report --ship               # also write the default plant model into weights/
+
+The ensembles are the probability averages of the two members trained with the same seed (exactly what the
+``plant_ensemble`` module computes; ``--ship`` checks that on the test data).
+
+Rule for the default plant model, fixed before the final runs: the candidate (mixlmi, premli, ensemble,
+each with and without pairing features) with the highest mean AUC over the five test species; its seed-0
+run is shipped.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import torch
+from safetensors.torch import load_file
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from site_data import REPOSITORY, benchmarks_directory  # noqa: E402
+
+from rnaapp import __version__  # noqa: E402
+from rnaapp.evaluate import compute_metrics  # noqa: E402
+from rnaapp.models.plant_ensemble import join_members  # noqa: E402
+from rnaapp.predict import predict  # noqa: E402
+from rnaapp.registry import ModelCard, TrainedModel, build_model, save_model, set_default  # noqa: E402
+from rnaapp.structure import hybrid_energies  # noqa: E402
+from rnaapp.train import cross_validate, fit, training_config_for  # noqa: E402
+
+TEST_SPECIES = ("bdi", "mtr", "stu", "aly", "sly")
+SPECIES_NAMES = {
+    "bdi": "B. distachyon",
+    "mtr": "M. truncatula",
+    "stu": "S. tuberosum",
+    "aly": "A. lyrata",
+    "sly": "S. lycopersicum",
+}
+METRICS = ("SEN", "SPE", "ACC", "F1", "GEP", "AUC")
+RESULTS = REPOSITORY / "bench" / "results" / "plant"
+
+#: Published MixLMI (Kang et al. 2024) and CIRNN figures on MixLMI's test species: AUC, ACC.
+PUBLISHED = {
+    "MixLMI (published)": {"bdi": (0.9683, 0.8698), "mtr": (0.9071, 0.8481), "stu": (0.9011, 0.8064)},
+    "CIRNN (published)": {"bdi": (0.9357, None), "mtr": (0.8063, None), "stu": (0.8307, None)},
+}
+PUBLISHED_CV_ACC = 0.858  # MixLMI, 10-fold cross-validation on its training pool
+
+#: Variant name -> (family, settings).
+VARIANTS: dict[str, tuple[str, dict]] = {
+    "mixlmi": ("mixlmi", {}),
+    "premli": ("premli", {}),
+    "mixlmi+site": ("mixlmi", {"site_features": True}),
+    "premli+site": ("premli", {"site_features": True}),
+    "mixlmi:kmer-only": ("mixlmi", {"groups": ["sequence_kmer"]}),
+    "mixlmi:geometric": ("mixlmi", {"fusion": "geometric"}),
+    "mixlmi:scale-2": ("mixlmi", {"scales": [2]}),
+    "mixlmi:scale-3": ("mixlmi", {"scales": [3]}),
+    "mixlmi:scale-4": ("mixlmi", {"scales": [4]}),
+    "mixlmi:residual": ("mixlmi", {"residual": True}),
+}
+ENSEMBLES = {"ensemble": ("mixlmi", "premli"), "ensemble+site": ("mixlmi+site", "premli+site")}
+CANDIDATES = ("mixlmi", "premli", "ensemble", "mixlmi+site", "premli+site", "ensemble+site")
+TRAINING = {"epochs": 8, "patience": 3, "batch_size": 64, "learning_rate": 1e-3}
+
+
+def read_split(name: str) -> pd.DataFrame:
+    return pd.read_csv(benchmarks_directory() / "plant_lnc" / f"{name}.csv")
+
+
+def test_sets() -> dict[str, pd.DataFrame]:
+    return {species: read_split(f"test_{species}") for species in TEST_SPECIES}
+
+
+def species_metrics(labels: np.ndarray, probabilities: np.ndarray) -> dict[str, float]:
+    metrics = compute_metrics(labels, probabilities)
+    return {key: float(metrics[key]) for key in METRICS}
+
+
+def run_directory(variant: str, seed: int) -> Path:
+    return RESULTS / variant.replace(":", "_") / f"seed-{seed}"
+
+
+def command_train(arguments: argparse.Namespace) -> None:
+    train = read_split("train")
+    tests = test_sets()
+    for variant in arguments.variant:
+        family, settings = VARIANTS[variant]
+        for seed in arguments.seed:
+            directory = run_directory(variant, seed)
+            if (directory / "results.json").exists() and not arguments.force:
+                print(f"{variant} seed {seed}: done before, skipped", flush=True)
+                continue
+            overrides = dict(TRAINING, seed=seed, device=arguments.device)
+            if arguments.epochs:
+                overrides["epochs"] = arguments.epochs
+            started = time.time()
+            model = fit(
+                family,
+                train,
+                model_config=settings,
+                training_config=training_config_for(family, overrides),
+                name=f"{variant}-seed{seed}".replace(":", "_").replace("+", "_"),
+                progress=lambda event, label=f"{variant} seed {seed}": print(f"  {label}: {event.message}", flush=True)
+                if event.stage != "batch"
+                else None,
+            )
+            train_seconds = time.time() - started
+            results = {"variant": variant, "family": family, "settings": settings, "seed": seed, "species": {}}
+            probabilities = {}
+            for species, frame in tests.items():
+                started = time.time()
+                scores = predict(model, frame["mirna_seq"].tolist(), frame["target_seq"].tolist(), workers=1)
+                per_pair = (time.time() - started) / len(frame)
+                probabilities[species] = scores
+                results["species"][species] = species_metrics(frame["label"].to_numpy(), scores)
+                results["species"][species]["seconds_per_pair"] = per_pair
+            history = model.card.training["history"]
+            results["train_seconds"] = train_seconds
+            results["seconds_per_epoch"] = float(np.mean([row["seconds"] for row in history]))
+            results["best_epoch"] = model.card.training["best_epoch"]
+            results["device"] = model.card.training["settings"]["device"]
+            directory.mkdir(parents=True, exist_ok=True)
+            save_model(model, directory)
+            np.savez(directory / "probabilities.npz", **probabilities)
+            (directory / "results.json").write_text(json.dumps(results, indent=1))
+            aucs = " ".join(f"{s} {results['species'][s]['AUC']:.4f}" for s in TEST_SPECIES)
+            print(f"{variant} seed {seed}: {train_seconds:.0f} s, AUC {aucs}", flush=True)
+
+
+def command_baselines(arguments: argparse.Namespace) -> None:
+    """ViennaRNA hybrid energy (raw -dG for AUC; logistic fit on train for the thresholded metrics), seed rule."""
+    train = read_split("train")
+    tests = test_sets()
+    for variant, family in (("hybrid_mfe", "hybrid_mfe"), ("seed_rule", "seed_rule")):
+        directory = run_directory(variant, 0)
+        if (directory / "results.json").exists() and not arguments.force:
+            continue
+        model = fit(family, train, training_config=training_config_for(family, {"seed": 0, "device": "cpu"}))
+        results = {"variant": variant, "family": family, "settings": {}, "seed": 0, "species": {}}
+        probabilities = {}
+        for species, frame in tests.items():
+            scores = predict(model, frame["mirna_seq"].tolist(), frame["target_seq"].tolist(), workers=1)
+            probabilities[species] = scores
+            results["species"][species] = species_metrics(frame["label"].to_numpy(), scores)
+            if family == "hybrid_mfe":  # the raw energy ranks the same as the fitted logistic
+                energy = np.asarray(hybrid_energies(frame["mirna_seq"].tolist(), frame["target_seq"].tolist()))
+                rank_auc = compute_metrics(frame["label"].to_numpy(), 1 / (1 + np.exp(energy / 5)))["AUC"]
+                results["species"][species]["raw_energy_AUC"] = float(rank_auc)
+        directory.mkdir(parents=True, exist_ok=True)
+        np.savez(directory / "probabilities.npz", **probabilities)
+        (directory / "results.json").write_text(json.dumps(results, indent=1))
+        print(variant, {s: round(v["AUC"], 4) for s, v in results["species"].items()}, flush=True)
+
+
+def command_cv(arguments: argparse.Namespace) -> None:
+    train = read_split("train")
+    for variant in arguments.variant:
+        family, settings = VARIANTS.get(variant, (variant, {}))
+        overrides = dict(TRAINING, seed=0, device=arguments.device) if variant in VARIANTS else {"seed": 0}
+        if arguments.epochs and variant in VARIANTS:
+            overrides["epochs"] = arguments.epochs
+        started = time.time()
+        folds = cross_validate(
+            family,
+            train,
+            folds=arguments.folds,
+            model_config=settings,
+            training_config=training_config_for(family, overrides),
+        )
+        accuracy = folds[~folds["fold"].isin(["mean", "std"])]["ACC"].astype(float).tolist()
+        path = RESULTS / "cv" / f"{variant.replace(':', '_')}.json"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps({"variant": variant, "folds": arguments.folds, "ACC": accuracy}, indent=1))
+        print(f"{variant}: {arguments.folds}-fold ACC {np.mean(accuracy):.4f} +- {np.std(accuracy):.4f} "
+              f"({time.time() - started:.0f} s)", flush=True)
+
+
+def load_runs() -> dict[str, dict[int, dict]]:
+    """Variant -> seed -> results (with ``probabilities``), ensembles added from their members."""
+    runs: dict[str, dict[int, dict]] = {}
+    for path in sorted(RESULTS.glob("*/seed-*/results.json")):
+        results = json.loads(path.read_text())
+        with np.load(path.parent / "probabilities.npz") as stored:
+            results["probabilities"] = {key: stored[key] for key in stored.files}
+        results["directory"] = str(path.parent)
+        runs.setdefault(results["variant"], {})[results["seed"]] = results
+    tests = test_sets()
+    for ensemble, (first, second) in ENSEMBLES.items():
+        for seed in sorted(set(runs.get(first, {})) & set(runs.get(second, {}))):
+            members = runs[first][seed], runs[second][seed]
+            probabilities = {
+                species: (members[0]["probabilities"][species] + members[1]["probabilities"][species]) / 2
+                for species in TEST_SPECIES
+            }
+            runs.setdefault(ensemble, {})[seed] = {
+                "variant": ensemble,
+                "seed": seed,
+                "probabilities": probabilities,
+                "species": {
+                    species: species_metrics(tests[species]["label"].to_numpy(), probabilities[species])
+                    for species in TEST_SPECIES
+                },
+                "seconds_per_epoch": sum(member["seconds_per_epoch"] for member in members),
+                "members": [member["directory"] for member in members],
+            }
+    return runs
+
+
+def summary_table(runs: dict[str, dict[int, dict]]) -> pd.DataFrame:
+    rows = []
+    for variant, seeds in runs.items():
+        for species in TEST_SPECIES:
+            row = {"species": species, "model": variant, "runs": len(seeds)}
+            for metric in METRICS:
+                values = [seeds[seed]["species"][species][metric] for seed in seeds]
+                row[metric] = f"{np.mean(values):.4f} ± {np.std(values):.4f}" if len(values) > 1 else f"{values[0]:.4f}"
+                row[f"_{metric}"] = float(np.mean(values))
+            if variant == "hybrid_mfe":
+                row["AUC"] += f" (raw -dG {seeds[0]['species'][species]['raw_energy_AUC']:.4f})"
+            rows.append(row)
+    for published, figures in PUBLISHED.items():
+        for species, (auc, acc) in figures.items():
+            rows.append({"species": species, "model": published, "runs": "", "AUC": f"{auc:.4f}",
+                         "ACC": f"{acc:.4f}" if acc else "", "_AUC": auc})
+    table = pd.DataFrame(rows).fillna("")
+    table["species"] = pd.Categorical(table["species"], TEST_SPECIES)
+    return table.sort_values(["species", "_AUC"], ascending=[True, False])
+
+
+def choose_default(runs: dict[str, dict[int, dict]]) -> str:
+    """The candidate with the highest mean AUC over the five species (mean over its runs)."""
+    def mean_auc(variant: str) -> float:
+        seeds = runs[variant]
+        return float(np.mean([seeds[s]["species"][sp]["AUC"] for s in seeds for sp in TEST_SPECIES]))
+
+    present = [variant for variant in CANDIDATES if variant in runs]
+    return max(present, key=mean_auc)
+
+
+def ship(runs: dict[str, dict[int, dict]], variant: str, arguments: argparse.Namespace) -> None:
+    """Save the seed-0 run of ``variant`` into weights/ as ``plant-<variant>`` and make it the plant default."""
+    run = runs[variant][0]
+    if variant in ENSEMBLES:
+        members = [load_run_model(directory) for directory in run["members"]]
+        module, config = join_members(members[0].module, members[1].module)
+        first = members[0].card
+        card = ModelCard(
+            name="", family="plant_ensemble", task="plant",
+            config={"mixlmi": config.mixlmi, "premli": config.premli},
+            description="Average of a MixLMI-style and a preMLI-style model's probabilities",
+            training={
+                "members": [member.card.training for member in members],
+                "settings": first.training.get("settings", {}),
+            },
+        )
+        from rnaapp.models import get_family
+
+        model = TrainedModel(card=card, family=get_family("plant_ensemble"), config=config, module=module)
+        tests = test_sets()
+        for species, frame in tests.items():
+            joined = predict(model, frame["mirna_seq"].tolist(), frame["target_seq"].tolist(), workers=1)
+            if not np.allclose(joined, run["probabilities"][species], atol=1e-4):
+                raise SystemExit(f"the joined ensemble disagrees with its members' average on {species}")
+    else:
+        model = load_run_model(run["directory"])
+    name = "plant-" + variant.replace("+", "-").replace(":", "-")
+    data = {
+        "train": "plant_lnc/train.csv (ath, gma, osa, ptc, sbi; 7,723 pairs; 10 % held out by seed for early "
+        "stopping)",
+        "test": "plant_lnc/test_{bdi,mtr,stu,aly,sly}.csv (species never seen in training)",
+        "leakage": "no pair and no lncRNA sequence of a test file is in train; 1,269 train rows share a miRNA "
+        "sequence with a test row (conserved plant miRNA families)",
+    }
+    model.card.training = {**model.card.training, "data": data, "seed": 0}
+    model.card.metrics = {species: run["species"][species] for species in TEST_SPECIES}
+    model.card.notes = [
+        "Chosen by bench/plant.py's stated rule: highest mean AUC over the five test species among mixlmi, "
+        "premli and their ensemble, each with and without pairing features.",
+        "Reproduce: " + " && ".join(arguments.reproduce),
+        f"rnaapp {__version__}",
+    ]
+    model.card.training["command"] = " && ".join(arguments.reproduce)
+    model.card.version = __version__
+    path = save_model(model, REPOSITORY / "weights", name=name)
+    set_default(name, directory=REPOSITORY / "weights")
+    print(f"shipped {variant} seed 0 as {path.name}; default plant model = {name}")
+
+
+def load_run_model(directory: str) -> TrainedModel:
+    """The model saved by a ``train`` run in ``directory``."""
+    (card_path,) = [path for path in Path(directory).glob("*.json") if path.name != "results.json"]
+    card = ModelCard.from_dict(json.loads(card_path.read_text()))
+    return build_model(card, load_file(card_path.with_suffix(".safetensors")))
+
+
+def command_report(arguments: argparse.Namespace) -> None:
+    runs = load_runs()
+    if not runs:
+        raise SystemExit("no runs yet: run `python bench/plant.py train ...` first")
+    table = summary_table(runs)
+    columns = ["species", "model", "runs", *METRICS]
+    for species in TEST_SPECIES:
+        part = table[table["species"] == species][columns]
+        print(f"\n### {SPECIES_NAMES[species]} ({species})\n")
+        print(part.drop(columns="species").to_markdown(index=False))
+    print("\n### Training time (CPU, seconds per epoch; featurisation seconds per test pair, first run)\n")
+    rows = []
+    for variant, seeds in runs.items():
+        per_epoch = [run["seconds_per_epoch"] for run in seeds.values() if "seconds_per_epoch" in run]
+        per_pair = [run["species"]["bdi"].get("seconds_per_pair") for run in seeds.values()]
+        per_pair = [value for value in per_pair if value is not None]
+        rows.append({
+            "model": variant,
+            "s/epoch": f"{np.mean(per_epoch):.1f}" if per_epoch else "",
+            "s/pair (bdi, predict)": f"{np.mean(per_pair):.4f}" if per_pair else "",
+            "device": next(iter(seeds.values())).get("device", "cpu"),
+        })
+    print(pd.DataFrame(rows).to_markdown(index=False))
+    cv_rows = [json.loads(path.read_text()) for path in sorted((RESULTS / "cv").glob("*.json"))]
+    if cv_rows:
+        print("\n### Cross-validation accuracy on the training pool\n")
+        print(pd.DataFrame(
+            [{"model": row["variant"], "folds": row["folds"],
+              "ACC": f"{np.mean(row['ACC']):.4f} ± {np.std(row['ACC']):.4f}"} for row in cv_rows]
+            + [{"model": "MixLMI (published)", "folds": 10, "ACC": f"{PUBLISHED_CV_ACC:.4f}"}]
+        ).to_markdown(index=False))
+    chosen = choose_default(runs)
+    print(f"\nDefault plant model by the stated rule: {chosen}")
+    if arguments.ship:
+        ship(runs, chosen, arguments)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+    train = commands.add_parser("train", help="train variants with seeds; results to bench/results/plant")
+    train.add_argument("--variant", nargs="+", required=True, choices=sorted(VARIANTS))
+    train.add_argument("--seed", nargs="+", type=int, default=[0])
+    train.add_argument("--epochs", type=int, default=0, help=f"default {TRAINING['epochs']}")
+    train.add_argument("--force", action="store_true", help="retrain runs that exist")
+    baselines = commands.add_parser("baselines", help="ViennaRNA hybrid energy and seed rule")
+    baselines.add_argument("--force", action="store_true")
+    cv = commands.add_parser("cv", help="k-fold cross-validation accuracy on the training pool")
+    cv.add_argument("--variant", nargs="+", required=True)
+    cv.add_argument("--folds", type=int, default=10)
+    cv.add_argument("--epochs", type=int, default=0)
+    report = commands.add_parser("report", help="print the table; --ship writes the default plant model")
+    report.add_argument("--ship", action="store_true")
+    report.add_argument(
+        "--reproduce",
+        nargs="+",
+        default=[
+            "python bench/plant.py train --variant mixlmi+site premli+site mixlmi premli --seed 0 --threads 1",
+            "python bench/plant.py report --ship",
+        ],
+        help="commands written into the shipped card",
+    )
+    for sub in (train, baselines, cv, report):
+        sub.add_argument("--threads", type=int, default=1, help="torch CPU threads")
+        sub.add_argument("--device", default="auto")
+    arguments = parser.parse_args()
+    torch.set_num_threads(arguments.threads)
+    {"train": command_train, "baselines": command_baselines, "cv": command_cv, "report": command_report}[
+        arguments.command
+    ](arguments)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,142 @@
+"""``plant_ensemble``: the probability average of a :mod:`mixlmi <rnaapp.models.mixlmi>` and a
+:mod:`premli <rnaapp.models.premli>` model.
+
+The module holds both members; its output is the logit of the mean of their probabilities. Trained through
+the common loop, both members learn together from the loss of the averaged probability; the benchmark
+instead joins two separately trained members with :func:`join_members`. Its attention map is the preMLI
+member's.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+
+from rnaapp.models.base import Family, Progress, config_from_dict, config_to_dict
+from rnaapp.models.mixlmi import (
+    MixlmiConfig,
+    MixlmiFamily,
+    MixlmiNet,
+    mean_probability_logit,
+    plant_site_features,
+)
+from rnaapp.models.premli import PremliConfig, PremliFamily, PremliNet
+
+
+@dataclass(frozen=True)
+class PlantEnsembleConfig:
+    """Settings of the ensemble: each member's settings (as in its own config) that differ from the defaults.
+
+    Attributes
+    ----------
+    mixlmi, premli
+        Setting name -> value for :class:`MixlmiConfig` and :class:`PremliConfig`.
+    """
+
+    mixlmi: dict[str, Any] = field(default_factory=dict)
+    premli: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.members()  # validate both member configs early
+
+    def members(self) -> tuple[MixlmiConfig, PremliConfig]:
+        """The two members' config objects."""
+        return config_from_dict(MixlmiConfig, self.mixlmi), config_from_dict(PremliConfig, self.premli)
+
+
+class PlantEnsembleNet(nn.Module):
+    """Both members; inputs are the union of theirs (``complex_features``, ``mirna_tokens``,
+    ``target_tokens`` and, when a member uses it, ``site``). Output logits ``(batch,)``, and with
+    ``return_attention`` the preMLI member's attention.
+    """
+
+    def __init__(self, config: PlantEnsembleConfig) -> None:
+        super().__init__()
+        mixlmi_config, premli_config = config.members()
+        self.mixlmi = MixlmiNet(mixlmi_config)
+        self.premli = PremliNet(premli_config)
+
+    def forward(
+        self,
+        complex_features: torch.Tensor,
+        mirna_tokens: torch.Tensor,
+        target_tokens: torch.Tensor,
+        site: torch.Tensor | None = None,
+        return_attention: bool = False,
+    ) -> torch.Tensor | tuple[torch.Tensor, torch.Tensor]:
+        mixlmi_logits = self.mixlmi(complex_features, site)
+        premli_output = self.premli(mirna_tokens, target_tokens, site, return_attention=return_attention)
+        premli_logits = premli_output[0] if return_attention else premli_output
+        logits = mean_probability_logit(torch.stack([mixlmi_logits, premli_logits], dim=1))
+        return (logits, premli_output[1]) if return_attention else logits
+
+
+def join_members(mixlmi: MixlmiNet, premli: PremliNet) -> tuple[PlantEnsembleNet, PlantEnsembleConfig]:
+    """An ensemble module (eval mode) from two trained members, with its config."""
+    defaults_mixlmi, defaults_premli = config_to_dict(MixlmiConfig()), config_to_dict(PremliConfig())
+    config = PlantEnsembleConfig(
+        mixlmi={k: v for k, v in config_to_dict(mixlmi.config).items() if defaults_mixlmi[k] != v},
+        premli={k: v for k, v in config_to_dict(premli.config).items() if defaults_premli[k] != v},
+    )
+    ensemble = PlantEnsembleNet(config)
+    ensemble.mixlmi.load_state_dict(mixlmi.state_dict())
+    ensemble.premli.load_state_dict(premli.state_dict())
+    return ensemble.eval(), config
+
+
+class PlantEnsembleFamily(Family):
+    """Registry entry for :class:`PlantEnsembleNet`."""
+
+    name = "plant_ensemble"
+    task = "plant"
+    config_class = PlantEnsembleConfig
+    description = "Average of a MixLMI-style and a preMLI-style model's probabilities"
+    has_attention = True
+
+    def build(self, config: PlantEnsembleConfig) -> PlantEnsembleNet:
+        return PlantEnsembleNet(config)
+
+    def featurize(
+        self,
+        config: PlantEnsembleConfig,
+        mirnas: Sequence[str],
+        targets: Sequence[str],
+        progress: Progress | None = None,
+    ) -> dict[str, np.ndarray]:
+        mixlmi_config, premli_config = config.members()
+        without_sites = dataclasses.replace(mixlmi_config, site_features=False)
+        features = MixlmiFamily().featurize(without_sites, mirnas, targets, progress)
+        features |= PremliFamily().featurize(dataclasses.replace(premli_config, site_features=False), mirnas, targets)
+        if mixlmi_config.site_features or premli_config.site_features:
+            features |= plant_site_features(dataclasses.replace(mixlmi_config, site_features=True), mirnas, targets)
+        return features
+
+    def initialise(
+        self,
+        module: PlantEnsembleNet,
+        config: PlantEnsembleConfig,
+        mirnas: Sequence[str],
+        targets: Sequence[str],
+        seed: int,
+        features: dict[str, np.ndarray] | None = None,
+    ) -> None:
+        """Initialise both members as their own families do."""
+        mixlmi_config, premli_config = config.members()
+        if features is None:
+            features = self.featurize(config, mirnas, targets)
+        MixlmiFamily().initialise(module.mixlmi, mixlmi_config, mirnas, targets, seed, features)
+        PremliFamily().initialise(module.premli, premli_config, mirnas, targets, seed, features)
+
+    def max_target_length(self, config: PlantEnsembleConfig) -> int:
+        return config.members()[1].target_length
+
+    def attention_to_nucleotides(
+        self, attention: np.ndarray, config: PlantEnsembleConfig, mirna: str, target: str
+    ) -> np.ndarray:
+        return PremliFamily().attention_to_nucleotides(attention, config.members()[1], mirna, target)
