@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -14,6 +15,10 @@ REPOSITORY = Path(__file__).resolve().parents[1]
 
 # Two threads on a two-core machine fight with anything else running; tests use one.
 torch.set_num_threads(1)
+
+# Nothing a test does may write into the user's ~/.rnaapp (structure cache, models, settings): tests that need
+# their own home use the ``user_home`` fixture, all others share this temporary one.
+os.environ.setdefault("RNAAPP_HOME", tempfile.mkdtemp(prefix="rnaapp-test-home-"))
 
 COMPLEMENT = str.maketrans("ACGU", "UGCA")
 

@@ -304,3 +304,44 @@ def test_duplex_diagram_without_pairs():
     diagram = duplex_diagram(hybrid)
     assert diagram.pairs == ()
     _diagram_columns_are_consistent(hybrid)
+
+
+def test_fold_many_caches_on_disk_and_folds_duplicates_once(tmp_path):
+    from rnaapp.structure import StructureCache, fold, fold_many
+
+    cache = StructureCache(tmp_path / "structures")
+    rng = random.Random(3)
+    sequences = ["".join(rng.choice("ACGU") for _ in range(60)) for _ in range(3)]
+    calls = []
+    structures = fold_many(sequences + sequences[:1], cache=cache, progress=lambda done, total: calls.append((done, total)))
+    assert structures[0] == structures[3] == fold(sequences[0]).structure
+    assert calls[-1] == (3, 3)
+    assert len(list((tmp_path / "structures").rglob("*.txt"))) == 3
+    # A second run reads every structure from the cache (a planted entry proves it is used).
+    key = StructureCache.key(sequences[1], 37.0, 0)
+    cache.put(key, "." * 60, 0.0)
+    assert fold_many(sequences, cache=cache)[1] == "." * 60
+    # Different settings are different entries; no cache at all also works.
+    assert fold_many(sequences, cache=False) == [fold(sequence).structure for sequence in sequences]
+
+
+def test_fold_many_pieces_span_and_parallel_agree(tmp_path):
+    from rnaapp.structure import fold_many
+
+    rng = random.Random(5)
+    sequence = "".join(rng.choice("ACGU") for _ in range(250))
+    pieces = fold_many([sequence], window=100, cache=False)[0]
+    assert len(pieces) == 250
+    assert pieces == "".join(fold_many([sequence[i : i + 100] for i in range(0, 250, 100)], cache=False))
+    spanned = fold_many([sequence], max_bp_span=30, cache=False)[0]
+    stack, spans = [], []
+    for position, symbol in enumerate(spanned):
+        if symbol == "(":
+            stack.append(position)
+        elif symbol == ")":
+            spans.append(position - stack.pop())
+    assert max(spans, default=0) <= 30
+    others = ["".join(rng.choice("ACGU") for _ in range(80)) for _ in range(4)]
+    assert fold_many(others, workers=2, cache=False) == fold_many(others, cache=False)
+    with pytest.raises(ValueError, match="non-empty"):
+        fold_many([""], cache=False)

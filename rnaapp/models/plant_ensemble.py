@@ -133,9 +133,6 @@ class PlantEnsembleFamily(Family):
         MixlmiFamily().initialise(module.mixlmi, mixlmi_config, mirnas, targets, seed, features)
         PremliFamily().initialise(module.premli, premli_config, mirnas, targets, seed, features)
 
-    def max_target_length(self, config: PlantEnsembleConfig) -> int:
-        return config.members()[1].target_length
-
     def attention_to_nucleotides(
         self, attention: np.ndarray, config: PlantEnsembleConfig, mirna: str, target: str
     ) -> np.ndarray:

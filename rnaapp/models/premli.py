@@ -43,7 +43,8 @@ class PremliConfig:
     mirna_k, target_k
         k-mer lengths of the tokens (and of the word2vec vocabularies).
     mirna_length, target_length
-        Longest miRNA / target read (nt); longer targets are refused by ``predict`` with a clear message.
+        Padded lengths (nt) of the token arrays; longer sequences are read whole (padding grows to the
+        longest sequence of the call, and padding never changes a score).
     embedding_dim, embedding_epochs
         word2vec vector size and training passes.
     filters, kernel_size
@@ -186,9 +187,11 @@ class PremliFamily(Family):
         targets: Sequence[str],
         progress: Progress | None = None,
     ) -> dict[str, np.ndarray]:
+        mirna_length = max([config.mirna_length, config.mirna_k, *map(len, mirnas)])
+        target_length = max([config.target_length, config.target_k, *map(len, targets)])
         features = {
-            "mirna_tokens": _tokens(mirnas, config.mirna_k, config.mirna_length),
-            "target_tokens": _tokens(targets, config.target_k, config.target_length),
+            "mirna_tokens": _tokens(mirnas, config.mirna_k, mirna_length),
+            "target_tokens": _tokens(targets, config.target_k, target_length),
         }
         features |= plant_site_features(config, mirnas, targets, progress)
         if progress is not None:
@@ -220,9 +223,6 @@ class PremliFamily(Family):
             if features is None:
                 features = self.featurize(config, mirnas, targets)
             module.site_standardise.fit(features["site"])
-
-    def max_target_length(self, config: PremliConfig) -> int:
-        return config.target_length
 
     def attention_to_nucleotides(
         self, attention: np.ndarray, config: PremliConfig, mirna: str, target: str
