@@ -192,6 +192,38 @@ def command_cv(arguments: argparse.Namespace) -> None:
               f"({time.time() - started:.0f} s)", flush=True)
 
 
+def command_timing(arguments: argparse.Namespace) -> None:
+    """Featurisation seconds per pair on test_bdi pairs: folding (cold cache), complex features, pairing features."""
+    import tempfile
+
+    from rnaapp.complementarity import site_features
+    from rnaapp.composition import complex_features
+    from rnaapp.structure import StructureCache, fold_many
+
+    frame = read_split("test_bdi").head(arguments.pairs)
+    mirnas, targets = frame["mirna_seq"].tolist(), frame["target_seq"].tolist()
+    rows = []
+    with tempfile.TemporaryDirectory() as directory:
+        for workers in (1, arguments.workers):
+            cache = StructureCache(Path(directory) / f"workers-{workers}")
+            started = time.time()
+            structures = fold_many(mirnas + targets, max_bp_span=150, window=300, cache=cache, workers=workers)
+            rows.append({"step": f"RNAfold, cold cache, {workers} process(es)", "s/pair": (time.time() - started) / len(frame)})
+        started = time.time()
+        fold_many(mirnas + targets, max_bp_span=150, window=300, cache=cache)
+        rows.append({"step": "RNAfold, warm cache", "s/pair": (time.time() - started) / len(frame)})
+    started = time.time()
+    complex_features(mirnas, targets, structures[: len(frame)], structures[len(frame) :])
+    rows.append({"step": "complex features (11,860)", "s/pair": (time.time() - started) / len(frame)})
+    started = time.time()
+    site_features(mirnas, targets)
+    rows.append({"step": "pairing features (duplexfold etc.)", "s/pair": (time.time() - started) / len(frame)})
+    print(f"\n### Featurisation, {len(frame)} test_bdi pairs (mean lncRNA {np.mean([len(t) for t in targets]):.0f} nt)\n")
+    table = pd.DataFrame(rows)
+    table["s/pair"] = table["s/pair"].map(lambda value: f"{value:.4f}")
+    print(table.to_markdown(index=False))
+
+
 def load_runs() -> dict[str, dict[int, dict]]:
     """Variant -> seed -> results (with ``probabilities``), ensembles added from their members."""
     runs: dict[str, dict[int, dict]] = {}
@@ -361,6 +393,9 @@ def main() -> None:
     cv.add_argument("--variant", nargs="+", required=True)
     cv.add_argument("--folds", type=int, default=10)
     cv.add_argument("--epochs", type=int, default=0)
+    timing = commands.add_parser("timing", help="featurisation time per pair")
+    timing.add_argument("--pairs", type=int, default=200)
+    timing.add_argument("--workers", type=int, default=2)
     report = commands.add_parser("report", help="print the table; --ship writes the default plant model")
     report.add_argument("--ship", action="store_true")
     report.add_argument(
@@ -372,14 +407,19 @@ def main() -> None:
         ],
         help="commands written into the shipped card",
     )
-    for sub in (train, baselines, cv, report):
+    for sub in (train, baselines, cv, timing, report):
         sub.add_argument("--threads", type=int, default=1, help="torch CPU threads")
         sub.add_argument("--device", default="auto")
     arguments = parser.parse_args()
     torch.set_num_threads(arguments.threads)
-    {"train": command_train, "baselines": command_baselines, "cv": command_cv, "report": command_report}[
-        arguments.command
-    ](arguments)
+    commands_by_name = {
+        "train": command_train,
+        "baselines": command_baselines,
+        "cv": command_cv,
+        "timing": command_timing,
+        "report": command_report,
+    }
+    commands_by_name[arguments.command](arguments)
 
 
 if __name__ == "__main__":

@@ -33,7 +33,7 @@ MODEL_KEY = "sidebar_model"
 #: What a user sees instead of a traceback, by exception type.
 USER_ERRORS = (InputError, ModelNotFoundError, ValueError, KeyError, OSError, PermissionError)
 
-TASK_LABELS = {"site": "miRNA–mRNA site", "plant": "plant miRNA–lncRNA", "gene": "miRNA–gene"}
+TASK_LABELS = {"site": "miRNA–mRNA 3'UTR sites", "plant": "plant miRNA–lncRNA", "gene": "miRNA–gene"}
 
 
 def remember(key: str, default: Any = None) -> str:
@@ -87,10 +87,46 @@ def model_cards(task: str | None = None) -> list[ModelCard]:
     return [card for card in list_models() if task is None or card.task == task]
 
 
-def model_label(card: ModelCard) -> str:
-    """How a model is named in selectors."""
+def model_label(card: ModelCard, *, with_task: bool = False) -> str:
+    """How a model is named in selectors (``with_task``: followed by its task, for lists of every task)."""
     owner = "your model" if card.source == "user" else "shipped"
-    return f"{card.name} · {card.family} ({owner})"
+    task = f" — {TASK_LABELS.get(card.task, card.task)}" if with_task else ""
+    return f"{card.name} · {card.family} ({owner}){task}"
+
+
+def installed_tasks() -> list[str]:
+    """Tasks with at least one installed model, in the order of :data:`TASK_LABELS`."""
+    present = {card.task for card in model_cards()}
+    return [task for task in TASK_LABELS if task in present] + sorted(present - set(TASK_LABELS))
+
+
+def model_task(name: str | None) -> str | None:
+    """The task of an installed model (None when there is no such model)."""
+    return next((card.task for card in model_cards() if card.name == name), None)
+
+
+def task_chooser(key: str, label: str, on_change: Callable[[], None] | None = None) -> str:
+    """A choice of task among the installed ones (drawn only when there are several); returns the task.
+
+    Defaults to the task of the model chosen in the sidebar. A remembered task that has no model any
+    more falls back to that default.
+    """
+    tasks = installed_tasks() or ["site"]
+    preferred = model_task(selected_model())
+    default = preferred if preferred in tasks else tasks[0]
+    if st.session_state.get(key) not in tasks:
+        set_remembered(key, default)
+    if len(tasks) == 1:
+        remember(key, default)
+        return st.session_state[key]
+    return st.radio(
+        label,
+        tasks,
+        format_func=lambda task: TASK_LABELS.get(task, task),
+        horizontal=True,
+        key=remember(key, default),
+        on_change=on_change,
+    )
 
 
 def default_model(task: str = "site") -> str | None:

@@ -16,6 +16,7 @@ from pages.common import (
     download,
     explain_columns,
     get_model,
+    installed_tasks,
     model_cards,
     model_label,
     remember,
@@ -142,8 +143,8 @@ def summary_line(name: str, summary: TestSetSummary) -> str:
 st.title("Evaluate models on a labelled test set")
 st.caption(
     "Upload miRNA–target pairs with known labels (1 = interacts, 0 = does not), choose models, and compare "
-    "them side by side. Targets longer than a model's window (whole 3'UTRs, lncRNAs) are scanned and get "
-    "the probability of their best candidate site."
+    "them side by side. Targets longer than a site model's window (whole 3'UTRs, lncRNAs) are scanned and "
+    "get the probability of their best candidate site; plant miRNA–lncRNA models score every target whole."
 )
 
 st.subheader("Test set")
@@ -198,9 +199,11 @@ else:
     st.info("Upload a labelled test set, or use the built-in demo set.")
 
 st.subheader("Models")
-cards = model_cards("site")
+task_order = {task: index for index, task in enumerate(installed_tasks())}
+cards = sorted(model_cards(), key=lambda card: task_order.get(card.task, len(task_order)))  # grouped by task
 card_names = [card.name for card in cards]
-labels = {card.name: model_label(card) for card in cards}
+several_tasks = len(task_order) > 1
+labels = {card.name: model_label(card, with_task=several_tasks) for card in cards}
 if "evaluate_models" in st.session_state:
     kept = [name for name in st.session_state["evaluate_models"] if name in card_names]
     if kept != st.session_state["evaluate_models"]:

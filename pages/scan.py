@@ -1,4 +1,8 @@
-"""Scan & browse: many miRNAs against long transcripts, ranked candidate interactions, case-study view."""
+"""Scan & browse: many miRNAs against long transcripts, ranked candidate interactions, case-study view.
+
+Site models score the 40-nt window around every candidate seed site; plant miRNA–lncRNA models score each
+whole transcript and report its best complementary sites (:mod:`rnaapp.scan`).
+"""
 
 from __future__ import annotations
 
@@ -12,15 +16,19 @@ import streamlit as st
 from pages.common import (
     card_stamp,
     csv_bytes,
+    default_model,
     download,
     excel_bytes,
     explain_columns,
     get_model,
     model_cards,
+    model_task,
     remember,
     run_safely,
     selected_model,
+    set_remembered,
     show_error,
+    task_chooser,
     upload_help,
 )
 from rnaapp import figures
@@ -30,6 +38,7 @@ from rnaapp.report import PairReport, pair_report
 from rnaapp.scan import (
     CANDIDATE_TYPES,
     PAIR_COLUMNS,
+    PLANT_EXPECTATION_CUTOFF,
     SITE_COLUMNS,
     ScanCancelled,
     ScanResult,
@@ -40,12 +49,28 @@ from rnaapp.scan import (
     scan,
 )
 from rnaapp.settings import load_settings, mirna_reference
-from rnaapp.structure import duplex_diagram
+from rnaapp.structure import Hybrid, duplex_diagram, hybridize
 
 JOB_KEY = "scan_job"
 PAGE_SIZES = (50, 100, 500, 1000)
 LARGE_SCAN_WORK = 50_000_000  # miRNA x nucleotides (about half a minute on one core)
-LONG_EXAMPLE = next(example for example in EXAMPLES if len(example.target_seq) > 1000)
+LONG_EXAMPLE = next(
+    example for example in EXAMPLES if example.task == "site" and len(example.target_seq) > 1000
+)
+PLANT_EXAMPLE = next(example for example in EXAMPLES if example.task == "plant")
+#: The demo miRNAs and targets of each task (the text boxes start with them).
+DEMO_INPUTS = {
+    "site": (
+        "hsa-let-7a-5p\nhsa-miR-21-5p\nhsa-miR-155-5p",
+        f">{LONG_EXAMPLE.target_name.replace(' ', '_')}\n{LONG_EXAMPLE.target_seq}",
+    ),
+    "plant": (
+        PLANT_EXAMPLE.mirna_name,
+        f">{PLANT_EXAMPLE.target_name.replace(' ', '_')}\n{PLANT_EXAMPLE.target_seq}",
+    ),
+}
+#: Expectations the plant filter slider offers (the largest keeps every pair).
+MAX_EXPECTATION_FILTER = 30.0
 
 
 @dataclass
@@ -55,6 +80,8 @@ class ScanJob:
     model: str
     mirnas: list[tuple[str, str]]
     n_targets: int
+    plant: bool = False
+    targets: dict[str, str] = field(default_factory=dict)  # kept for plant jobs (whole-target attention)
     started: float = field(default_factory=time.time)
     done: int = 0
     total: int = 0
@@ -85,9 +112,35 @@ def run_scan(job: ScanJob, model: Any, targets: list[tuple[str, str]], options: 
         job.finished = time.time()
 
 
+def scan_models(task: str) -> tuple[list[str], str | None]:
+    """The models of ``task`` and the one to preselect: the scanning default (site task) or the sidebar's
+    model or the task's default."""
+    names = [card.name for card in model_cards(task)]
+    scan_default = defaults()["uses"].get("scan")
+    if task == "site" and scan_default in names:
+        return names, scan_default
+    chosen = selected_model()
+    return names, chosen if model_task(chosen) == task else default_model(task)
+
+
+def task_changed() -> None:
+    """Another task: its default model; the demo inputs follow when the boxes still hold the other demo."""
+    task = st.session_state["scan_task"]
+    set_remembered("scan_model", scan_models(task)[1])
+    for key, text in zip(("scan_mirnas", "scan_targets"), DEMO_INPUTS[task], strict=True):
+        if any(st.session_state.get(key) == demo[index] for demo in DEMO_INPUTS.values() for index in (0, 1)):
+            set_remembered(key, text)
+
+
 st.title("Scan transcripts and browse candidate interactions")
+task = task_chooser("scan_task", "Task (which models scan)", on_change=task_changed)
+plant_task = task == "plant"
 st.caption(
-    "Give miRNAs (names or FASTA) and long targets (FASTA of 3'UTRs, lncRNAs or genes, 5'→3'). Every "
+    "Give miRNAs (names or FASTA) and long targets (FASTA of lncRNAs, 5'→3'). A plant miRNA–lncRNA model "
+    "scores each miRNA against each whole transcript; every pair also gets its best complementary sites "
+    "(psRNATarget-style expectation, 0 = perfect complement)."
+    if plant_task
+    else "Give miRNAs (names or FASTA) and long targets (FASTA of 3'UTRs, lncRNAs or genes, 5'→3'). Every "
     "canonical seed match (8mer … offset-6mer) and, optionally, every seed match with one G:U or mismatch "
     "is scored by the model on its 40-nt window; each miRNA–transcript pair gets the score of its best site."
 )
@@ -96,7 +149,7 @@ mirna_column, target_column = st.columns(2)
 with mirna_column:
     st.text_area(
         "miRNAs: one miRBase name or sequence per line, or FASTA",
-        key=remember("scan_mirnas", "hsa-let-7a-5p\nhsa-miR-21-5p\nhsa-miR-155-5p"),
+        key=remember("scan_mirnas", DEMO_INPUTS[task][0]),
         height=150,
     )
     mirna_upload = st.file_uploader(
@@ -105,9 +158,7 @@ with mirna_column:
 with target_column:
     st.text_area(
         "Targets (FASTA, 5'→3')",
-        key=remember(
-            "scan_targets", f">{LONG_EXAMPLE.target_name.replace(' ', '_')}\n{LONG_EXAMPLE.target_seq}"
-        ),
+        key=remember("scan_targets", DEMO_INPUTS[task][1]),
         height=150,
     )
     target_upload = st.file_uploader(
@@ -119,28 +170,35 @@ with target_column:
 
 options_column, sites_column, model_column = st.columns(3)
 options_column.toggle(
-    "Include non-canonical seeds (one G:U or mismatch)", key=remember("scan_noncanonical", True)
+    "Include non-canonical seeds (one G:U or mismatch)",
+    key=remember("scan_noncanonical", True),
+    disabled=plant_task,
+    help="Plant models look for complementarity along the whole miRNA, not for seed matches."
+    if plant_task
+    else None,
 )
 sites_column.number_input(
     "Sites kept per pair", min_value=1, max_value=20, key=remember("scan_sites_per_pair", 3)
 )
-site_models = [card.name for card in model_cards("site")]
+task_models, preferred = scan_models(task)
 scan_default = defaults()["uses"].get("scan")
-preferred = scan_default if scan_default in site_models else selected_model()
-if st.session_state.get("scan_model") not in site_models:
+if st.session_state.get("scan_model") not in task_models:
     st.session_state.pop("scan_model", None)
     st.session_state.pop("_remembered_scan_model", None)
 model_name = (
     model_column.selectbox(
         "Model",
-        site_models,
+        task_models,
         key=remember("scan_model", preferred),
-        help=f"Default: {scan_default}, the model chosen for scanning whole transcripts (best measured on "
+        help="Plant models score whole transcripts; premli and plant_ensemble models also draw an attention "
+        "map over the whole transcript."
+        if plant_task
+        else f"Default: {scan_default}, the model chosen for scanning whole transcripts (best measured on "
         "whole 3'UTRs, and fast). mirna_site models also draw an attention map for each site."
         if scan_default
         else "The models of the miRNA–target site task.",
     )
-    if site_models
+    if task_models
     else None
 )
 
@@ -158,7 +216,13 @@ if start:
     targets = run_safely(lambda: read_transcripts(target_source, source=target_name))
     model = run_safely(lambda: get_model(model_name)) if mirnas and targets else None
     if mirnas and targets and model is not None:
-        job = ScanJob(model=model_name, mirnas=mirnas, n_targets=len(targets))
+        job = ScanJob(
+            model=model_name,
+            mirnas=mirnas,
+            n_targets=len(targets),
+            plant=plant_task,
+            targets=dict(targets) if plant_task else {},
+        )
         work = len(mirnas) * sum(len(sequence) for _, sequence in targets)
         options = {
             "noncanonical": bool(st.session_state["scan_noncanonical"]),
@@ -205,28 +269,49 @@ def site_report(model_name: str, stamp: float, mirna: str, window: str) -> PairR
 
 def show_results(job: ScanJob) -> None:
     result = job.result
-    pairs = result.pairs
+    pairs = result.pairs if job.plant else result.pairs.drop(columns="best_site_expectation", errors="ignore")
+    sites = result.sites if job.plant else result.sites.drop(columns="expectation", errors="ignore")
+    what = (
+        f"a complementary site of expectation ≤ {PLANT_EXPECTATION_CUTOFF:g}"
+        if job.plant
+        else "at least one candidate site"
+    )
     st.success(
         f"Scanned {len(job.mirnas)} miRNAs × {job.n_targets} transcripts with **{job.model}** in "
-        f"{job.finished - job.started:.1f} s: {int((pairs['n_sites'] > 0).sum()):,} pairs with at least one "
-        f"candidate site, {len(result.sites):,} sites kept."
+        f"{job.finished - job.started:.1f} s: {int((pairs['n_sites'] > 0).sum()):,} pairs with {what}, "
+        f"{len(sites):,} sites kept."
     )
     with st.container(border=True):
         first, second, third, fourth = st.columns(4)
         min_probability = first.slider("Minimum probability", 0.0, 1.0, key=remember("scan_min_p", 0.5))
-        site_types = second.multiselect(
-            "Best site type", list(CANDIDATE_TYPES) + ["none"], key=remember("scan_types", [])
-        )
+        site_types: list[str] = []
+        max_expectation = None
+        if job.plant:
+            max_expectation = second.slider(
+                "Best site expectation at most",
+                0.0,
+                MAX_EXPECTATION_FILTER,
+                step=0.5,
+                format="%.1f",
+                key=remember("scan_max_expectation", MAX_EXPECTATION_FILTER),
+                help="0 = perfect complement; psRNATarget calls sites up to 5 (strict: 3). "
+                f"{MAX_EXPECTATION_FILTER:g} keeps every pair.",
+            )
+        else:
+            site_types = second.multiselect(
+                "Best site type", list(CANDIDATE_TYPES) + ["none"], key=remember("scan_types", [])
+            )
         mirna_ids = third.multiselect(
             "miRNAs", sorted(pairs["mirna_id"].unique()), key=remember("scan_filter_mirnas", [])
         )
         target_query = fourth.text_input("Target contains", key=remember("scan_target_query", ""))
         sort_column, order_column, size_column = st.columns(3)
-        sort_by = sort_column.selectbox(
-            "Sort by",
-            ["rank", "probability", "best_site_energy", "n_sites", "mirna_id", "target_id"],
-            key=remember("scan_sort", "rank"),
-        )
+        sort_options = ["rank", "probability", "best_site_energy", "n_sites", "mirna_id", "target_id"]
+        if job.plant:
+            sort_options.insert(2, "best_site_expectation")
+        if st.session_state.get("scan_sort") not in sort_options:
+            set_remembered("scan_sort", "rank")
+        sort_by = sort_column.selectbox("Sort by", sort_options, key=remember("scan_sort", "rank"))
         ascending = order_column.radio(
             "Order", ["ascending", "descending"], horizontal=True, key=remember("scan_order", "ascending")
         )
@@ -237,6 +322,9 @@ def show_results(job: ScanJob) -> None:
         site_types=site_types,
         mirnas=mirna_ids,
         target_query=target_query,
+        max_expectation=None
+        if max_expectation is None or max_expectation >= MAX_EXPECTATION_FILTER
+        else max_expectation,
         sort_by=sort_by,
         ascending=ascending == "ascending",
     )
@@ -257,8 +345,10 @@ def show_results(job: ScanJob) -> None:
             )
         },
     )
-    explain_columns(PAIR_COLUMNS | {"rank": "rank over all pairs by probability (1 = best)"})
-    sites = result.sites
+    explain_columns(
+        {key: value for key, value in PAIR_COLUMNS.items() if key in pairs}
+        | {"rank": "rank over all pairs by probability (1 = best)"}
+    )
     shown_sites = sites.merge(shown[["mirna_id", "target_id"]], on=["mirna_id", "target_id"])
     first, second, third = st.columns(3)
     with first:
@@ -300,13 +390,28 @@ def show_results(job: ScanJob) -> None:
     show_pair(job, chosen, sites)
 
 
+@st.cache_data(show_spinner=False, max_entries=64)
+def whole_target_report(model_name: str, stamp: float, mirna: str, target: str) -> PairReport:
+    """A plant model's report of a whole transcript (its score and attention map)."""
+    return pair_report([get_model(model_name)], mirna, target)
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def window_duplex(mirna: str, window: str) -> Hybrid:
+    return hybridize(mirna, window)
+
+
 def show_pair(job: ScanJob, chosen: Any, sites: Any) -> None:
     st.subheader(f"{chosen['mirna_id']} × {chosen['target_id']}")
     pair_sites = sites[
         (sites["mirna_id"] == chosen["mirna_id"]) & (sites["target_id"] == chosen["target_id"])
     ]
     if pair_sites.empty:
-        st.write("No candidate seed site on this transcript.")
+        st.write(
+            "The transcript is shorter than the miRNA: no complementary site."
+            if job.plant
+            else "No candidate seed site on this transcript."
+        )
         return
     st.plotly_chart(
         figures.site_map_figure(
@@ -315,14 +420,17 @@ def show_pair(job: ScanJob, chosen: Any, sites: Any) -> None:
         key="scan_site_map",
     )
     st.dataframe(pair_sites.drop(columns=["mirna_id", "target_id"]), hide_index=True)
-    explain_columns(SITE_COLUMNS)
+    explain_columns({key: value for key, value in SITE_COLUMNS.items() if key in pair_sites})
     mirna = dict(job.mirnas)[chosen["mirna_id"]]
     site_number = st.selectbox(
         "Site to draw",
         list(range(len(pair_sites))),
-        format_func=lambda index: _site_label(pair_sites.iloc[index]),
+        format_func=lambda index: _site_label(pair_sites.iloc[index], job.plant),
     )
     site = pair_sites.iloc[site_number]
+    if job.plant:
+        show_plant_site(job, chosen, site, mirna)
+        return
     report = run_safely(lambda: site_report(job.model, card_stamp(job.model), mirna, site["window"]))
     if report is None:
         return
@@ -343,7 +451,47 @@ def show_pair(job: ScanJob, chosen: Any, sites: Any) -> None:
             st.write(f"Model {job.model} has no attention map.")
 
 
-def _site_label(site: Any) -> str:
+def show_plant_site(job: ScanJob, chosen: Any, site: Any, mirna: str) -> None:
+    """A plant model's pair: the duplex of the chosen site, the attention over the whole transcript."""
+    target = job.targets[chosen["target_id"]]
+    hybrid = window_duplex(mirna, site["window"])
+    left, right = st.columns(2)
+    with left:
+        st.markdown(
+            f"**Duplex** of nt {site['window_start']:,}–{site['window_start'] + len(site['window']) - 1:,} "
+            f"(the site and its flanks) · ΔG = {hybrid.energy:.1f} kcal/mol"
+        )
+        st.pyplot(figures.duplex_figure(hybrid))
+        st.code(duplex_diagram(hybrid).text(), language=None)
+    with right:
+        report = run_safely(lambda: whole_target_report(job.model, card_stamp(job.model), mirna, target))
+        if report is None:
+            return
+        if report.attention is None:
+            st.write(f"Model {job.model} has no attention map.")
+            return
+        centre = (int(site["start"]) - 1 + int(site["end"])) // 2
+        start, end = report.heatmap_region(centre=centre)
+        offset = start - report.attention_start
+        st.plotly_chart(
+            figures.attention_heatmap(
+                report.attention[:, offset : offset + end - start],
+                mirna,
+                target[start:end],
+                target_offset=start,
+            ),
+            key="scan_heatmap",
+        )
+        if (start, end) != (0, len(target)):
+            st.caption(
+                f"The model's attention covers the whole transcript ({len(target):,} nt); shown: nt "
+                f"{start + 1:,}–{end:,} around the site."
+            )
+
+
+def _site_label(site: Any, plant: bool = False) -> str:
+    if plant:
+        return f"{site['site_type']} at {site['start']}–{site['end']} (expectation {site['expectation']:g})"
     return f"{site['site_type']} at {site['start']}–{site['end']} (probability {site['probability']:.3f})"
 
 
@@ -354,4 +502,11 @@ if job is not None and not job.running and job.finished is not None:
     elif job.result is not None:
         show_results(job)
 elif job is None:
-    st.info("Press **Scan** to start. The built-in demo scans three miRNAs across a synthetic 3'UTR.")
+    st.info(
+        "Press **Scan** to start. The built-in demo scans "
+        + (
+            "ath-miR156a-5p across a constructed lncRNA."
+            if plant_task
+            else "three miRNAs across a synthetic 3'UTR."
+        )
+    )

@@ -28,6 +28,7 @@ from pages.common import (
     upload_help,
 )
 from rnaapp import figures
+from rnaapp.composition import FUSIONS, GROUPS
 from rnaapp.io import InputError, read_pairs
 from rnaapp.jobs import FINAL_STATES, TrainingJob, get_job, list_jobs, start_training
 from rnaapp.models import FAMILIES
@@ -44,6 +45,10 @@ RECENT_JOBS = 20
 #: Metrics drawn in the live curves (all of them make the panel unreadable).
 CURVE_METRICS = ("AUC", "AUPR", "ACC", "F1", "MCC")
 STATE_ICONS = {"queued": "⏳", "running": "🏃", "finished": "✅", "failed": "❌", "cancelled": "⏹️"}
+#: Architecture settings offered as one choice among these values (by setting name), not as free text.
+SETTING_CHOICES: dict[str, tuple[str, ...]] = {"fusion": FUSIONS}
+#: Tuple-valued architecture settings offered as a multiple choice among these values (kept in this order).
+SETTING_MULTI_CHOICES: dict[str, tuple[str, ...]] = {"groups": GROUPS}
 
 #: Training settings shown in the form: label, help, minimum, maximum, number format.
 TRAINING_FIELDS: dict[str, tuple[str, str, float | None, float | None, str | None]] = {
@@ -205,9 +210,16 @@ def setting_widget(
     minimum: float | None = None,
     maximum: float | None = None,
     number_format: str | None = None,
+    choices: tuple[str, ...] | None = None,
+    multi_choices: tuple[str, ...] | None = None,
 ) -> None:
-    """One input for a setting, chosen by the type of its default (tuples are comma-separated text)."""
-    if isinstance(default, bool):
+    """One input for a setting, chosen by the type of its default (tuples are comma-separated text), or a
+    choice among ``choices`` (one) or ``multi_choices`` (several, for a tuple setting)."""
+    if multi_choices is not None:
+        st.multiselect(label, list(multi_choices), key=remember(key, list(default)), help=help_text)
+    elif choices is not None:
+        st.selectbox(label, list(choices), key=remember(key, default), help=help_text)
+    elif isinstance(default, bool):
         st.checkbox(label, key=remember(key, default), help=help_text)
     elif isinstance(default, int):
         st.number_input(
@@ -244,6 +256,10 @@ def setting_value(key: str, label: str, default: Any) -> Any:
         When a comma-separated list cannot be read, naming the setting.
     """
     value = st.session_state[key]
+    if isinstance(value, list):  # a multiple choice (SETTING_MULTI_CHOICES), in the order offered
+        if not value:
+            raise ValueError(f"{label}: choose at least one")
+        return tuple(value)
     if isinstance(default, bool):
         return bool(value)
     if isinstance(default, int):
@@ -264,7 +280,33 @@ def setting_value(key: str, label: str, default: Any) -> Any:
 
 
 def architecture_fields(family: str) -> list[dataclasses.Field]:
-    return list(dataclasses.fields(FAMILIES[family].config_class))
+    """The settings of a family's config that have a plain default (an ensemble's member dicts have none)."""
+    return [
+        field
+        for field in dataclasses.fields(FAMILIES[family].config_class)
+        if field.default is not dataclasses.MISSING
+    ]
+
+
+def member_families(family: str) -> list[str]:
+    """Families whose settings ``family``'s config holds as dicts, one per member (an ensemble's)."""
+    return [
+        field.name
+        for field in dataclasses.fields(FAMILIES[family].config_class)
+        if field.name in FAMILIES and field.default is dataclasses.MISSING
+    ]
+
+
+def shared_member_settings(family: str) -> list[dataclasses.Field]:
+    """Yes/no settings that every member family of ``family`` has: offered once, applied to all members."""
+    members = member_families(family)
+    if not members:
+        return []
+    fields = [
+        {field.name: field for field in architecture_fields(member) if isinstance(field.default, bool)}
+        for member in members
+    ]
+    return [field for name, field in fields[0].items() if all(name in other for other in fields[1:])]
 
 
 def field_label(name: str) -> str:
@@ -333,14 +375,32 @@ def settings_section() -> None:
             settings_grid(MORE_TRAINING_FIELDS, family, defaults, 2)
         with st.expander("Architecture settings"):
             fields = architecture_fields(family)
-            if not fields:
+            shared = shared_member_settings(family)
+            members = member_families(family)
+            if not fields and not shared:
                 st.write(f"The {family} family has no architecture settings.")
             columns = st.columns(3)
             for index, field in enumerate(fields):
                 with columns[index % 3]:
                     setting_widget(
-                        f"train_{family}_arch_{field.name}", field_label(field.name), field.default
+                        f"train_{family}_arch_{field.name}",
+                        field_label(field.name),
+                        field.default,
+                        choices=SETTING_CHOICES.get(field.name),
+                        multi_choices=SETTING_MULTI_CHOICES.get(field.name),
                     )
+            for index, field in enumerate(shared):
+                with columns[index % 3]:
+                    setting_widget(
+                        f"train_{family}_members_{field.name}",
+                        f"{field_label(field.name)} ({' and '.join(members)})",
+                        field.default,
+                        help_text=f"Sets {field.name} of every member ({', '.join(members)}); the members' "
+                        "other settings are their families' defaults (the command line's --config sets them "
+                        "one by one).",
+                    )
+            if shared:
+                fields = fields + shared
             if fields:
                 st.caption(
                     f"Defaults are the {family} family's. The settings are saved in the model card; see "
@@ -402,6 +462,14 @@ def collect_settings(family: str) -> tuple[dict[str, Any], dict[str, Any]]:
         field.name: setting_value(f"train_{family}_arch_{field.name}", field_label(field.name), field.default)
         for field in architecture_fields(family)
     }
+    changed = {}  # shared member settings that differ from the members' defaults
+    for field in shared_member_settings(family):
+        value = setting_value(f"train_{family}_members_{field.name}", field_label(field.name), field.default)
+        if value != field.default:
+            changed[field.name] = value
+    if changed:
+        for member in member_families(family):
+            model[member] = dict(changed)
     return model, training
 
 

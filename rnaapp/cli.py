@@ -15,7 +15,9 @@ without it, ``site``. Errors print one line to stderr and exit with status 2 (ba
 
 Targets longer than the model's window (whole 3'UTRs, lncRNAs) are scanned by ``predict`` and
 ``evaluate``: ``probability`` is then the transcript-level probability (best candidate site), and
-``predict`` adds the columns ``scanned``, ``best_site_start`` and ``best_site_type``.
+``predict`` adds the columns ``scanned``, ``best_site_start`` and ``best_site_type``. Plant miRNA-lncRNA
+models (``--model plant``) read every target whole: nothing is scanned, and ``scan`` scores each miRNA
+against each whole transcript and reports its best complementary sites.
 """
 
 from __future__ import annotations
@@ -554,7 +556,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="scan miRNAs against long transcripts (3'UTRs, lncRNAs) and rank the interactions",
         description=(
             "Score every candidate seed site of every miRNA on every transcript and rank the "
-            "(miRNA, transcript) pairs by transcript-level probability (the best site's). Writes "
+            "(miRNA, transcript) pairs by transcript-level probability (the best site's); a plant "
+            "miRNA-lncRNA model (--model plant) scores each whole transcript instead and reports its best "
+            "complementary sites (psRNATarget-style expectation). Writes "
             "OUT.parquet (one row per pair, in input order; query it with pandas or DuckDB), "
             "OUT.sites.parquet (the best sites of each pair) and OUT.top.csv (top N overall, per miRNA "
             "and per transcript, told apart by the `ranking` column), and prints the overall top N."
@@ -610,14 +614,16 @@ def build_parser() -> argparse.ArgumentParser:
     scan_command.add_argument(
         "--no-noncanonical",
         action="store_true",
-        help="score canonical seed sites only (not seeds with one G:U wobble or mismatch)",
+        help="score canonical seed sites only (not seeds with one G:U wobble or mismatch); plant models "
+        "look for no seed sites",
     )
     scan_command.add_argument(
         "--sites-per-pair",
         type=_positive_int,
         default=3,
         metavar="K",
-        help="best sites kept per (miRNA, transcript) pair in the site file (default 3)",
+        help="best sites kept per (miRNA, transcript) pair in the site file (default 3; plant models: "
+        "complementary sites of lowest expectation)",
     )
     scan_command.add_argument(
         "--no-energies",

@@ -8,6 +8,12 @@ the long target is a 2,000-nt synthetic "3'UTR" of the same composition with six
 made once with ``numpy.random.default_rng(20261121)``, redrawing the random background until the only seed
 matches were the planted ones, and are frozen here as literal strings.
 
+The plant example (task ``"plant"``, for the plant miRNA-lncRNA models) pairs the Arabidopsis miRNA
+ath-miR156a-5p (miRBase 22.1) with a CONSTRUCTED 800-nt lncRNA-like sequence, not a real transcript: random
+sequence (A and U 30 % each, C and G 20 % each) drawn with ``numpy.random.default_rng(20260321)`` until no
+window but the planted one had a psRNATarget expectation <= 5 (:mod:`rnaapp.complementarity`), holding one
+near-perfect complementary site of the miRNA, as plant miRNAs pair with their targets.
+
 Site types follow :mod:`rnaapp.sites` (TargetScan definitions); ``"1-mismatch seed"`` is a non-canonical site:
 miRNA positions 2-8 pair with the target except one mismatch (not a G:U wobble) at position 5, plus an A
 opposite position 1. Positions in the notes are 1-based and inclusive, as a biologist would count them;
@@ -18,7 +24,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["EXAMPLES", "EXAMPLE_MIRNAS", "Example", "example_by_name"]
+__all__ = [
+    "CONSTRUCTED_LNCRNA",
+    "EXAMPLES",
+    "EXAMPLE_MIRNAS",
+    "PLANT_EXAMPLE_MIRNAS",
+    "Example",
+    "example_by_name",
+]
 
 #: Well-known human miRNAs, name -> mature sequence (miRBase 22.1), usable without a miRBase file.
 EXAMPLE_MIRNAS: dict[str, str] = {
@@ -32,6 +45,11 @@ EXAMPLE_MIRNAS: dict[str, str] = {
     "hsa-miR-17-5p": "CAAAGUGCUUACAGUGCAGGUAG",
     "hsa-miR-34a-5p": "UGGCAGUGUCUUAGCUGGUUGU",
     "hsa-miR-200c-3p": "UAAUACUGCCGGGUAAUGAUGGA",
+}
+
+#: Plant miRNAs of the plant example, name -> mature sequence (miRBase 22.1), usable without a miRBase file.
+PLANT_EXAMPLE_MIRNAS: dict[str, str] = {
+    "ath-miR156a-5p": "UGACAGAAGAGAGUGAGCAC",
 }
 
 
@@ -52,7 +70,11 @@ class Example:
     sites
         ``(site_type, start, end)`` of each planted site, 0-based and end-exclusive on the target; site
         type one of :data:`rnaapp.sites.SITE_TYPES` or ``"1-mismatch seed"`` (span: the 7-nt window
-        opposite miRNA positions 8..2).
+        opposite miRNA positions 8..2), or ``"plant"`` (a near-complementary site of the whole miRNA, as
+        :func:`rnaapp.complementarity.best_site` finds it).
+    task
+        The model task the example is for: ``"site"`` (miRNA-mRNA target sites) or ``"plant"`` (plant
+        miRNA-lncRNA).
     """
 
     name: str
@@ -62,6 +84,7 @@ class Example:
     target_seq: str
     note: str
     sites: tuple[tuple[str, int, int], ...] = ()
+    task: str = "site"
 
 
 SYNTHETIC_UTR = (
@@ -90,6 +113,19 @@ SYNTHETIC_UTR = (
     "AGAUUUUCACGUUAUUUGCA"
 )
 """2,000-nt synthetic 3'UTR (demo) with six planted hsa-miR-21-5p sites (see :data:`EXAMPLES`)."""
+
+CONSTRUCTED_LNCRNA = (
+    "AUGUGUAAGGAAGAUAAUCCUAGGCUCGAAUAAUUUCCAUAUUACUCCCAUGAGCAUAAUUUGACUACCACAGUAAAAAGAAAAGCAUCG"
+    "AUAGACUAUGGUGUGUAAACACAUUUAAUAAUCUACCUGCUCAACCGGGUAUGAGUAUUGGAAUGAUUAAUCCAUAUGGAGCUAAUGUGA"
+    "CAAGACUACAGUCAGAUGGGGAAACGUGACUCCUAACUUACAGAUUUUGAUCUUCCCGAACUUAUUUUAGUGAACCGACAAUUCCUUAUA"
+    "ACAUAUGACACGUGGAGAACACAGUAGUAAAGUCAUGGAUAAUCGACAAAGUAUUUGAGGCAUACGGCUUUUUUAAUCGCCGUAGCCACG"
+    "CGCUGGACGAUUCUCAACACCCUAGAGAACAGAACACUCUGCGCUUACUCUCUUCUGUCAGCUGAUAACAACAUAUUUGAGGCAGGAAUU"
+    "ACUUCUGCUUAAUAGGGUCCACACCCCCACCUACUAGGGACUAUCUGAGGGAUCAGUUGUGAUUAUCCCACAGCACGAACAUCAUUAAAG"
+    "CAAACACGACAUAGGACUCUAGCGAAAUAAUCUUGGGUAGAUUACUUGUUAAUUUGUAGGUUUACGAAUAUCGCAGAGUGUUUGAUCUCU"
+    "CUUUUCCACAAGGCAACAAUAACUCUGAAUUGUAAAUAGCCUCAACUGGCUAAUCGAAUUUUACGAGUACACAACUGGUAAGAACUCGAA"
+    "ACUUGCCAGGCAGGUAGAAUGGCCAUCAGUCUGCGGGAGCCUUAGAACUUACGUGCGCGAUCUUCCAGAUGUCAAUGUGC"
+)
+"""800-nt constructed lncRNA-like sequence (demo) with one near-complementary ath-miR156a-5p site."""
 
 EXAMPLES: tuple[Example, ...] = (
     Example(
@@ -176,6 +212,23 @@ EXAMPLES: tuple[Example, ...] = (
             ("offset-6mer", 1701, 1707),
             ("1-mismatch seed", 1889, 1896),
         ),
+    ),
+    Example(
+        name="plant: ath-miR156a-5p × constructed lncRNA, 800 nt",
+        mirna_name="ath-miR156a-5p",
+        mirna_seq=PLANT_EXAMPLE_MIRNAS["ath-miR156a-5p"],
+        target_name="constructed lncRNA (demo)",
+        target_seq=CONSTRUCTED_LNCRNA,
+        note=(
+            "Constructed 800-nt lncRNA-like sequence (random, not a real transcript) with one "
+            "near-complementary site of the whole miRNA at nt 401-420: every miRNA position pairs except a "
+            "G:U wobble opposite position 15 (nt 406) and a mismatch opposite position 19 (nt 402), "
+            "psRNATarget expectation 1.5 (its seed region also makes an 8mer seed match at nt "
+            "413-420). No other window comes within an expectation of 5. For the plant miRNA-lncRNA "
+            "models."
+        ),
+        sites=(("plant", 400, 420),),
+        task="plant",
     ),
 )
 

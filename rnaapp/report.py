@@ -4,6 +4,11 @@ and the model's attention. The Predict page shows a :class:`PairReport`; the lib
 A target that the first model reads whole is scored as it is. A longer one (a whole 3'UTR or lncRNA) is
 scanned (:mod:`rnaapp.scan`): the best sites are listed and the duplex and attention map are drawn for
 the best site's window.
+
+Plant miRNA-lncRNA models (:func:`rnaapp.scan.scores_whole_targets`) score every target whole, however long:
+with one first, the sites listed are the best plant-style complementary sites (psRNATarget expectation,
+:func:`rnaapp.scan.plant_sites`), the duplex is drawn for the best one, and the attention map covers the
+whole target.
 """
 
 from __future__ import annotations
@@ -16,7 +21,19 @@ import pandas as pd
 
 from rnaapp.predict import predict
 from rnaapp.registry import TrainedModel
-from rnaapp.scan import candidate_sites, scan, transcript_probabilities, window_bounds
+from rnaapp.scan import (
+    PLANT_EXPECTATION_CUTOFF,
+    PLANT_SITE_TYPE,
+    ScanResult,
+    candidate_sites,
+    plant_pairing,
+    plant_sites,
+    plant_window,
+    scan,
+    scores_whole_targets,
+    transcript_probabilities,
+    window_bounds,
+)
 from rnaapp.structure import Hybrid, hybridize
 
 #: Explanations of the per-model table of :class:`PairReport`.
@@ -24,7 +41,8 @@ SCORE_COLUMNS = {
     "model": "model name (see the Models page for its card)",
     "family": "model family",
     "probability": "predicted probability that the miRNA targets this sequence (0-1); for a target longer "
-    "than the model's window, the highest probability over its candidate sites",
+    "than the model's window, the highest probability over its candidate sites (plant models score every "
+    "target whole)",
     "scanned": "whether the target was longer than the model's window and was scanned site by site",
     "best_site_start": "for a scanned target: position (1-based) of the best site's seed match",
     "best_site_type": "for a scanned target: seed match type of the best site",
@@ -33,13 +51,22 @@ SCORE_COLUMNS = {
 #: Explanations of the seed site table of :class:`PairReport`.
 SITE_TABLE_COLUMNS = {
     "site_type": "8mer, 7mer-m8, 7mer-A1, 6mer, offset-6mer (canonical), or non-canonical (one G:U or "
-    "mismatch at miRNA positions 3-7)",
-    "start": "first target nucleotide of the seed match (1-based)",
-    "end": "last target nucleotide of the seed match (1-based, inclusive)",
+    "mismatch at miRNA positions 3-7); plant for a plant model's complementary site",
+    "start": "first target nucleotide of the seed match or plant site (1-based)",
+    "end": "last target nucleotide of the seed match or plant site (1-based, inclusive)",
+    "expectation": "plant sites: psRNATarget-style expectation of the ungapped pairing of the whole miRNA "
+    "with the site (0 = perfect complement; G:U 0.5, mismatch 1, both 1.5 times at miRNA positions 2-13; "
+    "psRNATarget calls sites up to 5, strictly up to 3)",
+    "mismatches": "plant sites: miRNA positions without a pair",
+    "wobbles": "plant sites: miRNA positions paired as G:U",
     "seed_pairing": "which miRNA positions pair with the site",
     "probability": "the first model's probability for the 40-nt window around the site",
-    "energy": "ViennaRNA duplex free energy of the miRNA with that window (kcal/mol)",
+    "energy": "ViennaRNA duplex free energy of the miRNA with that window (kcal/mol; plant sites: the site "
+    "and 10 nt on each side)",
 }
+
+#: Most target nucleotides :meth:`PairReport.heatmap_region` gives an interactive heatmap.
+HEATMAP_MAX_COLUMNS = 1000
 
 
 @dataclass
@@ -54,18 +81,26 @@ class PairReport:
         One row per model (see :data:`SCORE_COLUMNS`).
     sites
         Candidate seed sites on the target (see :data:`SITE_TABLE_COLUMNS`), best first for a scanned
-        target, by position otherwise.
+        target, by position otherwise. With a plant model first: the best complementary sites (the best
+        one, then any other of expectation <= :data:`rnaapp.scan.PLANT_EXPECTATION_CUTOFF`), best first.
     scanned
         Whether the target was too long for the first model and was scanned.
     focus_start, focus_end
-        0-based, end-exclusive region of the target the duplex and attention map are drawn for (the whole
-        target, or the best site's window).
+        0-based, end-exclusive region of the target the duplex is drawn for (the whole target, the best
+        site's window, or the best plant site with 10 nt on each side).
     hybrid
         ViennaRNA duplex of the miRNA with the focus region.
     attention
-        Attention of the first model that has one, shape ``(len(mirna), focus_end - focus_start)``, or None.
+        Attention of the first model that has one, shape ``(len(mirna), attention_end - attention_start)``,
+        or None.
     attention_model
         Name of that model.
+    plant
+        Whether the first model is a plant model (the sites are complementary sites, the target was read
+        whole).
+    attention_start, attention_end
+        0-based, end-exclusive region of the target the attention covers: the focus region, or the whole
+        target for a plant model (``attention_end`` None: the focus region).
     """
 
     mirna: str
@@ -78,10 +113,39 @@ class PairReport:
     hybrid: Hybrid
     attention: np.ndarray | None
     attention_model: str | None
+    plant: bool = False
+    attention_start: int | None = None
+    attention_end: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.attention_start is None or self.attention_end is None:
+            self.attention_start, self.attention_end = self.focus_start, self.focus_end
 
     @property
     def focus(self) -> str:
         return self.target[self.focus_start : self.focus_end]
+
+    @property
+    def attention_target(self) -> str:
+        """The target region the attention map covers."""
+        return self.target[self.attention_start : self.attention_end]
+
+    def heatmap_region(
+        self, max_columns: int = HEATMAP_MAX_COLUMNS, centre: int | None = None
+    ) -> tuple[int, int]:
+        """0-based, end-exclusive part of the attention region to draw interactively.
+
+        All of it when it has at most ``max_columns`` nucleotides; otherwise ``max_columns`` nucleotides
+        centred on ``centre`` (a 0-based target position; default: the middle of the focus region, the best
+        site), so that a whole lncRNA stays drawable.
+        """
+        start, end = int(self.attention_start), int(self.attention_end)
+        if end - start <= max_columns:
+            return start, end
+        if centre is None:
+            centre = (self.focus_start + self.focus_end) // 2
+        low = min(max(start, centre - max_columns // 2), end - max_columns)
+        return low, low + max_columns
 
 
 def _fits(model: TrainedModel, target: str) -> bool:
@@ -110,33 +174,13 @@ def pair_report(
     if not models:
         raise ValueError("choose at least one model")
     primary = models[0]
+    if scores_whole_targets(primary):
+        return _plant_report(models, mirna, target, max_sites=max_sites)
     scanned = not _fits(primary, target)
     found = (
         scan(primary, [("miRNA", mirna)], [("target", target)], sites_per_pair=max_sites) if scanned else None
     )
-    rows = []
-    for model in models:
-        if found is not None and model is primary:  # already scanned: reuse its best site
-            best = found.pairs.iloc[0]
-            scored = {
-                "probability": best["probability"],
-                "scanned": True,
-                "best_site_start": best["best_site_start"],
-                "best_site_type": best["best_site_type"],
-            }
-        else:
-            scored = transcript_probabilities(model, [mirna], [target]).iloc[0]
-        rows.append(
-            {
-                "model": model.name,
-                "family": model.family.name,
-                "probability": float(scored["probability"]),
-                "scanned": bool(scored["scanned"]),
-                "best_site_start": scored["best_site_start"],
-                "best_site_type": scored["best_site_type"] or "",
-            }
-        )
-    scores = pd.DataFrame(rows)
+    scores = _scores(models, mirna, target, found)
     if found is not None:
         sites = found.sites[["site_type", "start", "end", "seed_pairing", "probability", "energy"]]
         if len(sites):
@@ -157,12 +201,9 @@ def pair_report(
         focus_start, focus_end = 0, len(target)
     focus = target[focus_start:focus_end]
     hybrid = hybridize(mirna, focus)
-    attention, attention_model = None, None
-    for model in models:
-        if model.family.has_attention and _fits(model, focus):
-            _, maps = predict(model, [mirna], [focus], return_attention=True)
-            attention, attention_model = maps[0], model.name
-            break
+    attention, attention_model, attention_start, attention_end = _attention(
+        models, mirna, target, focus_start, focus_end
+    )
     return PairReport(
         mirna=mirna,
         target=target,
@@ -174,4 +215,92 @@ def pair_report(
         hybrid=hybrid,
         attention=attention,
         attention_model=attention_model,
+        attention_start=attention_start,
+        attention_end=attention_end,
+    )
+
+
+def _scores(
+    models: Sequence[TrainedModel], mirna: str, target: str, found: ScanResult | None
+) -> pd.DataFrame:
+    """One row per model (:data:`SCORE_COLUMNS`); ``found``: the first model's scan, reused."""
+    rows = []
+    for model in models:
+        if found is not None and model is models[0]:  # already scanned: reuse its best site
+            best = found.pairs.iloc[0]
+            scored = {
+                "probability": best["probability"],
+                "scanned": True,
+                "best_site_start": best["best_site_start"],
+                "best_site_type": best["best_site_type"],
+            }
+        else:
+            scored = transcript_probabilities(model, [mirna], [target]).iloc[0]
+        rows.append(
+            {
+                "model": model.name,
+                "family": model.family.name,
+                "probability": float(scored["probability"]),
+                "scanned": bool(scored["scanned"]),
+                "best_site_start": scored["best_site_start"],
+                "best_site_type": scored["best_site_type"] or "",
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def _attention(
+    models: Sequence[TrainedModel], mirna: str, target: str, focus_start: int, focus_end: int
+) -> tuple[np.ndarray | None, str | None, int, int]:
+    """Attention of the first model that has one: over the whole target for a model that reads whole
+    targets, else over the focus region (when the model reads it whole); with the region it covers."""
+    for model in models:
+        if not model.family.has_attention:
+            continue
+        start, end = (0, len(target)) if scores_whole_targets(model) else (focus_start, focus_end)
+        if _fits(model, target[start:end]):
+            _, maps = predict(model, [mirna], [target[start:end]], return_attention=True)
+            return maps[0], model.name, start, end
+    return None, None, focus_start, focus_end
+
+
+def _plant_report(models: Sequence[TrainedModel], mirna: str, target: str, *, max_sites: int) -> PairReport:
+    """:func:`pair_report` when the first model is a plant model: the target is scored whole."""
+    found = plant_sites(mirna, target, max_sites)
+    shown = [
+        site
+        for index, site in enumerate(found.sites)
+        if index == 0 or site.expectation <= PLANT_EXPECTATION_CUTOFF
+    ]
+    windows = [plant_window(site, len(target)) for site in shown]
+    sites = pd.DataFrame(
+        {
+            "site_type": [PLANT_SITE_TYPE] * len(shown),
+            "start": [site.start + 1 for site in shown],
+            "end": [site.end for site in shown],
+            "expectation": [site.expectation for site in shown],
+            "mismatches": [site.mismatches for site in shown],
+            "wobbles": [site.wobbles for site in shown],
+            "seed_pairing": [plant_pairing(site) for site in shown],
+            "energy": [hybridize(mirna, target[start:end]).energy for start, end in windows],
+        }
+    )
+    focus_start, focus_end = windows[0] if windows else (0, len(target))
+    attention, attention_model, attention_start, attention_end = _attention(
+        models, mirna, target, focus_start, focus_end
+    )
+    return PairReport(
+        mirna=mirna,
+        target=target,
+        scores=_scores(models, mirna, target, None),
+        sites=sites,
+        scanned=False,
+        focus_start=focus_start,
+        focus_end=focus_end,
+        hybrid=hybridize(mirna, target[focus_start:focus_end]),
+        attention=attention,
+        attention_model=attention_model,
+        plant=True,
+        attention_start=attention_start,
+        attention_end=attention_end,
     )

@@ -14,8 +14,16 @@ through :func:`rnaapp.predict.predict` (the one inference path), and the best si
 - transcript-level score of a (miRNA, transcript) pair: the highest window probability over its candidate
   sites (0 when it has none).
 
-Work is streamed: windows are scored in buffers of ``buffer_size``, so memory stays bounded whatever the
-number and length of the transcripts; results of each buffer come out as soon as it is scored.
+Plant miRNA-lncRNA models (``family.task == "plant"``) read whole targets of any length, so for them a
+scan cuts no windows: each miRNA is scored against each WHOLE transcript with the same
+:func:`rnaapp.predict.predict` (pairs batched in buffers), the pair's probability is the model's score,
+and its sites are the best plant-style complementary sites (:func:`plant_sites`, psRNATarget-style
+expectation from :mod:`rnaapp.complementarity`), reported in the same columns (``site_type`` ``"plant"``,
+``expectation``).
+
+Work is streamed: windows (pairs, for plant models) are scored in buffers of ``buffer_size``, so memory
+stays bounded whatever the number and length of the transcripts; results of each buffer come out as soon as
+it is scored.
 
 Coordinates in every output are 1-based and inclusive, as biologists read them.
 """
@@ -41,6 +49,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import torch
 
+from rnaapp.complementarity import SEED_POSITIONS, PlantSite, position_weights, window_costs
 from rnaapp.io import (
     InputError,
     _header_key,
@@ -71,30 +80,58 @@ WINDOW_LENGTH = WINDOW_UPSTREAM + WINDOW_DOWNSTREAM
 #: Candidate site types, strongest first; non-canonical seeds come last.
 CANDIDATE_TYPES = ("8mer", "7mer-m8", "7mer-A1", "6mer", "offset-6mer", "non-canonical")
 
+#: Site type of every site a plant model's scan reports (a near-complementary site, not a seed match).
+PLANT_SITE_TYPE = "plant"
+#: psRNATarget's default expectation cutoff: plant sites up to it are counted in ``n_sites``.
+PLANT_EXPECTATION_CUTOFF = 5.0
+#: psRNATarget's strict expectation cutoff: plant sites up to it are counted in ``n_canonical``.
+PLANT_STRICT_EXPECTATION = 3.0
+#: Target nucleotides on each side of a plant site in its ``window`` (the region of its duplex energy).
+PLANT_SITE_FLANK = 10
+#: Most (miRNA, transcript) pairs a plant model scores per :func:`predict` call, and most target
+#: nucleotides: bounds the memory of featurising whole lncRNAs.
+PLANT_BUFFER_PAIRS = 1024
+PLANT_BUFFER_NUCLEOTIDES = 4_000_000
+
 #: Explanations of the columns :func:`scan` returns (shown by the app and the README).
 SITE_COLUMNS = {
     "mirna_id": "miRNA name",
     "target_id": "transcript name",
-    "site_rank": "rank of the site within its (miRNA, transcript) pair, 1 = highest probability",
-    "probability": "model probability that the 40-nt window around the site is a functional target site",
+    "site_rank": "rank of the site within its (miRNA, transcript) pair, 1 = highest probability (plant "
+    "models: lowest expectation)",
+    "probability": "model probability that the 40-nt window around the site is a functional target site "
+    "(plant models: the score of the whole transcript, the same for every site of the pair)",
     "site_type": "seed match: 8mer, 7mer-m8, 7mer-A1, 6mer, offset-6mer, or non-canonical (one G:U or "
-    "mismatch at miRNA positions 3-7)",
-    "seed_pairing": "how miRNA positions 2-8 pair with the site (Watson-Crick unless named)",
-    "start": "first transcript nucleotide of the seed match (1-based)",
-    "end": "last transcript nucleotide of the seed match (1-based, inclusive)",
+    "mismatch at miRNA positions 3-7); plant for a plant model's complementary site",
+    "seed_pairing": "how miRNA positions 2-8 pair with the site (Watson-Crick unless named); plant sites: "
+    "how the whole miRNA pairs (Watson-Crick, G:U and mismatched positions)",
+    "start": "first transcript nucleotide of the seed match, or of a plant site (1-based)",
+    "end": "last transcript nucleotide of the seed match, or of a plant site (1-based, inclusive)",
     "energy": "ViennaRNA duplex free energy of the miRNA with the window, kcal/mol (lower = more stable)",
-    "window_start": "first transcript nucleotide of the scored window (1-based)",
-    "window": "the scored window, 5'->3'",
+    "expectation": "plant sites: psRNATarget-style expectation of the ungapped miRNA-site pairing (0 = "
+    "perfect complement; each G:U costs 0.5 and each mismatch 1, 1.5 times at miRNA positions 2-13); "
+    "empty for seed sites",
+    "window_start": "first transcript nucleotide of the scored window (1-based); plant sites: of the site "
+    f"and {PLANT_SITE_FLANK} nt on each side",
+    "window": "the scored window, 5'->3' (plant sites: the site and its flanks, the region of `energy`; "
+    "the model scored the whole transcript)",
 }
 PAIR_COLUMNS = {
     "mirna_id": "miRNA name",
     "target_id": "transcript name",
-    "probability": "transcript-level probability: the highest site probability (0 when no candidate site)",
-    "best_site_type": "seed match type of the highest-scoring site",
-    "best_site_start": "position of that site's seed match on the transcript (1-based)",
+    "probability": "transcript-level probability: the highest site probability (0 when no candidate site); "
+    "plant models: the model's score of the whole transcript",
+    "best_site_type": "seed match type of the highest-scoring site (plant models: plant, the site of lowest "
+    "expectation)",
+    "best_site_start": "position of that site's seed match on the transcript (1-based; plant models: of the "
+    "site)",
     "best_site_energy": "ViennaRNA duplex free energy of that site's window (kcal/mol)",
-    "n_sites": "candidate sites scored on the transcript (canonical and non-canonical)",
-    "n_canonical": "canonical seed sites among them",
+    "best_site_expectation": "plant models: expectation of the best complementary site (0 = perfect "
+    "complement; see `expectation`); empty for site models",
+    "n_sites": "candidate sites scored on the transcript (canonical and non-canonical); plant models: "
+    f"windows of expectation <= {PLANT_EXPECTATION_CUTOFF:g} (psRNATarget's default cutoff)",
+    "n_canonical": "canonical seed sites among them; plant models: windows of expectation <= "
+    f"{PLANT_STRICT_EXPECTATION:g} (psRNATarget's strict cutoff)",
     "target_length": "transcript length (nt)",
 }
 
@@ -206,6 +243,107 @@ def window_bounds(anchor: int, target_length: int) -> tuple[int, int]:
     return max(0, anchor - WINDOW_UPSTREAM), min(target_length, anchor + WINDOW_DOWNSTREAM)
 
 
+def scores_whole_targets(model: TrainedModel) -> bool:
+    """Whether ``model`` scores a miRNA against a whole transcript instead of windows around seed sites.
+
+    True for plant miRNA-lncRNA models (``family.task == "plant"``): they read targets of any length and
+    look for near-complete complementarity anywhere, not for seed matches.
+    """
+    return model.family.task == "plant"
+
+
+@dataclass(frozen=True)
+class PlantSites:
+    """The complementary sites of a miRNA on a transcript, as :func:`plant_sites` finds them.
+
+    Attributes
+    ----------
+    sites
+        Non-overlapping sites of lowest expectation, best first (ties: the 5'-most first); the first is
+        :func:`rnaapp.complementarity.best_site`. Empty when the transcript is shorter than the miRNA.
+    n_sites
+        Windows (overlapping ones included) of expectation <= :data:`PLANT_EXPECTATION_CUTOFF`.
+    n_strict
+        Windows of expectation <= :data:`PLANT_STRICT_EXPECTATION`.
+    """
+
+    sites: tuple[PlantSite, ...]
+    n_sites: int
+    n_strict: int
+
+
+def plant_sites(mirna: str, target: str, count: int = 3) -> PlantSites:
+    """The ``count`` best non-overlapping plant-style complementary sites of ``mirna`` on ``target``.
+
+    Every ungapped antiparallel alignment of the whole miRNA with the target is costed as
+    :mod:`rnaapp.complementarity` does (psRNATarget's expectation); the window of lowest expectation is
+    taken, then the lowest one not overlapping it, and so on.
+
+    Parameters
+    ----------
+    mirna, target
+        Normalised RNA, 5'->3'.
+    count
+        Sites wanted (fewer when the target has no room for them).
+
+    Returns
+    -------
+    PlantSites
+        Sites in 0-based, end-exclusive target coordinates, and counts of good windows.
+    """
+    costs = window_costs(mirna, target)
+    if not len(costs) or count < 1:
+        return PlantSites(sites=(), n_sites=0, n_strict=0)
+    length = costs.shape[1]
+    expectations = costs @ position_weights(length)
+    n_sites = int((expectations <= PLANT_EXPECTATION_CUTOFF).sum())
+    n_strict = int((expectations <= PLANT_STRICT_EXPECTATION).sum())
+    # Each chosen site rules out fewer than 2 * length windows, so the lowest count * (2 * length - 1)
+    # windows (with every window tied with the last of them) always hold the greedy choice.
+    wanted = count * (2 * length - 1)
+    if wanted < len(expectations):
+        threshold = np.partition(expectations, wanted - 1)[wanted - 1]
+        candidates = np.flatnonzero(expectations <= threshold)
+    else:
+        candidates = np.arange(len(expectations))
+    order = candidates[np.lexsort((candidates, expectations[candidates]))]
+    chosen: list[int] = []
+    for window in order:
+        if all(abs(int(window) - other) >= length for other in chosen):
+            chosen.append(int(window))
+            if len(chosen) == count:
+                break
+    low, high = SEED_POSITIONS
+    sites = tuple(
+        PlantSite(
+            start=window,
+            end=window + length,
+            expectation=float(expectations[window]),
+            seed_cost=float(costs[window, low - 1 : high].sum()),
+            mismatches=int((costs[window] == 1.0).sum()),
+            wobbles=int((costs[window] == 0.5).sum()),
+            costs=costs[window],
+        )
+        for window in chosen
+    )
+    return PlantSites(sites=sites, n_sites=n_sites, n_strict=n_strict)
+
+
+def plant_pairing(site: PlantSite) -> str:
+    """How the whole miRNA pairs with a plant site, in words (the ``seed_pairing`` of plant sites)."""
+    paired = len(site.costs) - site.mismatches - site.wobbles
+    low, high = SEED_POSITIONS
+    return (
+        f"{paired} Watson-Crick, {site.wobbles} G:U, {site.mismatches} mismatched; "
+        f"positions {low}-{high} cost {site.seed_cost:g}"
+    )
+
+
+def plant_window(site: PlantSite, target_length: int) -> tuple[int, int]:
+    """0-based, end-exclusive region of a plant site and :data:`PLANT_SITE_FLANK` nt on each side."""
+    return max(0, site.start - PLANT_SITE_FLANK), min(target_length, site.end + PLANT_SITE_FLANK)
+
+
 @dataclass
 class ScanResult:
     """What :func:`scan` returns.
@@ -244,6 +382,23 @@ def _scan_in_process(
     workers_per_batch: int | None = None,
 ) -> Iterator[ScanResult]:
     """The scan in this process (see :func:`scan_batches`); ``workers_per_batch`` goes to :func:`predict`."""
+    if scores_whole_targets(model):
+        yield from _scan_whole_targets(
+            model,
+            mirnas,
+            targets,
+            sites_per_pair=sites_per_pair,
+            energies=energies,
+            include_empty=include_empty,
+            buffer_size=buffer_size,
+            batch_size=batch_size,
+            precision=precision,
+            n_targets=n_targets,
+            progress=progress,
+            should_stop=should_stop,
+            workers_per_batch=workers_per_batch,
+        )
+        return
     if n_targets is None and hasattr(targets, "__len__"):
         n_targets = len(targets)  # type: ignore[arg-type]
     total = len(mirnas) * n_targets if n_targets is not None else 0
@@ -289,6 +444,7 @@ def _scan_in_process(
                         "start": site.start + 1,
                         "end": site.end,
                         "energy": energy,
+                        "expectation": np.nan,
                         "window_start": window_start + 1,
                         "window": windows[index],
                     }
@@ -327,6 +483,7 @@ def _scan_in_process(
                     "best_site_type": "none",
                     "best_site_start": pd.NA,
                     "best_site_energy": np.nan,
+                    "best_site_expectation": np.nan,
                     "n_sites": len(candidates),
                     "n_canonical": sum(site.site_type != "non-canonical" for site in candidates),
                     "target_length": len(target),
@@ -340,6 +497,139 @@ def _scan_in_process(
             done += 1
             if len(windows) >= buffer_size:
                 yield flush()
+                if progress is not None:
+                    progress(done, total)
+    if pair_rows:
+        yield flush()
+    if progress is not None:
+        progress(done, total)
+
+
+def _scan_whole_targets(
+    model: TrainedModel,
+    mirnas: Sequence[tuple[str, str]],
+    targets: Iterable[tuple[str, str]],
+    *,
+    sites_per_pair: int,
+    energies: bool,
+    include_empty: bool,
+    buffer_size: int,
+    batch_size: int,
+    precision: str,
+    n_targets: int | None,
+    progress: Progress | None,
+    should_stop: Callable[[], bool] | None,
+    workers_per_batch: int | None,
+) -> Iterator[ScanResult]:
+    """:func:`_scan_in_process` for models that read whole transcripts (:func:`scores_whole_targets`).
+
+    Every (miRNA, transcript) pair is scored as it is, in buffers of at most ``buffer_size`` pairs (and
+    :data:`PLANT_BUFFER_PAIRS` pairs or :data:`PLANT_BUFFER_NUCLEOTIDES` target nucleotides); its sites are
+    the best complementary ones (:func:`plant_sites`).
+    """
+    if n_targets is None and hasattr(targets, "__len__"):
+        n_targets = len(targets)  # type: ignore[arg-type]
+    total = len(mirnas) * n_targets if n_targets is not None else 0
+    most_pairs = max(1, min(buffer_size, PLANT_BUFFER_PAIRS))
+    pair_rows: list[dict] = []
+    pair_mirnas: list[str] = []
+    pair_targets: list[str] = []
+    pair_sites: list[PlantSites] = []
+    nucleotides = 0
+    done = 0
+
+    def flush() -> ScanResult:
+        first = done - len(pair_rows)
+
+        def scored(pairs_done: int, _: int) -> None:
+            # Long lncRNAs make each buffer slow (folding, featurising): report and poll within it too.
+            if should_stop is not None and should_stop():
+                raise ScanCancelled("scan cancelled")
+            if progress is not None:
+                progress(first + pairs_done, total)
+
+        probabilities = predict(
+            model,
+            pair_mirnas,
+            pair_targets,
+            batch_size=batch_size,
+            precision=precision,
+            workers=workers_per_batch,
+            progress=scored if progress is not None or should_stop is not None else None,
+        )
+        site_rows: list[dict] = []
+        kept_rows: list[dict] = []
+        for row, mirna, target, found, probability in zip(
+            pair_rows, pair_mirnas, pair_targets, pair_sites, probabilities, strict=True
+        ):
+            row["probability"] = float(probability)
+            if not include_empty and row["n_sites"] == 0:
+                continue
+            kept_rows.append(row)
+            for rank, site in enumerate(found.sites, start=1):
+                window_start, window_end = plant_window(site, len(target))
+                window = target[window_start:window_end]
+                energy = hybridize(mirna, window).energy if energies else np.nan
+                site_rows.append(
+                    {
+                        "mirna_id": row["mirna_id"],
+                        "target_id": row["target_id"],
+                        "site_rank": rank,
+                        "probability": float(probability),
+                        "site_type": PLANT_SITE_TYPE,
+                        "seed_pairing": plant_pairing(site),
+                        "start": site.start + 1,
+                        "end": site.end,
+                        "energy": energy,
+                        "expectation": site.expectation,
+                        "window_start": window_start + 1,
+                        "window": window,
+                    }
+                )
+                if rank == 1:
+                    row.update(
+                        best_site_type=PLANT_SITE_TYPE,
+                        best_site_start=site.start + 1,
+                        best_site_energy=energy,
+                        best_site_expectation=site.expectation,
+                    )
+        pairs = (
+            pd.DataFrame(kept_rows, columns=list(PAIR_COLUMNS)) if kept_rows else _empty_frame(PAIR_COLUMNS)
+        )
+        sites = (
+            pd.DataFrame(site_rows, columns=list(SITE_COLUMNS)) if site_rows else _empty_frame(SITE_COLUMNS)
+        )
+        for pending in (pair_rows, pair_mirnas, pair_targets, pair_sites):
+            pending.clear()
+        return ScanResult(pairs=pairs, sites=sites)
+
+    for target_id, target in targets:
+        for mirna_id, mirna in mirnas:
+            if should_stop is not None and should_stop():
+                raise ScanCancelled("scan cancelled")
+            found = plant_sites(mirna, target, sites_per_pair)
+            pair_rows.append(
+                {
+                    "mirna_id": mirna_id,
+                    "target_id": target_id,
+                    "probability": 0.0,
+                    "best_site_type": "none",
+                    "best_site_start": pd.NA,
+                    "best_site_energy": np.nan,
+                    "best_site_expectation": np.nan,
+                    "n_sites": found.n_sites,
+                    "n_canonical": found.n_strict,
+                    "target_length": len(target),
+                }
+            )
+            pair_mirnas.append(mirna)
+            pair_targets.append(target)
+            pair_sites.append(found)
+            nucleotides += len(target)
+            done += 1
+            if len(pair_rows) >= most_pairs or nucleotides >= PLANT_BUFFER_NUCLEOTIDES:
+                yield flush()
+                nucleotides = 0
                 if progress is not None:
                     progress(done, total)
     if pair_rows:
@@ -463,21 +753,25 @@ def scan_batches(
     Parameters
     ----------
     model
-        Any loaded model; its :func:`rnaapp.predict.predict` scores the windows.
+        Any loaded model; its :func:`rnaapp.predict.predict` scores the windows. A plant model
+        (:func:`scores_whole_targets`) scores each whole transcript instead, and its sites are the best
+        complementary ones (:func:`plant_sites`).
     mirnas
         ``(id, sequence)`` of each miRNA (normalised RNA, 5'->3').
     targets
         ``(id, sequence)`` of each transcript; may be a generator (read lazily).
     noncanonical
-        Also score seed matches with one G:U wobble or mismatch (see :func:`candidate_sites`).
+        Also score seed matches with one G:U wobble or mismatch (see :func:`candidate_sites`); plant
+        models look for no seed matches, so it does not apply to them.
     sites_per_pair
         Sites reported per (miRNA, transcript) pair, best first.
     energies
         Compute the ViennaRNA duplex energy of each reported site's window.
     include_empty
-        Also report pairs without any candidate site (probability 0).
+        Also report pairs without any candidate site (probability 0); plant models: pairs without a
+        window of expectation <= :data:`PLANT_EXPECTATION_CUTOFF` (``n_sites`` 0).
     buffer_size
-        Windows scored per :func:`predict` call.
+        Windows scored per :func:`predict` call (plant models: pairs, at most :data:`PLANT_BUFFER_PAIRS`).
     batch_size, precision
         Passed to :func:`predict`.
     workers
@@ -626,8 +920,9 @@ def transcript_probabilities(
 ) -> pd.DataFrame:
     """Probabilities for pairs whose targets may be longer than the model's window.
 
-    Targets the model reads whole are scored directly; longer ones are scanned (:func:`scan_batches`)
-    and get the transcript-level probability with their best site's position and type.
+    Targets the model reads whole are scored directly (plant models read every target whole); longer
+    ones are scanned (:func:`scan_batches`) and get the transcript-level probability with their best
+    site's position and type.
 
     Returns
     -------
@@ -748,6 +1043,7 @@ def filter_pairs(
     site_types: Sequence[str] | None = None,
     mirnas: Sequence[str] | None = None,
     target_query: str = "",
+    max_expectation: float | None = None,
     sort_by: str = "rank",
     ascending: bool = True,
 ) -> pd.DataFrame:
@@ -765,6 +1061,9 @@ def filter_pairs(
         Keep these miRNA ids (None or empty: all).
     target_query
         Keep targets whose id contains this text (case-insensitive).
+    max_expectation
+        Keep pairs whose best plant site has at most this expectation (None: all; pairs without an
+        expectation, as from site models, never pass a limit).
     sort_by, ascending
         Column to sort by.
     """
@@ -775,6 +1074,10 @@ def filter_pairs(
         keep &= pairs["mirna_id"].isin(list(mirnas))
     if target_query.strip():
         keep &= pairs["target_id"].str.contains(target_query.strip(), case=False, regex=False)
+    if max_expectation is not None:
+        if "best_site_expectation" not in pairs.columns:
+            raise ValueError("these pairs have no expectation (only plant models' scans give one)")
+        keep &= pairs["best_site_expectation"] <= max_expectation
     if sort_by not in pairs.columns:
         raise ValueError(f"cannot sort by '{sort_by}': no such column")
     return pairs[keep].sort_values(sort_by, ascending=ascending, kind="stable")
@@ -1062,11 +1365,12 @@ PAIR_SCHEMA = _schema(
         "best_site_type": pa.string(),
         "best_site_start": pa.int64(),
         "best_site_energy": pa.float64(),
+        "best_site_expectation": pa.float64(),
         "n_sites": pa.int64(),
         "n_canonical": pa.int64(),
         "target_length": pa.int64(),
     },
-    nullable={"best_site_start", "best_site_energy"},
+    nullable={"best_site_start", "best_site_energy", "best_site_expectation"},
 )
 #: Arrow schema of the site file :func:`write_scan` writes (columns of :data:`SITE_COLUMNS`).
 SITE_SCHEMA = _schema(
@@ -1081,10 +1385,11 @@ SITE_SCHEMA = _schema(
         "start": pa.int64(),
         "end": pa.int64(),
         "energy": pa.float64(),
+        "expectation": pa.float64(),
         "window_start": pa.int64(),
         "window": pa.string(),
     },
-    nullable={"energy"},
+    nullable={"energy", "expectation"},
 )
 
 
@@ -1102,6 +1407,12 @@ class _RowGroupWriter:
     def add(self, frame: pd.DataFrame) -> None:
         if not len(frame):
             return
+        missing = [name for name in self.schema.names if name not in frame.columns]
+        if missing:  # a table made without the optional columns (e.g. by an earlier rnaapp): empty ones
+            required = [name for name in missing if not self.schema.field(name).nullable]
+            if required:
+                raise ValueError(f"scan results lack the column(s) {', '.join(required)}")
+            frame = frame.assign(**{name: np.nan for name in missing})
         table = pa.Table.from_pandas(frame[self.schema.names], schema=self.schema, preserve_index=False)
         self.tables.append(table.replace_schema_metadata(None))
         self.pending += len(table)

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from rnaapp.examples import EXAMPLE_MIRNAS
+from rnaapp.examples import EXAMPLE_MIRNAS, PLANT_EXAMPLE_MIRNAS
 from rnaapp.io import InputError, atomic_write, normalise_sequence, read_mirbase, sequence_problem
 
 __all__ = [
@@ -251,14 +251,15 @@ def mirbase_sequences(path: str | None = None) -> dict[str, str]:
 
 
 def mirna_reference(path: str | None = None) -> dict[str, str]:
-    """Names usable for miRNAs: :data:`rnaapp.examples.EXAMPLE_MIRNAS` plus the miRBase file's entries.
+    """Names usable for miRNAs: the built-in examples' miRNAs (:data:`rnaapp.examples.EXAMPLE_MIRNAS` and
+    :data:`rnaapp.examples.PLANT_EXAMPLE_MIRNAS`) plus the miRBase file's entries.
 
     Parameters
     ----------
     path
         As for :func:`mirbase_sequences`.
     """
-    return {**EXAMPLE_MIRNAS, **mirbase_sequences(path)}
+    return {**EXAMPLE_MIRNAS, **PLANT_EXAMPLE_MIRNAS, **mirbase_sequences(path)}
 
 
 def _suggestions(name: str, lower_names: Mapping[str, str]) -> list[str]:

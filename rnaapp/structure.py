@@ -554,7 +554,8 @@ def fold_many(
         Where structures are kept: a :class:`StructureCache`, ``None`` for the default folder, or ``False``
         for no cache.
     workers
-        Processes folding in parallel (1 = in this process).
+        Processes folding in parallel (1 = in this process; also in-process inside a daemonic process such
+        as a Dask worker).
     progress
         Optional ``progress(done, total)`` over the distinct sequences.
 
@@ -593,8 +594,10 @@ def fold_many(
         if progress is not None:
             progress(done, total)
 
-    if workers > 1 and len(tasks) > 1:
-        context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
+    # Daemonic processes (Dask workers, pool workers) may not start children: they fold in-process. Fresh
+    # interpreters (spawn), because forking a threaded process such as the app's server can hang.
+    if workers > 1 and len(tasks) > 1 and not multiprocessing.current_process().daemon:
+        context = multiprocessing.get_context("spawn")
         with ProcessPoolExecutor(min(workers, len(tasks)), mp_context=context) as pool:
             for item, result in zip(missing, pool.map(_fold_task, tasks, chunksize=1), strict=True):
                 record(item, result)

@@ -57,6 +57,62 @@ def synthetic_pairs(count: int = 200, seed: int = 0, target_length: int = 40) ->
     return pd.DataFrame(rows)
 
 
+def plant_pairs(count: int = 48, seed: int = 0, mirna_count: int = 6) -> pd.DataFrame:
+    """Synthetic plant miRNA-lncRNA pairs: random 21-nt miRNAs and 100-400-nt targets; positives (odd rows)
+    carry the miRNA's exact reverse complement at a random position."""
+    rng = np.random.default_rng(seed)
+    letters = np.array(list("ACGU"))
+    mirnas = ["".join(rng.choice(letters, 21)) for _ in range(mirna_count)]
+    rows = []
+    for index in range(count):
+        mirna = mirnas[index % mirna_count]
+        length = int(rng.integers(100, 401))
+        target = "".join(rng.choice(letters, length))
+        label = index % 2
+        if label:
+            start = int(rng.integers(0, length - len(mirna)))
+            target = target[:start] + reverse_complement(mirna) + target[start + len(mirna) :]
+        rows.append(
+            {
+                "mirna_id": f"pmir-{index % mirna_count}",
+                "mirna_seq": mirna,
+                "target_id": f"lnc-{index}",
+                "target_seq": target,
+                "label": label,
+                "species": "ath",
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+PLANT_FAMILIES = ("mixlmi", "premli", "plant_ensemble")
+
+
+@pytest.fixture(scope="session")
+def tiny_plant_model(tmp_path_factory):
+    """``tiny_plant_model(family)``: a plant model trained for one epoch on :func:`plant_pairs` (once per
+    session and family; its structures are folded into a private cache). Save it with
+    ``rnaapp.registry.save_model(model, name=...)``; never change its weights."""
+    from rnaapp.train import fit, training_config_for
+
+    home = tmp_path_factory.mktemp("plant_models")
+    trained = {}
+
+    def get(family: str = "premli"):
+        if family not in trained:
+            with pytest.MonkeyPatch.context() as patch:
+                patch.setenv("RNAAPP_HOME", str(home))
+                trained[family] = fit(
+                    family,
+                    plant_pairs(),
+                    training_config=training_config_for(family, {"epochs": 1, "batch_size": 16}),
+                    name=f"tiny-{family}",
+                )
+        return trained[family]
+
+    return get
+
+
 @pytest.fixture
 def pairs() -> pd.DataFrame:
     return synthetic_pairs()

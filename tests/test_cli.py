@@ -18,7 +18,7 @@ from rnaapp.evaluate import METRIC_NAMES
 from rnaapp.predict import predict
 from rnaapp.registry import load_model
 
-from .conftest import synthetic_pairs
+from .conftest import plant_pairs, reverse_complement, synthetic_pairs
 
 NINE_METRICS = ("ACC", "SEN", "SPE", "PRE", "F1", "MCC", "AUC", "AUPR", "GEP")
 MIRNA = "UGAGGUAGUAGGUUGUAUAGUU"
@@ -607,3 +607,72 @@ def test_evaluate_scans_long_targets(capsys, tmp_path, user_home):
     assert status == 0, err
     entry = next(iter(json.loads(out).values()))
     assert entry["metrics"]["AUC"] == pytest.approx(1.0)
+
+
+# --------------------------------------------------------------------------------------------------------
+# Plant miRNA-lncRNA models: whole lncRNAs, `--model plant` resolving to the default plant model
+# --------------------------------------------------------------------------------------------------------
+
+PLANT_MIRNA = "UGACAGAAGAGAGUGAGCAC"  # ath-miR156a-5p
+
+
+@pytest.fixture
+def plant_store(store, tiny_plant_model) -> Store:
+    """``store`` with a tiny premli model saved as the user's default plant model."""
+    from rnaapp.registry import save_model, set_default
+
+    save_model(tiny_plant_model("premli"), name="tiny-premli")
+    set_default("tiny-premli")
+    return store
+
+
+def test_plant_predict_and_evaluate_score_whole_lncRNAs(capsys, plant_store):
+    pairs = plant_pairs(12, seed=5)
+    pairs.loc[0, "target_seq"] = pairs.loc[0, "target_seq"] * 8  # a 1-3 kb lncRNA, read whole
+    path = plant_store.folder / "plant.csv"
+    pairs.to_csv(path, index=False)
+    output = plant_store.folder / "plant_scored.csv"
+    status, _, err = run(capsys, "predict", path, "--model", "plant", "-o", output)
+    assert status == 0, err
+    assert "model tiny-premli" in err
+    scored = pd.read_csv(output)
+    assert list(scored.columns) == [*pairs.columns, "probability"]  # nothing scanned
+    model = load_model("plant")
+    np.testing.assert_allclose(
+        scored["probability"], predict(model, pairs.mirna_seq.tolist(), pairs.target_seq.tolist()), atol=1e-6
+    )
+    status, out, err = run(capsys, "evaluate", path, "--model", "plant", "--json")
+    assert status == 0, err
+    entry = json.loads(out)["tiny-premli"]
+    assert entry["family"] == "premli" and entry["metrics"]["n"] == 12
+
+
+def test_plant_scan_writes_complementary_sites(capsys, plant_store):
+    from rnaapp.scan import read_scan
+
+    rng = np.random.default_rng(8)
+    records = [(f"lnc{index}", "".join(rng.choice(list("ACGU"), 900))) for index in range(4)]
+    records[2] = ("lnc2", records[2][1][:500] + reverse_complement(PLANT_MIRNA) + records[2][1][520:])
+    mirnas = plant_store.folder / "plant_mirnas.fa"
+    mirnas.write_text(f">ath-miR156a-5p\n{PLANT_MIRNA}\n>other\nUUCCACAGCUUUCUUGAACUG\n", encoding="utf-8")
+    targets = plant_store.folder / "lncs.fa"
+    targets.write_text("".join(f">{name}\n{sequence}\n" for name, sequence in records), encoding="utf-8")
+    outputs = {}
+    for workers in ("1", "2"):
+        output = plant_store.folder / f"plant{workers}.parquet"
+        arguments = ["scan", "--mirnas", mirnas, "--targets", targets, "--model", "plant", "-o", output]
+        status, out, err = run(capsys, *arguments, "--workers", workers, "--top", "2")
+        assert status == 0, err
+        assert "2 miRNAs x 4 transcripts with tiny-premli" in err
+        outputs[workers] = (read_scan(output), read_scan(output.with_name(f"plant{workers}.sites.parquet")))
+    pairs, sites = outputs["1"]
+    best = pairs.set_index(["mirna_id", "target_id"]).loc[("ath-miR156a-5p", "lnc2")]
+    assert (best["best_site_type"], best["best_site_start"], best["best_site_expectation"]) == (
+        "plant",
+        501,
+        0.0,
+    )
+    assert len(pairs) == 8 and (sites["site_type"] == "plant").all()
+    assert len(sites) == 8 * 3  # three complementary sites per pair (the default --sites-per-pair)
+    for frame, other in zip(outputs["1"], outputs["2"], strict=True):
+        pd.testing.assert_frame_equal(frame, other)

@@ -6,12 +6,23 @@ import re
 
 import pytest
 
-from rnaapp.examples import EXAMPLE_MIRNAS, EXAMPLES, SYNTHETIC_UTR, Example, example_by_name
+from rnaapp.complementarity import best_site, position_weights, window_costs
+from rnaapp.examples import (
+    CONSTRUCTED_LNCRNA,
+    EXAMPLE_MIRNAS,
+    EXAMPLES,
+    PLANT_EXAMPLE_MIRNAS,
+    SYNTHETIC_UTR,
+    Example,
+    example_by_name,
+)
 from rnaapp.io import read_mirbase, sequence_problem
 from rnaapp.sites import SITE_TYPES, best_site_type, find_seed_sites, reverse_complement, seed_alignment
 
 NON_CANONICAL = "1-mismatch seed"
 IDS = [example.name for example in EXAMPLES]
+SITE_EXAMPLES = [example for example in EXAMPLES if example.task == "site"]
+PLANT_EXAMPLES = [example for example in EXAMPLES if example.task == "plant"]
 
 
 def canonical_sites(example: Example) -> list[tuple[str, int, int]]:
@@ -21,7 +32,11 @@ def canonical_sites(example: Example) -> list[tuple[str, int, int]]:
 def test_the_examples_cover_every_site_type():
     short_types = [example.sites[0][0] for example in EXAMPLES if len(example.target_seq) == 40]
     assert short_types == ["8mer", "7mer-m8", "7mer-A1", "6mer", NON_CANONICAL]
-    assert {site_type for example in EXAMPLES for site_type, _, _ in example.sites} == {*SITE_TYPES, NON_CANONICAL}
+    assert {site_type for example in SITE_EXAMPLES for site_type, _, _ in example.sites} == {
+        *SITE_TYPES,
+        NON_CANONICAL,
+    }
+    assert {example.task for example in EXAMPLES} == {"site", "plant"}
     assert len({example.name for example in EXAMPLES}) == len(EXAMPLES)
 
 
@@ -30,11 +45,11 @@ def test_sequences_are_valid_rna(example):
     assert re.fullmatch("[ACGU]+", example.mirna_seq) and re.fullmatch("[ACGU]+", example.target_seq)
     assert sequence_problem(example.mirna_seq, molecule="miRNA") is None
     assert sequence_problem(example.target_seq, molecule="target") is None
-    assert EXAMPLE_MIRNAS[example.mirna_name] == example.mirna_seq
+    assert {**EXAMPLE_MIRNAS, **PLANT_EXAMPLE_MIRNAS}[example.mirna_name] == example.mirna_seq
     assert example.note and example.target_name and "(demo)" in example.target_name
 
 
-@pytest.mark.parametrize("example", EXAMPLES, ids=IDS)
+@pytest.mark.parametrize("example", SITE_EXAMPLES, ids=[example.name for example in SITE_EXAMPLES])
 def test_canonical_sites_are_exactly_the_planted_ones(example):
     planted = [site for site in example.sites if site[0] != NON_CANONICAL]
     assert canonical_sites(example) == planted
@@ -59,7 +74,7 @@ def test_the_non_canonical_site_has_one_seed_mismatch():
 
 
 def test_the_long_example_is_a_synthetic_utr_with_its_planted_sites():
-    example = EXAMPLES[-1]
+    example = SITE_EXAMPLES[-1]
     assert example.target_name == "synthetic 3'UTR (demo)"
     assert example.target_seq == SYNTHETIC_UTR and len(SYNTHETIC_UTR) == 2000
     assert canonical_sites(example) == [
@@ -82,6 +97,20 @@ def test_the_perfect_complement_example():
     assert reverse_complement(example.mirna_seq) == example.target_seq[16:38]
 
 
+def test_the_plant_example_has_one_near_complementary_site():
+    (example,) = PLANT_EXAMPLES
+    assert example.mirna_name.startswith("ath-") and example.target_seq == CONSTRUCTED_LNCRNA
+    assert len(CONSTRUCTED_LNCRNA) == 800 and "not a real transcript" in example.note
+    ((site_type, start, end),) = example.sites
+    site = best_site(example.mirna_seq, example.target_seq)
+    assert (site_type, site.start, site.end) == ("plant", start, end) == ("plant", 400, 420)
+    assert (site.expectation, site.mismatches, site.wobbles) == (1.5, 1, 1)
+    assert "expectation 1.5" in example.note
+    costs = window_costs(example.mirna_seq, example.target_seq)
+    expectations = costs @ position_weights(len(example.mirna_seq))
+    assert (expectations <= 5).sum() == 1  # no other window comes close
+
+
 def test_example_by_name():
     assert example_by_name(EXAMPLES[2].name) is EXAMPLES[2]
     with pytest.raises(KeyError, match="no example called 'nothing'"):
@@ -96,7 +125,7 @@ def test_examples_are_frozen():
 def test_example_miRNAs_are_miRBase_22_1(benchmarks):
     reference = read_mirbase(benchmarks / "reference" / "mature_mirbase22.1.fa")
     assert len(EXAMPLE_MIRNAS) == 10
-    for name, sequence in EXAMPLE_MIRNAS.items():
+    for name, sequence in {**EXAMPLE_MIRNAS, **PLANT_EXAMPLE_MIRNAS}.items():
         assert reference[name] == sequence, name
     for example in EXAMPLES:
         assert reference[example.mirna_name] == example.mirna_seq, example.name

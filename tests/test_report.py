@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from rnaapp.examples import CONSTRUCTED_LNCRNA, PLANT_EXAMPLE_MIRNAS
+from rnaapp.predict import predict
 from rnaapp.registry import load_model
 from rnaapp.report import pair_report
 
@@ -43,3 +45,23 @@ def test_long_target_is_scanned_and_drawn_at_its_best_site(models):
 def test_no_model_is_an_error():
     with pytest.raises(ValueError, match="at least one model"):
         pair_report([], MIRNA, SITE)
+
+
+def test_a_plant_model_reads_the_whole_lncRNA(tiny_plant_model, user_home):
+    mirna = PLANT_EXAMPLE_MIRNAS["ath-miR156a-5p"]
+    premli, mixlmi = tiny_plant_model("premli"), tiny_plant_model("mixlmi")
+    report = pair_report([mixlmi, premli], mirna, CONSTRUCTED_LNCRNA)
+    assert report.plant and not report.scanned and not report.scores["scanned"].any()
+    assert report.scores["probability"].tolist() == pytest.approx(
+        [predict(model, [mirna], [CONSTRUCTED_LNCRNA])[0] for model in (mixlmi, premli)], abs=1e-6
+    )
+    best = report.sites.iloc[0]  # only the planted site: no other one comes within an expectation of 5
+    assert len(report.sites) == 1 and best["site_type"] == "plant"
+    assert best[["start", "end", "expectation", "mismatches", "wobbles"]].tolist() == [401, 420, 1.5, 1, 1]
+    assert (report.focus_start, report.focus_end) == (390, 430)  # the site and 10 nt on each side
+    assert report.hybrid.energy == pytest.approx(best["energy"]) and report.hybrid.energy < -20
+    assert report.attention_model == premli.name  # mixlmi has no attention: the next model's
+    assert report.attention.shape == (len(mirna), len(CONSTRUCTED_LNCRNA))
+    assert (report.attention_start, report.attention_end) == (0, len(CONSTRUCTED_LNCRNA))
+    assert report.heatmap_region() == (0, 800)
+    assert report.heatmap_region(max_columns=100) == (360, 460)  # centred on the best site

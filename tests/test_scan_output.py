@@ -159,6 +159,7 @@ def synthetic_pair_table(count: int, seed: int, n_mirnas: int = 100) -> pd.DataF
                 np.where(probability > 0, rng.integers(1, 3000, count), 0), dtype="Int64"
             ),
             "best_site_energy": -30 * rng.random(count),
+            "best_site_expectation": np.full(count, np.nan),  # site models have none
             "n_sites": rng.integers(0, 6, count),
             "n_canonical": rng.integers(0, 3, count),
             "target_length": rng.integers(100, 5000, count),

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 import rnaapp.settings
-from rnaapp.examples import EXAMPLE_MIRNAS
+from rnaapp.examples import EXAMPLE_MIRNAS, PLANT_EXAMPLE_MIRNAS
 from rnaapp.io import InputError
 from rnaapp.registry import user_directory
 from rnaapp.settings import (
@@ -215,7 +215,7 @@ def test_mirbase_sequences_of_a_missing_file(home, tmp_path):
 
 
 def test_mirna_reference_knows_the_examples_without_a_miRBase_file(home, mature):
-    assert mirna_reference() == EXAMPLE_MIRNAS
+    assert mirna_reference() == {**EXAMPLE_MIRNAS, **PLANT_EXAMPLE_MIRNAS}
     combined = mirna_reference(str(mature))
     assert combined["hsa-miR-124-3p"] == EXAMPLE_MIRNAS["hsa-miR-124-3p"]
     assert combined["mmu-miR-21a-5p"] == "UAGCUUAUCAGACUGAUGUUGA"
