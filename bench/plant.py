@@ -74,10 +74,19 @@ VARIANTS: dict[str, tuple[str, dict]] = {
     "mixlmi:scale-3": ("mixlmi", {"scales": [3]}),
     "mixlmi:scale-4": ("mixlmi", {"scales": [4]}),
     "mixlmi:residual": ("mixlmi", {"residual": True}),
+    "pairing_mlp": ("pairing_mlp", {}),
 }
 ENSEMBLES = {"ensemble": ("mixlmi", "premli"), "ensemble+site": ("mixlmi+site", "premli+site")}
 CANDIDATES = ("mixlmi", "premli", "ensemble", "mixlmi+site", "premli+site", "ensemble+site")
 TRAINING = {"epochs": 8, "patience": 3, "batch_size": 64, "learning_rate": 1e-3}
+
+
+def markdown(frame: pd.DataFrame) -> str:
+    """A DataFrame as a Markdown table (without needing ``tabulate``)."""
+    cells = frame.astype(object).where(frame.notna(), "").astype(str)
+    lines = ["| " + " | ".join(map(str, frame.columns)) + " |", "|" + "---|" * len(frame.columns)]
+    lines += ["| " + " | ".join(row) + " |" for row in cells.itertuples(index=False)]
+    return "\n".join(lines)
 
 
 def read_split(name: str) -> pd.DataFrame:
@@ -107,7 +116,9 @@ def command_train(arguments: argparse.Namespace) -> None:
             if (directory / "results.json").exists() and not arguments.force:
                 print(f"{variant} seed {seed}: done before, skipped", flush=True)
                 continue
-            overrides = dict(TRAINING, seed=seed, device=arguments.device)
+            overrides = dict(seed=seed, device=arguments.device)
+            if family != "pairing_mlp":  # a baseline with its own (registry) training defaults
+                overrides |= TRAINING
             if arguments.epochs:
                 overrides["epochs"] = arguments.epochs
             started = time.time()
@@ -221,7 +232,7 @@ def command_timing(arguments: argparse.Namespace) -> None:
     print(f"\n### Featurisation, {len(frame)} test_bdi pairs (mean lncRNA {np.mean([len(t) for t in targets]):.0f} nt)\n")
     table = pd.DataFrame(rows)
     table["s/pair"] = table["s/pair"].map(lambda value: f"{value:.4f}")
-    print(table.to_markdown(index=False))
+    print(markdown(table))
 
 
 def load_runs() -> dict[str, dict[int, dict]]:
@@ -271,7 +282,7 @@ def summary_table(runs: dict[str, dict[int, dict]]) -> pd.DataFrame:
         for species, (auc, acc) in figures.items():
             rows.append({"species": species, "model": published, "runs": "", "AUC": f"{auc:.4f}",
                          "ACC": f"{acc:.4f}" if acc else "", "_AUC": auc})
-    table = pd.DataFrame(rows).fillna("")
+    table = pd.DataFrame(rows)
     table["species"] = pd.Categorical(table["species"], TEST_SPECIES)
     return table.sort_values(["species", "_AUC"], ascending=[True, False])
 
@@ -351,7 +362,7 @@ def command_report(arguments: argparse.Namespace) -> None:
     for species in TEST_SPECIES:
         part = table[table["species"] == species][columns]
         print(f"\n### {SPECIES_NAMES[species]} ({species})\n")
-        print(part.drop(columns="species").to_markdown(index=False))
+        print(markdown(part.drop(columns="species")))
     print("\n### Training time (CPU, seconds per epoch; featurisation seconds per test pair, first run)\n")
     rows = []
     for variant, seeds in runs.items():
@@ -364,15 +375,15 @@ def command_report(arguments: argparse.Namespace) -> None:
             "s/pair (bdi, predict)": f"{np.mean(per_pair):.4f}" if per_pair else "",
             "device": next(iter(seeds.values())).get("device", "cpu"),
         })
-    print(pd.DataFrame(rows).to_markdown(index=False))
+    print(markdown(pd.DataFrame(rows)))
     cv_rows = [json.loads(path.read_text()) for path in sorted((RESULTS / "cv").glob("*.json"))]
     if cv_rows:
         print("\n### Cross-validation accuracy on the training pool\n")
-        print(pd.DataFrame(
+        print(markdown(pd.DataFrame(
             [{"model": row["variant"], "folds": row["folds"],
               "ACC": f"{np.mean(row['ACC']):.4f} ± {np.std(row['ACC']):.4f}"} for row in cv_rows]
             + [{"model": "MixLMI (published)", "folds": 10, "ACC": f"{PUBLISHED_CV_ACC:.4f}"}]
-        ).to_markdown(index=False))
+        )))
     chosen = choose_default(runs)
     print(f"\nDefault plant model by the stated rule: {chosen}")
     if arguments.ship:

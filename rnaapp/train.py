@@ -85,6 +85,7 @@ FAMILY_TRAINING_DEFAULTS: dict[str, dict[str, Any]] = {
         family: {"batch_size": 64, "epochs": 10, "patience": 3, "ema_decay": 0.99}
         for family in ("mixlmi", "premli", "plant_ensemble")
     },
+    "pairing_mlp": {"batch_size": 256, "epochs": 60, "patience": 8, "learning_rate": 3e-3, "ema_decay": 0.0},
     "hybrid_mfe": {
         "learning_rate": 0.05,
         "batch_size": 1024,

@@ -139,3 +139,30 @@ def test_use_defaults_name_a_shipped_site_model(shipped, use, name):
     assert (WEIGHTS / f"{name}.json").is_file(), f"uses.{use} names {name}, which is not shipped"
     assert resolve_name(use) == name
     assert card_of(WEIGHTS / f"{name}.json")["task"] == "site"
+
+
+PLANT_DEFAULT = DEFAULTS.get("tasks", {}).get("plant")
+
+
+@pytest.mark.skipif(PLANT_DEFAULT is None, reason="no default plant model is shipped yet")
+def test_the_shipped_plant_model_scores_a_site_above_a_random_lncrna(shipped):
+    from rnaapp.examples import CONSTRUCTED_LNCRNA, PLANT_EXAMPLE_MIRNAS
+
+    model = load_model("plant")
+    assert model.name == PLANT_DEFAULT and model.card.task == "plant"
+    mirna = PLANT_EXAMPLE_MIRNAS["ath-miR156a-5p"]
+    random_lncrna = "".join(np.random.default_rng(7).choice(list("ACGU"), len(CONSTRUCTED_LNCRNA)))
+    with_site, without = predict(model, [mirna, mirna], [CONSTRUCTED_LNCRNA, random_lncrna])
+    assert with_site > 0.5 > without
+
+
+@pytest.mark.benchmarks
+@pytest.mark.slow
+@pytest.mark.skipif(PLANT_DEFAULT is None, reason="no default plant model is shipped yet")
+def test_the_shipped_plant_model_reproduces_its_recorded_auc(shipped, benchmarks):
+    """A. lyrata (500 pairs, the smallest test species): folding is cached, so reruns are quick."""
+    model = load_model("plant")
+    test = pd.read_csv(benchmarks / "plant_lnc" / "test_aly.csv")
+    probabilities = predict(model, test.mirna_seq.tolist(), test.target_seq.tolist())
+    reproduced = compute_metrics(test.label.to_numpy(), probabilities)
+    assert reproduced["AUC"] == pytest.approx(model.card.metrics["aly"]["AUC"], abs=AUC_TOLERANCE)

@@ -7,6 +7,7 @@ from rnaapp.models.hybrid_mfe import HybridMfeFamily
 from rnaapp.models.mirna_site import MirnaSiteFamily
 from rnaapp.models.mitar import MitarFamily
 from rnaapp.models.mixlmi import MixlmiFamily
+from rnaapp.models.pairing_mlp import PairingMlpFamily
 from rnaapp.models.plant_ensemble import PlantEnsembleFamily
 from rnaapp.models.premli import PremliFamily
 from rnaapp.models.seed_rule import SeedRuleFamily
@@ -21,6 +22,7 @@ FAMILIES: dict[str, Family] = {
         MixlmiFamily(),
         PremliFamily(),
         PlantEnsembleFamily(),
+        PairingMlpFamily(),
     )
 }
 

@@ -1,0 +1,86 @@
+"""``pairing_mlp`` baseline (plant): a small dense network on the pairing features alone.
+
+It reads only the 12 numbers of :func:`rnaapp.complementarity.site_features` (best psRNATarget-style site,
+ViennaRNA duplex energies, lncRNA length) and no sequence composition, so it measures how far explicit
+complementarity goes on its own, and what the sequence branches of ``mixlmi`` and ``premli`` add to it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from torch import nn
+
+from rnaapp.complementarity import FEATURE_NAMES as SITE_FEATURE_NAMES
+from rnaapp.complementarity import site_features
+from rnaapp.models.base import Family, Progress
+from rnaapp.models.mixlmi import Standardise
+
+
+@dataclass(frozen=True)
+class PairingMlpConfig:
+    """Settings of the pairing-feature baseline.
+
+    Attributes
+    ----------
+    hidden, dropout
+        Size of the hidden layer and dropout before the output.
+    """
+
+    hidden: int = 32
+    dropout: float = 0.1
+
+
+class PairingMlpNet(nn.Module):
+    """Input ``site`` ``(batch, len(SITE_FEATURE_NAMES))`` float32; output logits ``(batch,)``."""
+
+    def __init__(self, config: PairingMlpConfig) -> None:
+        super().__init__()
+        self.standardise = Standardise(len(SITE_FEATURE_NAMES))
+        self.layers = nn.Sequential(
+            nn.Linear(len(SITE_FEATURE_NAMES), config.hidden),
+            nn.ReLU(),
+            nn.Dropout(config.dropout),
+            nn.Linear(config.hidden, 1),
+        )
+
+    def forward(self, site: torch.Tensor) -> torch.Tensor:
+        return self.layers(self.standardise(site)).squeeze(-1)
+
+
+class PairingMlpFamily(Family):
+    """Registry entry for :class:`PairingMlpNet`."""
+
+    name = "pairing_mlp"
+    task = "plant"
+    config_class = PairingMlpConfig
+    description = "Baseline: dense network on pairing features only (best complementary site, duplex energies)"
+
+    def build(self, config: PairingMlpConfig) -> PairingMlpNet:
+        return PairingMlpNet(config)
+
+    def featurize(
+        self,
+        config: PairingMlpConfig,
+        mirnas: Sequence[str],
+        targets: Sequence[str],
+        progress: Progress | None = None,
+    ) -> dict[str, np.ndarray]:
+        return {"site": site_features(mirnas, targets, progress=progress)}
+
+    def initialise(
+        self,
+        module: PairingMlpNet,
+        config: PairingMlpConfig,
+        mirnas: Sequence[str],
+        targets: Sequence[str],
+        seed: int,
+        features: dict[str, np.ndarray] | None = None,
+    ) -> None:
+        """Standardise the features with their training mean and spread."""
+        if features is None:
+            features = self.featurize(config, mirnas, targets)
+        module.standardise.fit(features["site"])
