@@ -413,7 +413,8 @@ def main() -> None:
         "--reproduce",
         nargs="+",
         default=[
-            "python bench/plant.py train --variant mixlmi+site premli+site mixlmi premli --seed 0 --threads 1",
+            "python bench/plant.py train --variant mixlmi+site premli+site --seed 0 1 2 --threads 1",
+            "python bench/plant.py train --variant mixlmi premli --seed 0 --threads 1",
             "python bench/plant.py report --ship",
         ],
         help="commands written into the shipped card",
