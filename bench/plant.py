@@ -363,6 +363,27 @@ def command_report(arguments: argparse.Namespace) -> None:
         part = table[table["species"] == species][columns]
         print(f"\n### {SPECIES_NAMES[species]} ({species})\n")
         print(markdown(part.drop(columns="species")))
+    print("\n### Summary: AUC / ACC per test species (mean over runs), ranked by mean AUC\n")
+    summary = []
+    for variant, seeds in runs.items():
+        row = {"model": variant, "runs": len(seeds)}
+        for species in TEST_SPECIES:
+            auc = np.mean([seeds[seed]["species"][species]["AUC"] for seed in seeds])
+            acc = np.mean([seeds[seed]["species"][species]["ACC"] for seed in seeds])
+            row[species] = f"{auc:.4f} / {acc:.3f}"
+            row.setdefault("_mean", []).append(auc)
+        row["mean AUC"] = f"{np.mean(row.pop('_mean')):.4f}"
+        summary.append(row)
+    for published, figures in PUBLISHED.items():
+        row = {"model": published, "runs": ""}
+        for species in TEST_SPECIES:
+            auc, acc = figures.get(species, (None, None))
+            row[species] = "" if auc is None else f"{auc:.4f} / {acc:.3f}" if acc else f"{auc:.4f} / "
+        row["mean AUC"] = ""
+        summary.append(row)
+    summary_frame = pd.DataFrame(summary)
+    order = pd.to_numeric(summary_frame["mean AUC"], errors="coerce").fillna(-1)
+    print(markdown(summary_frame.iloc[np.argsort(-order.to_numpy(), kind="stable")]))
     print("\n### Training time (CPU, seconds per epoch; featurisation seconds per test pair, first run)\n")
     rows = []
     for variant, seeds in runs.items():
