@@ -109,9 +109,10 @@ def run_directory(variant: str, seed: int) -> Path:
 def command_train(arguments: argparse.Namespace) -> None:
     train = read_split("train")
     tests = test_sets()
-    for variant in arguments.variant:
-        family, settings = VARIANTS[variant]
-        for seed in arguments.seed:
+    # Seed by seed, so that an interrupted run of several variants leaves complete ensembles behind.
+    for seed in arguments.seed:
+        for variant in arguments.variant:
+            family, settings = VARIANTS[variant]
             directory = run_directory(variant, seed)
             if (directory / "results.json").exists() and not arguments.force:
                 print(f"{variant} seed {seed}: done before, skipped", flush=True)

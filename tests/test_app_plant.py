@@ -205,3 +205,21 @@ def test_train_one_epoch_of_each_plant_family(user_home, monkeypatch):
     assert load_model("my_mixlmi").config.groups == ("sequence_kmer", "sequence_gap")
     app.run()
     assert not app.exception
+
+
+def test_predict_with_the_shipped_plant_model(user_home):
+    """No user model: the plant example is scored by the shipped default plant model, with its heatmap."""
+    shipped = json.loads((REPOSITORY / "weights" / "defaults.json").read_text())["tasks"].get("plant")
+    if shipped is None:
+        pytest.skip("no plant model is shipped")
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    app = start()
+    app.selectbox(key="predict_example").set_value(PLANT_EXAMPLE).run()
+    button(app, "Use this example").click().run()
+    assert app.multiselect(key="predict_models").value == [shipped]
+    button(app, "Predict").click().run()
+    assert not app.exception and not app.error, [error.value for error in app.error]
+    metrics = {metric.label: metric.value for metric in app.metric}
+    assert float(metrics[shipped]) > 0.5  # a near-perfect site (expectation 1.5)
+    assert len(app.get("plotly_chart")) == 1  # the ensemble's attention heatmap
