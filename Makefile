@@ -25,6 +25,7 @@ test: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/site.py
 	$(BIN)/python bench/speed.py
+	$(BIN)/python bench/plant.py report
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -352,7 +352,8 @@ def ship(
     model.card.version = __version__
     path = save_model(model, REPOSITORY / "weights", name=name)
     set_default(name, task=not baseline, directory=REPOSITORY / "weights")
-    print(f"shipped {variant} seed 0 as {path.name}; default plant model = {name}")
+    role = "default of its family" if baseline else "default plant model"
+    print(f"shipped {variant} seed 0 as {path.name}: {role}")
 
 
 def load_run_model(directory: str) -> TrainedModel:
