@@ -29,7 +29,8 @@ def saved(user_home, tiny_plant_model):
     def save(family: str = "premli", name: str | None = None) -> str:
         name = name or f"tiny-{family}"
         save_model(tiny_plant_model(family), name=name)
-        if not any(card.task == "plant" and card.name != name for card in list_models()):
+        # The first user plant model becomes the plant default (user defaults win over the shipped ones).
+        if not any(card.task == "plant" and card.source == "user" and card.name != name for card in list_models()):
             set_default(name)
         return name
 
@@ -87,7 +88,8 @@ def test_predict_without_attention_and_task_switch(saved):
     name = saved("mixlmi")
     app = start()
     choose_plant(app, "predict_task")
-    assert app.multiselect(key="predict_models").options == [f"{name} · mixlmi (your model)"]
+    assert f"{name} · mixlmi (your model)" in app.multiselect(key="predict_models").options
+    assert app.multiselect(key="predict_models").value == [name]  # the plant default
     app.text_input(key="predict_mirna").set_value(PLANT_EXAMPLE_MIRNAS["ath-miR156a-5p"])
     app.text_area(key="predict_target").set_value(CONSTRUCTED_LNCRNA[300:600])
     button(app, "Predict").click().run()

@@ -574,5 +574,6 @@ def test_model_summary_of_the_shipped_models(monkeypatch, user_home):
     assert summary["name"].tolist() == [card.name for card in cards]
     assert (summary["source"] == "shipped").all()
     assert summary["training_data"].str.len().gt(0).all()
-    assert summary["AUC (deepmirnatar test)"].between(0, 1).all()
+    site_models = summary["task"] == "site"  # plant models are measured on plant test species instead
+    assert summary.loc[site_models, "AUC (deepmirnatar test)"].between(0, 1).all()
     assert summary["is_default"].sum() == len(defaults()["tasks"])
