@@ -10,6 +10,7 @@ import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -143,3 +144,26 @@ def load_embedding_text(path: str | Path, k: int) -> np.ndarray:
             if word in index and len(values) == dimension:
                 matrix[index[word]] = np.asarray(values, dtype=np.float32)
     return matrix
+
+
+def initialise_embedding_layer(
+    layer: Any, sequences: Iterable[str], k: int, *, epochs: int = 5, seed: int = 0, method: str = "word2vec"
+) -> None:
+    """Overwrite a ``torch.nn.Embedding`` over k-mer token ids with vectors trained on ``sequences``.
+
+    Parameters
+    ----------
+    layer
+        An embedding of shape ``(kmer_vocabulary_size(k), dimension)``.
+    sequences, k, epochs, seed, method
+        As for :func:`train_kmer_embedding` (``dimension`` is the layer's).
+    """
+    import torch
+
+    matrix = train_kmer_embedding(
+        sequences,
+        EmbeddingConfig(k=k, dimension=layer.weight.shape[1], epochs=epochs, method=method),
+        seed=seed,
+    )
+    with torch.no_grad():
+        layer.weight.copy_(torch.from_numpy(matrix))

@@ -26,7 +26,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from rnaapp.embeddings import EmbeddingConfig, train_kmer_embedding
+from rnaapp.embeddings import initialise_embedding_layer
 from rnaapp.encoding import (
     PAD_TOKEN,
     UNKNOWN_TOKEN,
@@ -395,13 +395,7 @@ class MirnaSiteFamily(Family):
             (module.mirna_encoder, sorted(set(mirnas)), config.mirna_k),
             (module.target_encoder, list(targets), config.target_k),
         ):
-            matrix = train_kmer_embedding(
-                sequences,
-                EmbeddingConfig(k=k, dimension=config.embedding_dim, epochs=config.embedding_epochs),
-                seed=seed,
-            )
-            with torch.no_grad():
-                encoder.embedding.weight.copy_(torch.from_numpy(matrix))
+            initialise_embedding_layer(encoder.embedding, sequences, k, epochs=config.embedding_epochs, seed=seed)
 
     def max_target_length(self, config: MirnaSiteConfig) -> int:
         return config.target_length

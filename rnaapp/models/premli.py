@@ -22,7 +22,7 @@ import torch
 from torch import nn
 
 from rnaapp.complementarity import FEATURE_NAMES as SITE_FEATURE_NAMES
-from rnaapp.embeddings import EmbeddingConfig, train_kmer_embedding
+from rnaapp.embeddings import initialise_embedding_layer
 from rnaapp.encoding import (
     PAD_TOKEN,
     UNKNOWN_TOKEN,
@@ -212,13 +212,7 @@ class PremliFamily(Family):
             (module.mirna_encoder, sorted(set(mirnas)), config.mirna_k),
             (module.target_encoder, sorted(set(targets)), config.target_k),
         ):
-            matrix = train_kmer_embedding(
-                sequences,
-                EmbeddingConfig(k=k, dimension=config.embedding_dim, epochs=config.embedding_epochs),
-                seed=seed,
-            )
-            with torch.no_grad():
-                encoder.embedding.weight.copy_(torch.from_numpy(matrix))
+            initialise_embedding_layer(encoder.embedding, sequences, k, epochs=config.embedding_epochs, seed=seed)
         if config.site_features:
             if features is None:
                 features = self.featurize(config, mirnas, targets)
