@@ -475,20 +475,7 @@ def _scan_in_process(
             if should_stop is not None and should_stop():
                 raise ScanCancelled("scan cancelled")
             candidates = candidate_sites(mirna, target, noncanonical=noncanonical)
-            pair_rows.append(
-                {
-                    "mirna_id": mirna_id,
-                    "target_id": target_id,
-                    "probability": 0.0,
-                    "best_site_type": "none",
-                    "best_site_start": pd.NA,
-                    "best_site_energy": np.nan,
-                    "best_site_expectation": np.nan,
-                    "n_sites": len(candidates),
-                    "n_canonical": sum(site.site_type != "non-canonical" for site in candidates),
-                    "target_length": len(target),
-                }
-            )
+            pair_rows.append(_unscored_pair(mirna_id, target_id, len(target), len(candidates), sum(site.site_type != "non-canonical" for site in candidates)))
             for site in candidates:
                 start, end = window_bounds(site.anchor, len(target))
                 windows.append(target[start:end])
@@ -608,20 +595,7 @@ def _scan_whole_targets(
             if should_stop is not None and should_stop():
                 raise ScanCancelled("scan cancelled")
             found = plant_sites(mirna, target, sites_per_pair)
-            pair_rows.append(
-                {
-                    "mirna_id": mirna_id,
-                    "target_id": target_id,
-                    "probability": 0.0,
-                    "best_site_type": "none",
-                    "best_site_start": pd.NA,
-                    "best_site_energy": np.nan,
-                    "best_site_expectation": np.nan,
-                    "n_sites": found.n_sites,
-                    "n_canonical": found.n_strict,
-                    "target_length": len(target),
-                }
-            )
+            pair_rows.append(_unscored_pair(mirna_id, target_id, len(target), found.n_sites, found.n_strict))
             pair_mirnas.append(mirna)
             pair_targets.append(target)
             pair_sites.append(found)
@@ -722,6 +696,24 @@ def _ordered_results(
         for _, future in pending:
             future.cancel()
 
+
+
+def _unscored_pair(
+    mirna_id: str, target_id: str, target_length: int, n_sites: int, n_canonical: int
+) -> dict[str, Any]:
+    """A pair-table row before scoring: probability 0 and no best site until its sites are scored."""
+    return {
+        "mirna_id": mirna_id,
+        "target_id": target_id,
+        "probability": 0.0,
+        "best_site_type": "none",
+        "best_site_start": pd.NA,
+        "best_site_energy": np.nan,
+        "best_site_expectation": np.nan,
+        "n_sites": n_sites,
+        "n_canonical": n_canonical,
+        "target_length": target_length,
+    }
 
 def default_scan_workers() -> int:
     """Processes a command-line scan uses by default: every core."""

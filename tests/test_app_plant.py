@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 
 import pytest
 
@@ -12,6 +11,7 @@ from rnaapp.jobs import list_jobs
 from rnaapp.registry import list_models, load_model, save_model, set_default
 
 from .conftest import REPOSITORY, plant_pairs
+from .test_app import wait_for_scan
 
 pytest.importorskip("streamlit")
 import streamlit as st  # noqa: E402
@@ -102,16 +102,6 @@ def test_predict_without_attention_and_task_switch(saved):
         assert name not in app.multiselect(key="predict_models").value
 
 
-def wait_for_scan(app, timeout=90):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        job = app.session_state["scan_job"] if "scan_job" in app.session_state else None
-        if job is not None and job.finished is not None:
-            return job
-        time.sleep(0.2)
-    raise AssertionError("scan did not finish")
-
-
 def test_scan_and_browse_with_a_plant_model(saved):
     name = saved("premli")
     app = start("pages/scan.py")
@@ -122,7 +112,7 @@ def test_scan_and_browse_with_a_plant_model(saved):
     app.text_area(key="scan_targets").set_value(targets)
     app.text_area(key="scan_mirnas").set_value("ath-miR156a-5p\nhsa-let-7a-5p")
     button(app, "Scan").click().run()
-    job = wait_for_scan(app)
+    job = wait_for_scan(app, timeout=90)
     assert job.error is None and job.plant
     app.run()
     assert not app.exception and not app.error
