@@ -115,6 +115,14 @@ def batch_logits(
     yield from pool.map(score, starts) if pool is not None else map(score, starts)
 
 
+def pair_names(pairs: pd.DataFrame) -> dict[str, list[str] | None]:
+    """``mirna_ids`` and ``target_ids`` keyword arguments from a pair table (None for a missing column)."""
+    return {
+        "mirna_ids": pairs["mirna_id"].astype(str).tolist() if "mirna_id" in pairs.columns else None,
+        "target_ids": pairs["target_id"].astype(str).tolist() if "target_id" in pairs.columns else None,
+    }
+
+
 def predict(
     model: TrainedModel,
     mirnas: Sequence[str],
@@ -126,6 +134,8 @@ def predict(
     return_attention: bool = False,
     progress: Progress | None = None,
     source: str = "<input>",
+    mirna_ids: Sequence[str] | None = None,
+    target_ids: Sequence[str] | None = None,
 ) -> np.ndarray | tuple[np.ndarray, list[np.ndarray]]:
     """Interaction probabilities for miRNA-target pairs.
 
@@ -151,6 +161,10 @@ def predict(
         Called as ``progress(pairs_done, pairs_total)``.
     source
         Name used in error messages.
+    mirna_ids, target_ids
+        Names of the miRNAs and targets, one per pair, for families that use names (graph families look
+        the nodes up by name; pairs without names, or with names the model never saw, count as unseen).
+        Ignored by the other families.
 
     Returns
     -------
@@ -159,6 +173,9 @@ def predict(
     """
     if len(mirnas) != len(targets):
         raise ValueError(f"{len(mirnas)} miRNAs but {len(targets)} targets")
+    for ids in (mirna_ids, target_ids):
+        if ids is not None and len(ids) != len(mirnas):
+            raise ValueError(f"{len(ids)} names for {len(mirnas)} pairs")
     if return_attention and not model.family.has_attention:
         raise ValueError(f"model '{model.name}' ({model.family.name}) has no attention map")
     check_target_lengths(model, targets, source=source)
@@ -187,11 +204,18 @@ def predict(
                 chunk_mirnas = mirnas[chunk_start : chunk_start + CHUNK_SIZE]
                 chunk_targets = targets[chunk_start : chunk_start + CHUNK_SIZE]
                 chunk_size = len(chunk_mirnas)
+                names = {}
+                if model.family.uses_names:
+                    names = {
+                        key: None if ids is None else list(ids[chunk_start : chunk_start + CHUNK_SIZE])
+                        for key, ids in (("mirna_ids", mirna_ids), ("target_ids", target_ids))
+                    }
                 features = model.family.featurize(
                     model.config,
                     chunk_mirnas,
                     chunk_targets,
                     progress=lambda done, _, start=chunk_start: report(start + done // 2),
+                    **names,
                 )
                 features = {
                     key: torch.from_numpy(np.ascontiguousarray(value)) for key, value in features.items()
@@ -248,6 +272,7 @@ def predict_pairs(
         precision=precision,
         progress=progress,
         source=source,
+        **pair_names(pairs),
     )
     scored = pairs.copy()
     scored["probability"] = probabilities

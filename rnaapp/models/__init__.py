@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from rnaapp.models.aemigap import AemigapFamily
 from rnaapp.models.base import Family, config_from_dict, config_to_dict
+from rnaapp.models.grmmi import GrmmiFamily
 from rnaapp.models.hybrid_mfe import HybridMfeFamily
 from rnaapp.models.mirna_site import MirnaSiteFamily
 from rnaapp.models.mitar import MitarFamily
@@ -23,6 +25,8 @@ FAMILIES: dict[str, Family] = {
         PremliFamily(),
         PlantEnsembleFamily(),
         PairingMlpFamily(),
+        GrmmiFamily(),
+        AemigapFamily(),
     )
 }
 

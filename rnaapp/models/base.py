@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, ClassVar
 
 import numpy as np
+import pandas as pd
 from torch import nn
 
 Progress = Callable[[int, int], None]
@@ -64,6 +65,9 @@ class Family:
         One line for listings.
     has_attention
         Whether the module can return a miRNA-position x target-position attention matrix.
+    uses_names
+        Whether :meth:`featurize` also reads the miRNA and target *names* (``mirna_ids``, ``target_ids``):
+        graph families look the nodes of the interaction graph up by name.
     """
 
     name: ClassVar[str]
@@ -71,6 +75,7 @@ class Family:
     config_class: ClassVar[type]
     description: ClassVar[str] = ""
     has_attention: ClassVar[bool] = False
+    uses_names: ClassVar[bool] = False
 
     def default_config(self) -> Any:
         """The config with every setting at its default."""
@@ -83,8 +88,30 @@ class Family:
     def featurize(
         self, config: Any, mirnas: Sequence[str], targets: Sequence[str], progress: Progress | None = None
     ) -> dict[str, np.ndarray]:
-        """Arrays for the module's ``forward`` keyword arguments; first axis = pairs."""
+        """Arrays for the module's ``forward`` keyword arguments; first axis = pairs.
+
+        Families with :attr:`uses_names` also take the keyword arguments ``mirna_ids`` and ``target_ids``
+        (sequences of names, or None when the pairs have no names).
+        """
         raise NotImplementedError
+
+    def prepare(self, config: Any, pairs: pd.DataFrame, seed: int) -> Any:
+        """The config to train with on ``pairs`` (e.g. with the node names of the training graph).
+
+        Called by the training loop before anything is featurised. Default: ``config`` unchanged.
+        """
+        return config
+
+    def initialise_from_pairs(
+        self, module: nn.Module, config: Any, pairs: pd.DataFrame, features: dict[str, np.ndarray], seed: int
+    ) -> dict[str, np.ndarray]:
+        """Initialisation that needs the labelled training pairs; returns the training features to use.
+
+        Called after :meth:`initialise` with the training pairs (``mirna_id``, ``target_id``, ``label``
+        columns) and their :meth:`featurize` output. Graph families build the training graph here and may
+        return changed training features (e.g. cross-fitted graph views). Default: ``features`` unchanged.
+        """
+        return features
 
     def initialise(
         self,
