@@ -310,3 +310,17 @@ def distance_filter(
         "dropped_fraction": float(drop.sum() / negatives) if negatives else 0.0,
     }
     return pairs.loc[~drop].reset_index(drop=True), report
+
+
+def adjust_negatives(
+    pairs: pd.DataFrame, *, quantile: float = 0.05, config: GraRepConfig = GraRepConfig(), seed: int = 0
+) -> tuple[pd.DataFrame, dict[str, float]]:
+    """:func:`distance_filter` with GraRep vectors of the graph of ``pairs``' own positives.
+
+    The negative-label adjustment for any family's training data: pass the training pairs (columns
+    ``mirna_id``, ``target_id``, ``label``); returns the kept rows and the report.
+    """
+    graph = graph_from_pairs(pairs)
+    vectors = grarep(graph.adjacency(), config, seed=seed)
+    return distance_filter(pairs, vectors, graph, quantile=quantile)
+

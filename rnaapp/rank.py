@@ -37,6 +37,44 @@ RANK_COLUMNS = (
 )
 
 
+#: Values of :func:`node_status`.
+NODE_STATUSES = ("seen", "unseen miRNA", "unseen gene", "both unseen")
+
+
+def seen_nodes(model: TrainedModel) -> tuple[frozenset[str], frozenset[str]]:
+    """miRNA and gene names with at least one positive edge in the graph a graph model was trained on.
+
+    Empty sets for a model without a graph (other families, or ``graph_branch=False``).
+    """
+    tables = getattr(model.module, "nodes", None)
+    mirna_nodes = getattr(model.config, "mirna_nodes", ())
+    gene_nodes = getattr(model.config, "gene_nodes", ())
+    if tables is None or not len(mirna_nodes) + len(gene_nodes):
+        return frozenset(), frozenset()
+    seen = tables.table[:, -1].detach().cpu().numpy() > 0.5
+    return (
+        frozenset(name for name, flag in zip(mirna_nodes, seen[: len(mirna_nodes)], strict=True) if flag),
+        frozenset(name for name, flag in zip(gene_nodes, seen[len(mirna_nodes) :], strict=True) if flag),
+    )
+
+
+def node_status(model: TrainedModel, mirna_ids: Sequence[str], target_ids: Sequence[str]) -> np.ndarray:
+    """For each pair, whether its miRNA and gene were seen (had a training edge): :data:`NODE_STATUSES`.
+
+    Results on unseen-node pairs rest on sequences (and the learned "unseen" vector) only, so they are
+    reported separately. Returns an object array of shape ``(n_pairs,)``.
+    """
+    seen_mirnas, seen_genes = seen_nodes(model)
+    mirna_seen = np.array([name in seen_mirnas for name in mirna_ids], dtype=bool)
+    gene_seen = np.array([name in seen_genes for name in target_ids], dtype=bool)
+    status = np.where(
+        mirna_seen,
+        np.where(gene_seen, "seen", "unseen gene"),
+        np.where(gene_seen, "unseen miRNA", "both unseen"),
+    )
+    return status.astype(object)
+
+
 def _first_sequence(pairs: pd.DataFrame, id_column: str, seq_column: str) -> dict[str, str]:
     if seq_column not in pairs.columns:
         return {}

@@ -85,6 +85,74 @@ def plant_pairs(count: int = 48, seed: int = 0, mirna_count: int = 6) -> pd.Data
     return pd.DataFrame(rows)
 
 
+def gene_pairs(seed: int = 0, mirna_count: int = 8, gene_count: int = 24, with_sequences: bool = False) -> pd.DataFrame:
+    """Synthetic miRNA-gene association pairs, names only (empty target sequences) unless ``with_sequences``.
+
+    Two communities: miRNAs ``gmir-0..3`` target genes ``gene-0..11``, ``gmir-4..7`` genes ``gene-12..23``;
+    positives are half of each community's cells, negatives random cells across communities; the last gene
+    (``gene-23``) only ever appears among negatives (an unseen node). miRNA sequences are random 22-mers.
+    """
+    rng = np.random.default_rng(seed)
+    letters = np.array(list("ACGU"))
+    mirna_seqs = ["".join(rng.choice(letters, 22)) for _ in range(mirna_count)]
+    gene_seqs = ["".join(rng.choice(letters, 60)) for _ in range(gene_count)]
+    half_m, half_g = mirna_count // 2, gene_count // 2
+    rows = []
+    for m in range(mirna_count):
+        community = range(0, half_g) if m < half_m else range(half_g, gene_count - 1)
+        for g in community:
+            if (m + g) % 2 == 0:
+                rows.append((m, g, 1))
+        other = range(half_g, gene_count) if m < half_m else range(0, half_g)
+        for g in rng.choice(list(other), size=6, replace=False):
+            rows.append((m, int(g), 0))
+    rows.append((0, gene_count - 1, 0))
+    return pd.DataFrame(
+        [
+            {
+                "mirna_id": f"gmir-{m}",
+                "mirna_seq": mirna_seqs[m],
+                "target_id": f"gene-{g}",
+                "target_seq": gene_seqs[g] if with_sequences else "",
+                "label": label,
+                "species": "hsa",
+            }
+            for m, g, label in rows
+        ]
+    ).drop_duplicates(["mirna_id", "target_id"]).reset_index(drop=True)
+
+
+SMALL_GENE_CONFIGS = {
+    "grmmi": {"embedding_dim": 8, "filters": 8, "lstm_hidden": 8, "heads": 2, "embedding_epochs": 1,
+              "graph_steps": 2, "graph_dimension": 4, "graph_folds": 2, "dense": 16},
+    "aemigap": {"encoder_sizes": [32, 16], "latent": 4, "autoencoder_epochs": 2, "lstm_hidden": 8,
+                "graph_steps": 2, "graph_dimension": 4, "graph_folds": 2},
+}
+
+
+@pytest.fixture(scope="session")
+def tiny_gene_model():
+    """``tiny_gene_model(family, with_sequences=False)``: a small gene model trained for two epochs on
+    :func:`gene_pairs` (once per session per argument pair). Never change its weights."""
+    from rnaapp.train import fit, training_config_for
+
+    trained = {}
+
+    def get(family: str = "grmmi", with_sequences: bool = False):
+        key = (family, with_sequences)
+        if key not in trained:
+            trained[key] = fit(
+                family,
+                gene_pairs(with_sequences=with_sequences),
+                model_config=SMALL_GENE_CONFIGS[family],
+                training_config=training_config_for(family, {"epochs": 2, "batch_size": 16}),
+                name=f"tiny-{family}",
+            )
+        return trained[key]
+
+    return get
+
+
 PLANT_FAMILIES = ("mixlmi", "premli", "plant_ensemble")
 
 
