@@ -1,4 +1,9 @@
-"""Evaluate: score several models on a labelled test set — metrics side by side, curves, breakdowns."""
+"""Evaluate: score several models on a labelled test set — metrics side by side, curves, breakdowns.
+
+Test sets of miRNA–gene pairs may name the pairs only (no target sequences): miRNA–gene models score them
+by name, and their metrics are also broken down by node status (whether the model's training graph knows
+the miRNA and the gene).
+"""
 
 from __future__ import annotations
 
@@ -32,12 +37,15 @@ from rnaapp.evaluation_report import (
     BREAKDOWN_COLUMNS,
     GROUP_COLUMNS,
     METRIC_EXPLANATIONS,
+    NODE_STATUS_COLUMNS,
     THRESHOLD_FREE_METRICS,
     ModelComparison,
     TestSetSummary,
     compare_models,
     demo_test_set,
     group_breakdown,
+    model_probabilities,
+    node_status_breakdown,
     pairs_fingerprint,
     prediction_columns,
     predictions_table,
@@ -45,7 +53,7 @@ from rnaapp.evaluation_report import (
 )
 from rnaapp.io import read_pairs
 from rnaapp.registry import defaults
-from rnaapp.scan import transcript_probabilities
+from rnaapp.settings import load_settings, mirna_reference
 
 DATA_KEY = "evaluate_data"
 RESULT_KEY = "evaluate_result"
@@ -77,25 +85,30 @@ def cached_predictions(
 
 
 def model_predictions(
-    fingerprint: str, model_name: str, pairs: pd.DataFrame, progress: Callable[[int, int], None]
+    fingerprint: str,
+    model_name: str,
+    pairs: pd.DataFrame,
+    progress: Callable[[int, int], None],
+    source: str = "test set",
 ) -> pd.DataFrame:
     """The cached predictions of a model on a test set, computed (with progress) when not cached yet."""
     stamp = card_stamp(model_name)
     try:
         return cached_predictions(fingerprint, model_name, stamp)
     except _NotCached:
-        computed = transcript_probabilities(
-            get_model(model_name),
-            pairs["mirna_seq"].tolist(),
-            pairs["target_seq"].tolist(),
-            progress=progress,
-        )
+        computed = model_probabilities(get_model(model_name), pairs, progress=progress, source=source)
         return cached_predictions(fingerprint, model_name, stamp, computed)
 
 
 def keep_test_set(name: str, pairs: pd.DataFrame) -> None:
     """Store a parsed test set; results of another test set no longer apply."""
-    st.session_state[DATA_KEY] = {"name": name, "pairs": pairs, "fingerprint": pairs_fingerprint(pairs)}
+    names_only = int((pairs["target_seq"] == "").sum() + (pairs["mirna_seq"] == "").sum())
+    st.session_state[DATA_KEY] = {
+        "name": name,
+        "pairs": pairs,
+        "fingerprint": pairs_fingerprint(pairs),
+        "names_only": names_only,
+    }
 
 
 def use_demo() -> None:
@@ -114,9 +127,16 @@ def read_upload(upload: UploadedFile) -> None:
     try:
         pairs = read_pairs(content, name=upload.name, require_label=True)
     except USER_ERRORS as error:
-        st.session_state[UPLOAD_ERROR_KEY] = str(error)
-    else:
-        keep_test_set(upload.name, pairs)
+        # Pairs given by names only (miRNA–gene test sets) are read when that was the only problem.
+        try:
+            reference = mirna_reference(load_settings().mirbase_path)
+            pairs = read_pairs(
+                content, name=upload.name, require_label=True, require_sequences=False, mirna_reference=reference
+            )
+        except USER_ERRORS:
+            st.session_state[UPLOAD_ERROR_KEY] = str(error)
+            return
+    keep_test_set(upload.name, pairs)
 
 
 def default_models(names: list[str]) -> list[str]:
@@ -152,7 +172,8 @@ upload_column, demo_column = st.columns([3, 1])
 with upload_column:
     upload = st.file_uploader(
         help=upload_help(),
-        label="Labelled pairs: CSV, TSV or plant FASTA pairs (.gz accepted), one species or many",
+        label="Labelled pairs: CSV, TSV or plant FASTA pairs (.gz accepted), one species or many; "
+        "miRNA–gene pairs may be given by names only",
         type=["csv", "tsv", "txt", "fasta", "fa", "gz"],
         key="evaluate_upload",
     )
@@ -171,6 +192,8 @@ with st.expander("Accepted files"):
         "sequence and the **label** (`label`, `interaction`, `class` or `y`; 0/1 or true/false). Optional "
         "columns such as `mirna_id`, `target_id` and `species` are kept and used for the breakdown.\n"
         "- Plant FASTA pairs (`>miRNA,lncRNA_id,sequence…,label`).\n"
+        "- miRNA–gene pairs by names only (`mirna_id,target_id,label`; sequences optional), for miRNA–gene "
+        "models; miRNA sequences are taken from miRBase by name where a miRBase file is set.\n"
         "- Sequences 5'→3', RNA or DNA letters, any case."
     )
 
@@ -188,6 +211,12 @@ if st.session_state.get(UPLOAD_ERROR_KEY):
 if data is not None:
     summary = summarise_test_set(data["pairs"])
     st.markdown(summary_line(data["name"], summary))
+    if data.get("names_only"):
+        st.info(
+            "Some pairs are given by names only (no target or miRNA sequence): only miRNA–gene models "
+            "(grmmi, aemigap) can score them; they find the miRNA and the gene in their interaction graph by "
+            "name."
+        )
     if not summary.positives or not summary.negatives:
         st.warning(
             "The test set holds one class only: AUC and AUPR cannot be computed (they rank positives "
@@ -217,8 +246,17 @@ st.multiselect(
 
 if st.button("Evaluate", type="primary", disabled=data is None):
     chosen = [name for name in st.session_state["evaluate_models"] if name in card_names]
+    tasks = {card.name: card.task for card in cards}
+    skipped = [name for name in chosen if tasks.get(name) != "gene"] if data.get("names_only") else []
+    if skipped:
+        st.warning(
+            f"Not evaluated: {', '.join(skipped)}. Some pairs of this test set have no sequences (names "
+            "only), and only miRNA–gene models score pairs by name.",
+            icon="⚠️",
+        )
+        chosen = [name for name in chosen if name not in skipped]
     if not chosen:
-        show_error(ValueError("choose at least one model"))
+        show_error(ValueError("choose at least one model" + (" of the miRNA–gene task" if skipped else "")))
     else:
         pairs = data["pairs"]
         bar = st.progress(0.0, text="Scoring …")
@@ -231,7 +269,7 @@ if st.button("Evaluate", type="primary", disabled=data is None):
 
             prediction = run_safely(
                 lambda name=name, progress=progress: model_predictions(
-                    data["fingerprint"], name, pairs, progress
+                    data["fingerprint"], name, pairs, progress, data["name"]
                 ),
                 f"Model {name}",
             )
@@ -337,6 +375,41 @@ def show_breakdown(result: dict, pairs: pd.DataFrame, threshold: float) -> pd.Da
     return table
 
 
+def show_node_status(result: dict, pairs: pd.DataFrame, threshold: float) -> None:
+    """Metrics of each miRNA–gene model by node status (seen / unseen miRNA / unseen gene / both unseen)."""
+    gene_models = [name for name, frame in result["predictions"].items() if "node_status" in frame]
+    if not gene_models:
+        return
+    st.markdown("#### By node status (miRNA–gene models)")
+    tables = []
+    for name in gene_models:
+        frame = result["predictions"][name]
+        table = run_safely(
+            lambda frame=frame: node_status_breakdown(
+                pairs["label"].to_numpy(), frame["probability"].to_numpy(), frame["node_status"].to_numpy(),
+                threshold,
+            ),
+            f"Model {name}",
+        )
+        if table is not None:
+            tables.append(table.assign(model=name))
+    if not tables:
+        return
+    combined = pd.concat(tables, ignore_index=True)
+    st.dataframe(
+        combined[["model", *[column for column in combined.columns if column != "model"]]],
+        hide_index=True,
+        column_config=METRIC_FORMAT,
+        key="evaluate_node_status_table",
+    )
+    st.caption(
+        "A graph model scores a pair whose miRNA and gene both had a known interaction in its training graph "
+        "(seen) from the graph and the sequences; for an unseen node only the sequences remain, so those "
+        "pairs usually score much worse. Groups holding one class only have no AUC or AUPR."
+    )
+    explain_columns(NODE_STATUS_COLUMNS, title="What the node status columns mean")
+
+
 def show_downloads(result: dict, pairs: pd.DataFrame, comparison: ModelComparison, threshold: float) -> None:
     st.markdown("#### Download")
     columns = st.columns(4)
@@ -407,6 +480,7 @@ def show(result: dict, data: dict) -> None:
     show_curves(comparison)
     show_confusions(comparison, threshold)
     show_breakdown(result, pairs, threshold)
+    show_node_status(result, pairs, threshold)
     show_downloads(result, pairs, comparison, threshold)
 
 

@@ -97,6 +97,22 @@ def text_value(value: Any) -> str:
     return str(value)
 
 
+#: Longest list of names a card's configuration shows in full (graph models list every node they know).
+MAX_LISTED_NAMES = 12
+
+
+def shown_config(config: dict[str, Any] | None) -> dict[str, Any]:
+    """A card's configuration for display: long lists of names (a graph model's nodes) are summarised."""
+    shown = {}
+    for key, value in (config or {}).items():
+        if isinstance(value, (list, tuple)) and len(value) > MAX_LISTED_NAMES and all(
+            isinstance(item, str) for item in value
+        ):
+            value = f"{len(value):,} names: {', '.join(value[:5])}, … (all of them in the card JSON)"
+        shown[key] = value
+    return shown
+
+
 def comparison(cards: list[ModelCard]) -> pd.DataFrame:
     """Key card fields, training settings, test metrics and architecture settings, one column per model."""
     rows: dict[str, dict[str, str]] = {}
@@ -128,7 +144,7 @@ def comparison(cards: list[ModelCard]) -> pd.DataFrame:
             for metric in SUMMARY_METRICS:
                 if metric in cross_validation["mean"]:
                     put(f"{metric} (cross-validation mean)", card, cross_validation["mean"][metric])
-        for key, value in (card.config or {}).items():
+        for key, value in shown_config(card.config).items():
             put(f"config · {key}", card, value)
     names = [card.name for card in cards]
     table = pd.DataFrame.from_dict(rows, orient="index").reindex(columns=names).fillna("—")
@@ -237,7 +253,13 @@ def show_card(card: ModelCard) -> None:
             st.plotly_chart(figures.training_curves(history), key=f"models_curves_{card.name}")
     with config_tab:
         if card.config:
-            st.json(card.config)
+            st.json(shown_config(card.config))
+            if card.task == "gene" and card.config.get("gene_nodes"):
+                st.caption(
+                    f"mirna_nodes and gene_nodes: the {len(card.config.get('mirna_nodes', [])):,} miRNAs and "
+                    f"{len(card.config['gene_nodes']):,} genes of the interaction graph the model was trained "
+                    "on; others are scored as unseen nodes."
+                )
         else:
             st.write(f"The {card.family} family has no settings.")
     with notes_tab:

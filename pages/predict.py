@@ -1,4 +1,8 @@
-"""Predict: one miRNA against one target — several models' scores, seed or plant sites, duplex, attention."""
+"""Predict: one miRNA against one target — several models' scores, seed or plant sites, duplex, attention.
+
+miRNA–gene association models (task ``gene``) also need the gene's name (they find it in their interaction
+graph); the target sequence is optional for them, and the page says whether the model knows both nodes.
+"""
 
 from __future__ import annotations
 
@@ -26,8 +30,8 @@ from pages.common import (
 )
 from rnaapp import figures
 from rnaapp.examples import EXAMPLES
-from rnaapp.io import pairs_from_sequences
-from rnaapp.report import SCORE_COLUMNS, SITE_TABLE_COLUMNS, PairReport, pair_report
+from rnaapp.io import InputError, normalise_sequence, pairs_from_sequences, sequence_problem
+from rnaapp.report import GENE_SCORE_COLUMNS, SCORE_COLUMNS, SITE_TABLE_COLUMNS, PairReport, pair_report
 from rnaapp.settings import MIRBASE_HELP, load_settings, mirna_reference, resolve_mirnas
 from rnaapp.structure import duplex_diagram
 
@@ -35,8 +39,17 @@ RESULT_KEY = "predict_result"
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def cached_report(model_names: tuple[str, ...], mirna: str, target: str, stamps: tuple) -> PairReport:
-    return pair_report([get_model(name) for name in model_names], mirna, target)
+def cached_report(
+    model_names: tuple[str, ...],
+    mirna: str,
+    target: str,
+    stamps: tuple,
+    mirna_id: str | None = None,
+    target_id: str | None = None,
+) -> PairReport:
+    return pair_report(
+        [get_model(name) for name in model_names], mirna, target, mirna_id=mirna_id, target_id=target_id
+    )
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
@@ -61,6 +74,46 @@ def resolve_mirna_text(text: str) -> tuple[str, str]:
     reference = mirna_reference(load_settings().mirbase_path)
     ((name, sequence),) = resolve_mirnas([stripped], reference, source="miRNA box")
     return name, sequence
+
+
+def gene_mirna(text: str) -> tuple[str | None, str, str | None]:
+    """(name, sequence, note) of the miRNA of a miRNA–gene pair.
+
+    A name miRBase knows gives its sequence; a name it does not know is kept with no sequence (the graph
+    model still finds it by name; the note says so); a sequence has no name (an unseen node).
+    """
+    stripped = text.strip()
+    try:
+        name, sequence = resolve_mirna_text(stripped)
+    except InputError as error:
+        if "unknown miRNA name" not in str(error):
+            raise
+        return stripped, "", (
+            f"{stripped} is not in the miRBase file, so it is scored by its name only (no miRNA sequence, "
+            "no sites or duplex); set a miRBase mature.fa on the Settings page, or paste the sequence instead."
+        )
+    if name == "miRNA":
+        return None, sequence, None
+    return name, sequence, None
+
+
+def gene_target(text: str) -> str:
+    """The optional target sequence of a miRNA–gene pair, normalised ('' when none is given).
+
+    Raises
+    ------
+    InputError
+        For letters other than ACGUTN.
+    """
+    stripped = text.strip()
+    if stripped.startswith(">") and "\n" in stripped:
+        stripped = stripped.split("\n", 1)[1]
+    if not stripped:
+        return ""
+    problem = sequence_problem(stripped, molecule="target")
+    if problem is not None:
+        raise InputError(f"target {problem}")
+    return normalise_sequence(stripped)
 
 
 def default_models(task: str) -> list[str]:
@@ -91,6 +144,14 @@ st.caption(
     "the whole target and look for near-complete complementarity instead of seed sites."
 )
 task = task_chooser("predict_task", "Task (which models to use)", on_change=task_changed)
+gene_task = task == "gene"
+if gene_task:
+    st.info(
+        "miRNA–gene association models find the miRNA and the gene in the interaction graph they were "
+        "trained on **by name**: type the miRNA's miRBase name and the gene's name as in the training data "
+        "(e.g. an official symbol). The target sequence is optional; with one you also get seed sites, the "
+        "duplex and (for grmmi models) the attention map."
+    )
 
 example_names = [example.name for example in EXAMPLES]
 left, right = st.columns([3, 1], vertical_alignment="bottom")
@@ -109,8 +170,16 @@ if not settings.mirbase_path:
     )
     with st.expander("Where to get miRBase mature.fa"):
         st.markdown(MIRBASE_HELP)
+if gene_task:
+    st.text_input(
+        "Gene name (required: the model looks the gene up in its interaction graph)",
+        key=remember("predict_gene", ""),
+        placeholder="e.g. HMGA2",
+    )
 st.text_area(
-    "Target (5'→3'): a site or a whole transcript",
+    "Target sequence (5'→3', optional): e.g. the gene's 3'UTR; leave empty to score by names"
+    if gene_task
+    else "Target (5'→3'): a site or a whole transcript",
     key=remember("predict_target", EXAMPLES[0].target_seq),
     height=110,
 )
@@ -128,10 +197,43 @@ st.multiselect(
     key=remember("predict_models", default_models(task)),
 )
 
+def predict_gene_pair(chosen: tuple[str, ...]) -> None:
+    """Score a miRNA–gene pair (names required for the gene, target sequence optional)."""
+    gene = st.session_state.get("predict_gene", "").strip()
+    if not gene:
+        show_error(
+            ValueError(
+                "enter the gene's name: miRNA–gene models find the gene in their interaction graph by name"
+            )
+        )
+        return
+    named = run_safely(lambda: gene_mirna(st.session_state["predict_mirna"]))
+    target = run_safely(lambda: gene_target(st.session_state["predict_target"])) if named else None
+    if named is None or target is None:
+        return
+    name, mirna, note = named
+    if not mirna and not name:
+        show_error(ValueError("enter a miRNA: its miRBase name or its sequence"))
+        return
+    stamps = tuple(card_stamp(n) for n in chosen)
+    with st.spinner("Scoring …"):
+        report = run_safely(lambda: cached_report(chosen, mirna, target, stamps, name, gene))
+    if report is not None:
+        st.session_state[RESULT_KEY] = {
+            "name": name or "miRNA",
+            "gene": gene,
+            "note": note,
+            "report": report,
+            "models": chosen,
+        }
+
+
 if st.button("Predict", type="primary"):
     chosen = tuple(name for name in st.session_state["predict_models"] if name in card_names)
     if not chosen:
         show_error(ValueError("choose at least one model"))
+    elif gene_task:
+        predict_gene_pair(chosen)
     else:
         named = run_safely(lambda: resolve_mirna_text(st.session_state["predict_mirna"]))
         pair = None
@@ -150,11 +252,48 @@ if st.button("Predict", type="primary"):
                 st.session_state[RESULT_KEY] = {"name": name, "report": report, "models": chosen}
 
 
+NODE_NOTES = {
+    "unseen miRNA": "the miRNA {mirna} is",
+    "unseen gene": "the gene {gene} is",
+    "both unseen": "neither the miRNA {mirna} nor the gene {gene} is",
+}
+
+
+def show_node_status(result: dict, report: PairReport) -> None:
+    """Whether the first model knows the pair's miRNA and gene from its training graph."""
+    model = report.scores["model"].iloc[0]
+    mirna, gene = result["name"], result.get("gene", "")
+    status = report.node_status
+    if status == "seen":
+        st.success(
+            f"Both {mirna} and {gene} are in the interaction graph {model} was trained on (each had at "
+            "least one known interaction): the score combines the graph with the sequences.",
+            icon="🕸️",
+        )
+    elif status in NODE_NOTES:
+        subject = NODE_NOTES[status].format(mirna=mirna, gene=gene)
+        rests_on = "the miRNA sequence alone" if not report.target else "the sequences alone"
+        st.warning(
+            f"Unseen node: {subject} not in the interaction graph {model} was trained on (no known "
+            f"interaction there), so the score rests on {rests_on}. Scores of unseen nodes are much less "
+            "reliable; check the spelling of the name against the model's training data.",
+            icon="⚠️",
+        )
+    if len(report.scores) > 1:
+        st.dataframe(report.scores[["model", "family", "probability", "node_status"]], hide_index=True)
+    if result.get("note"):
+        st.caption(result["note"])
+
+
 def show(result: dict) -> None:
     report: PairReport = result["report"]
-    key = (result["models"], report.mirna, report.target)
+    key = (result["models"], report.mirna, report.target, report.mirna_id, report.target_id)
     st.divider()
-    st.subheader(f"{result['name']} × target ({len(report.target)} nt)")
+    if report.gene:
+        what = f"{len(report.target)} nt target" if report.target else "no target sequence"
+        st.subheader(f"{result['name']} × {result.get('gene', 'gene')} ({what})")
+    else:
+        st.subheader(f"{result['name']} × target ({len(report.target)} nt)")
     columns = st.columns(min(4, len(report.scores)) or 1)
     for index, row in report.scores.iterrows():
         columns[index % len(columns)].metric(
@@ -163,8 +302,18 @@ def show(result: dict) -> None:
             help=f"{row['family']} model; probability of interaction (0-1)"
             + (
                 f"; best site at {row['best_site_start']} ({row['best_site_type']})" if row["scanned"] else ""
-            ),
+            )
+            + (f"; node status: {row['node_status']}" if row.get("node_status") else ""),
         )
+    if report.gene:
+        show_node_status(result, report)
+        if report.hybrid is None:
+            st.info(
+                "No target sequence (or no miRNA sequence): no seed sites, duplex or attention map. Paste "
+                "the gene's 3'UTR (or another target region) to see them."
+            )
+            show_downloads(result, report, "none")
+            return
     energy_column, site_column, region_column = st.columns(3)
     if report.plant:
         best = report.sites.iloc[0] if len(report.sites) else None
@@ -208,7 +357,7 @@ def show(result: dict) -> None:
     else:
         energy_column.metric("Duplex ΔG (kcal/mol)", f"{report.hybrid.energy:.1f}")
         strongest = report.sites["site_type"].iloc[0] if len(report.sites) else "none"
-        site_column.metric("Best seed site" if report.scanned else "Seed site", strongest)
+        site_column.metric("Best seed site" if report.scanned or report.gene else "Seed site", strongest)
         region_column.metric("Region drawn", f"{report.focus_start + 1}–{report.focus_end}")
         if report.scanned:
             st.info(
@@ -216,11 +365,13 @@ def show(result: dict) -> None:
                 "candidate sites are listed; the duplex and attention map show the best one."
             )
 
+        if report.gene and len(report.sites):
+            st.caption("The duplex is drawn for the strongest seed site; the sites are listed strongest first.")
         st.markdown("#### Seed sites")
         if report.sites.empty:
             st.write("No canonical or non-canonical seed match on this target.")
         else:
-            if report.scanned:
+            if report.scanned or (report.gene and len(report.target) > 100):
                 st.plotly_chart(
                     figures.site_map_figure(
                         len(report.target), report.sites.assign(start=report.sites["start"] - 1)
@@ -301,19 +452,29 @@ def show(result: dict) -> None:
                     "dl_heat_svg",
                 )
 
+    show_downloads(result, report, strongest)
+
+
+def show_downloads(result: dict, report: PairReport, strongest: str) -> None:
     st.markdown("#### Download")
+    names = {"target_id": result["gene"]} if report.gene else {}
     table = report.scores.assign(
         mirna_id=result["name"],
         mirna_seq=report.mirna,
+        **names,
         target_length=len(report.target),
-        duplex_energy=report.hybrid.energy,
+        duplex_energy=report.hybrid.energy if report.hybrid is not None else None,
         **{"best_plant_site" if report.plant else "best_seed_site": strongest},
     )
+    if not report.gene:
+        table = table.drop(columns="node_status", errors="ignore")
     download("Scores (CSV)", csv_bytes(table), "rnaapp_prediction.csv", "text/csv", "dl_scores")
     if not report.sites.empty:
         download("Sites (CSV)", csv_bytes(report.sites), "rnaapp_sites.csv", "text/csv", "dl_sites")
     explain_columns(
         SCORE_COLUMNS
+        | (GENE_SCORE_COLUMNS if report.gene else {})
+        | ({"target_id": "the gene's name, as the model's graph knows it"} if report.gene else {})
         | {"duplex_energy": "ViennaRNA duplex free energy (kcal/mol) of the region drawn"}
         | (
             {"best_plant_site": "the best complementary site: its positions (1-based) and expectation"}

@@ -2,18 +2,24 @@
 
 Site models score the 40-nt window around every candidate seed site; plant miRNA–lncRNA models score each
 whole transcript and report its best complementary sites (:mod:`rnaapp.scan`).
+
+For the miRNA–gene task the page ranks candidate interactions instead (:func:`rnaapp.rank.rank_candidates`):
+upload the known pairs, and every unknown miRNA–gene pair among them is scored and the best are listed.
 """
 
 from __future__ import annotations
 
+import hashlib
 import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any
 
+import pandas as pd
 import streamlit as st
 
 from pages.common import (
+    USER_ERRORS,
     card_stamp,
     csv_bytes,
     default_model,
@@ -33,6 +39,8 @@ from pages.common import (
 )
 from rnaapp import figures
 from rnaapp.examples import EXAMPLES
+from rnaapp.io import read_pairs
+from rnaapp.rank import rank_candidates, seen_nodes
 from rnaapp.registry import defaults
 from rnaapp.report import PairReport, pair_report
 from rnaapp.scan import (
@@ -126,14 +134,253 @@ def scan_models(task: str) -> tuple[list[str], str | None]:
 def task_changed() -> None:
     """Another task: its default model; the demo inputs follow when the boxes still hold the other demo."""
     task = st.session_state["scan_task"]
+    if task not in DEMO_INPUTS:  # the miRNA–gene task ranks candidates instead of scanning
+        return
     set_remembered("scan_model", scan_models(task)[1])
     for key, text in zip(("scan_mirnas", "scan_targets"), DEMO_INPUTS[task], strict=True):
         if any(st.session_state.get(key) == demo[index] for demo in DEMO_INPUTS.values() for index in (0, 1)):
             set_remembered(key, text)
 
 
+# ---------------------------------------------------------------------------------------------------------
+# miRNA–gene task: rank candidate interactions
+# ---------------------------------------------------------------------------------------------------------
+
+RANK_DATA_KEY = "rank_data"
+RANK_ERROR_KEY = "_rank_upload_error"
+RANK_SEEN_KEY = "_rank_upload_seen"
+RANK_RESULT_KEY = "rank_result"
+#: What the columns of the ranking mean (:data:`rnaapp.rank.RANK_COLUMNS`).
+RANK_MEANINGS = {
+    "rank": "1 = the most likely new interaction",
+    "mirna_id": "the miRNA",
+    "target_id": "the gene",
+    "probability": "the model's probability that the miRNA targets the gene (0-1)",
+    "mirna_known_targets": "known interactions of this miRNA in the uploaded pairs (its degree in the graph)",
+    "gene_known_mirnas": "known interactions of this gene in the uploaded pairs",
+    "neighbourhood_support": "paths miRNA → another gene ← another miRNA → this gene in the known graph: how "
+    "many miRNAs that share a target with this miRNA already target this gene (their count of shared "
+    "targets summed)",
+    "in_neighbourhood": "whether the pair lies in the graph neighbourhood of the known interactions "
+    "(neighbourhood_support > 0)",
+    "site_type": "the strongest canonical seed site of the miRNA on the gene's sequence, where the uploaded "
+    "pairs hold both sequences (else empty)",
+}
+
+
+class _NotCached(LookupError):
+    """Raised by :func:`cached_ranking` when asked for a ranking it does not hold."""
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def cached_ranking(
+    fingerprint: str, model_name: str, stamp: float, top: int, mirnas: tuple[str, ...], _computed=None
+) -> pd.DataFrame:
+    """A ranking, cached per (known pairs, model, card stamp, top, miRNAs); computed outside (progress bar)."""
+    if _computed is None:
+        raise _NotCached(model_name)
+    return _computed
+
+
+def read_known_pairs(upload: Any) -> None:
+    """Parse an upload of known pairs once (names only are fine); a bad file keeps the previous one."""
+    content = upload.getvalue()
+    seen = (upload.name, hashlib.sha256(content).hexdigest())
+    if st.session_state.get(RANK_SEEN_KEY) == seen:
+        return
+    st.session_state[RANK_SEEN_KEY] = seen
+    st.session_state.pop(RANK_ERROR_KEY, None)
+    try:
+        reference = mirna_reference(load_settings().mirbase_path)
+        pairs = read_pairs(content, name=upload.name, require_sequences=False, mirna_reference=reference)
+    except USER_ERRORS as error:
+        st.session_state[RANK_ERROR_KEY] = str(error)
+        return
+    st.session_state[RANK_DATA_KEY] = {
+        "name": upload.name,
+        "pairs": pairs,
+        "fingerprint": hashlib.sha256(pairs.to_csv(index=False).encode()).hexdigest(),
+    }
+
+
+def known_summary(pairs: pd.DataFrame) -> tuple[int, int, int]:
+    """(known interactions, miRNAs, genes) of uploaded pairs (every row is known without a label column)."""
+    known = pairs if "label" not in pairs else pairs[pairs["label"] == 1]
+    distinct = known.drop_duplicates(["mirna_id", "target_id"])
+    return len(distinct), pairs["mirna_id"].nunique(), pairs["target_id"].nunique()
+
+
+def run_ranking(data: dict, model_name: str, top: int, mirnas: tuple[str, ...]) -> pd.DataFrame | None:
+    """The ranking (cached), computed with a progress bar when not cached yet."""
+    stamp = card_stamp(model_name)
+    try:
+        return cached_ranking(data["fingerprint"], model_name, stamp, top, mirnas)
+    except _NotCached:
+        pass
+    model = run_safely(lambda: get_model(model_name), f"Model {model_name}")
+    if model is None:
+        return None
+    bar = st.progress(0.0, text="Scoring candidate pairs …")
+
+    def progress(done: int, total: int) -> None:
+        bar.progress(done / total if total else 1.0, text=f"Scored the candidates of {done:,} of {total:,} miRNAs")
+
+    table = run_safely(
+        lambda: rank_candidates(model, data["pairs"], mirnas=list(mirnas) or None, top=top, progress=progress),
+        "Ranking",
+    )
+    bar.empty()
+    if table is None:
+        return None
+    return cached_ranking(data["fingerprint"], model_name, stamp, top, mirnas, table)
+
+
+def unseen_note(model_name: str, pairs: pd.DataFrame) -> str | None:
+    """How many of the uploaded miRNAs and genes the model's training graph does not know."""
+    model = run_safely(lambda: get_model(model_name))
+    if model is None:
+        return None
+    seen_mirnas, seen_genes = seen_nodes(model)
+    mirnas, genes = set(pairs["mirna_id"].astype(str)), set(pairs["target_id"].astype(str))
+    unseen_mirnas, unseen_genes = len(mirnas - seen_mirnas), len(genes - seen_genes)
+    if not unseen_mirnas and not unseen_genes:
+        return None
+    return (
+        f"{unseen_mirnas:,} of the {len(mirnas):,} miRNAs and {unseen_genes:,} of the {len(genes):,} genes are not "
+        f"in the interaction graph {model_name} was trained on: the scores of their pairs rest on the sequences "
+        "alone (or on the miRNA sequence only, for pairs without a gene sequence) and are much less reliable. "
+        "Rank with a model trained on these pairs (Train page) to use all of them."
+    )
+
+
+def show_ranking_results(result: dict) -> None:
+    table: pd.DataFrame = result["table"]
+    st.success(
+        f"The {len(table):,} highest-scoring unknown pairs by **{result['model']}** "
+        f"(known interactions excluded) from {result['name']}."
+    )
+    if result.get("note"):
+        st.warning(result["note"], icon="⚠️")
+    st.dataframe(
+        table,
+        hide_index=True,
+        key="rank_table",
+        column_config={
+            "probability": st.column_config.ProgressColumn(
+                "probability", min_value=0.0, max_value=1.0, format="%.3f"
+            ),
+            "in_neighbourhood": st.column_config.CheckboxColumn("in_neighbourhood"),
+        },
+    )
+    st.caption("Click a column header to sort the table.")
+    explain_columns(RANK_MEANINGS)
+    download(
+        "Ranking (CSV)",
+        csv_bytes(table),
+        "rnaapp_ranked_candidates.csv",
+        "text/csv",
+        "dl_rank_csv",
+    )
+
+
+def show_ranking() -> None:
+    """The Scan & browse page for miRNA–gene models: rank candidate interactions among known pairs."""
+    st.caption(
+        "Upload the known miRNA–gene pairs of a dataset (miRNA and gene names; a label column, where given, "
+        "marks the known interactions with 1; sequences optional). Every miRNA × gene pair that is not a "
+        "known interaction is scored by a miRNA–gene model, and the most likely are listed with whether they "
+        "lie in the graph neighbourhood of the known interactions and, where sequences exist, the best seed "
+        "site."
+    )
+    upload = st.file_uploader(
+        help=upload_help(),
+        label="Known pairs (CSV or TSV, .gz accepted): columns mirna_id and target_id, optional label",
+        type=None,
+        key="rank_upload",
+    )
+    with st.expander("Accepted files"):
+        st.markdown(
+            "- A table with a header naming the miRNA (`mirna_id`, `miRNA`) and the gene (`target_id`, "
+            "`gene`), e.g. `mirna_id,target_id,label`. Rows with label 0 are known non-interactions: they "
+            "are scored too, and count as candidates. Without a label column every row is a known "
+            "interaction.\n"
+            "- Optional `mirna_seq` and `target_seq` columns (5'→3'); miRNA sequences missing from the file "
+            "are taken from miRBase by name when a miRBase file is set on the Settings page."
+        )
+    if upload is None:
+        st.session_state.pop(RANK_SEEN_KEY, None)
+        st.session_state.pop(RANK_ERROR_KEY, None)
+    else:
+        read_known_pairs(upload)
+    data = st.session_state.get(RANK_DATA_KEY)
+    if st.session_state.get(RANK_ERROR_KEY):
+        show_error(ValueError(st.session_state[RANK_ERROR_KEY]), "This file cannot be used")
+        if data is not None:
+            st.caption(f"Still using the pairs loaded before: {data['name']}.")
+    if data is not None:
+        known, n_mirnas, n_genes = known_summary(data["pairs"])
+        st.markdown(
+            f"**{data['name']}**: {len(data['pairs']):,} pairs · {known:,} known interactions · "
+            f"{n_mirnas:,} miRNAs × {n_genes:,} genes = {n_mirnas * n_genes - known:,} candidate pairs"
+        )
+    else:
+        st.info("Upload the known pairs to rank the unknown ones.")
+
+    names, preferred = scan_models("gene")
+    if st.session_state.get("rank_model") not in names:
+        st.session_state.pop("rank_model", None)
+        st.session_state.pop("_remembered_rank_model", None)
+    model_column, top_column = st.columns([3, 1])
+    model_name = (
+        model_column.selectbox(
+            "miRNA–gene model",
+            names,
+            key=remember("rank_model", preferred),
+            help="grmmi and aemigap models use the interaction graph they were trained on; miRNAs and genes "
+            "it does not know are scored from sequences alone.",
+        )
+        if names
+        else None
+    )
+    if model_name is None:
+        st.warning("No miRNA–gene model is installed: train a grmmi or aemigap model on the Train page.")
+    top_column.number_input("Top N pairs", min_value=1, max_value=10_000, key=remember("rank_top", 20))
+    mirna_options = sorted(data["pairs"]["mirna_id"].astype(str).unique()) if data is not None else []
+    if any(name not in mirna_options for name in st.session_state.get("rank_mirnas", [])):
+        set_remembered("rank_mirnas", [])
+    st.multiselect(
+        "Only the candidates of these miRNAs (optional; default: every miRNA)",
+        mirna_options,
+        key=remember("rank_mirnas", []),
+    )
+    st.caption(
+        "To rank with a model trained on exactly these pairs, train a grmmi or aemigap model on the same "
+        "file on the **Train** page (training runs in the background there), then choose it here."
+    )
+    if st.button("Rank candidates", type="primary", disabled=data is None or model_name is None):
+        top = int(st.session_state["rank_top"])
+        mirnas = tuple(st.session_state["rank_mirnas"])
+        table = run_ranking(data, model_name, top, mirnas)
+        if table is not None:
+            st.session_state[RANK_RESULT_KEY] = {
+                "fingerprint": data["fingerprint"],
+                "name": data["name"],
+                "model": model_name,
+                "table": table,
+                "note": unseen_note(model_name, data["pairs"]),
+            }
+    result = st.session_state.get(RANK_RESULT_KEY)
+    if result is not None and data is not None and result["fingerprint"] == data["fingerprint"]:
+        st.divider()
+        show_ranking_results(result)
+
+
 st.title("Scan transcripts and browse candidate interactions")
 task = task_chooser("scan_task", "Task (which models scan)", on_change=task_changed)
+if task == "gene":
+    st.subheader("Rank candidate miRNA–gene interactions")
+    show_ranking()
+    st.stop()
 plant_task = task == "plant"
 st.caption(
     "Give miRNAs (names or FASTA) and long targets (FASTA of lncRNAs, 5'→3'). A plant miRNA–lncRNA model "

@@ -2,6 +2,9 @@
 
 The job runs in its own process (:mod:`rnaapp.jobs`), so it keeps going when the user switches pages or
 reloads the browser; this page only starts it and polls its folder.
+
+miRNA–gene families (grmmi, aemigap) also train on pairs given by names only, and any family's negatives
+can first be thinned by AEmiGAP's distance filter (:func:`rnaapp.graph.adjust_negatives`).
 """
 
 from __future__ import annotations
@@ -29,10 +32,14 @@ from pages.common import (
 )
 from rnaapp import figures
 from rnaapp.composition import FUSIONS, GROUPS
+from rnaapp.graph import adjust_negatives
 from rnaapp.io import InputError, read_pairs
 from rnaapp.jobs import FINAL_STATES, TrainingJob, get_job, list_jobs, start_training
 from rnaapp.models import FAMILIES
+from rnaapp.models.grmmi import FUSIONS as GRMMI_FUSIONS
+from rnaapp.models.grmmi import LSTM_KINDS
 from rnaapp.registry import check_name
+from rnaapp.settings import load_settings, mirna_reference
 from rnaapp.train import describe_device, training_config_for
 
 DATA_KEY = "train_data"
@@ -49,6 +56,14 @@ STATE_ICONS = {"queued": "⏳", "running": "🏃", "finished": "✅", "failed": 
 SETTING_CHOICES: dict[str, tuple[str, ...]] = {"fusion": FUSIONS}
 #: Tuple-valued architecture settings offered as a multiple choice among these values (kept in this order).
 SETTING_MULTI_CHOICES: dict[str, tuple[str, ...]] = {"groups": GROUPS}
+#: Choices of one family that differ from :data:`SETTING_CHOICES` (by family, then setting name).
+FAMILY_SETTING_CHOICES: dict[str, dict[str, tuple[str, ...]]] = {
+    "grmmi": {"fusion": GRMMI_FUSIONS, "lstm": LSTM_KINDS},
+}
+#: Settings filled in when training starts (the training graph's node names), never offered in the form.
+HIDDEN_SETTINGS = frozenset({"mirna_nodes", "gene_nodes"})
+#: Key of the report of the last distance filter applied (shown under the form).
+FILTER_REPORT_KEY = "_train_filter_report"
 
 #: Training settings shown in the form: label, help, minimum, maximum, number format.
 TRAINING_FIELDS: dict[str, tuple[str, str, float | None, float | None, str | None]] = {
@@ -109,18 +124,31 @@ MORE_TRAINING_FIELDS: dict[str, tuple[str, str, float | None, float | None, str 
 
 
 def load_pairs(source: Any, name: str | None, signature: Any) -> None:
-    """Parse labelled pairs into session state (or remember the error, keeping the previous table out)."""
+    """Parse labelled pairs into session state (or remember the error, keeping the previous table out).
+
+    Pairs given by names only (no sequences) are kept when that is the only problem: miRNA–gene families
+    train on them; ``sequence_problem`` then says why the other families cannot.
+    """
+    sequence_problem = None
     try:
         table = read_pairs(source, name=name, require_label=True)
     except (InputError, OSError, ValueError) as error:
-        st.session_state.pop(DATA_KEY, None)
-        st.session_state[DATA_ERROR_KEY] = {"message": str(error), "signature": signature}
-        return
+        try:
+            reference = mirna_reference(load_settings().mirbase_path)
+            table = read_pairs(
+                source, name=name, require_label=True, require_sequences=False, mirna_reference=reference
+            )
+        except (InputError, OSError, ValueError):
+            st.session_state.pop(DATA_KEY, None)
+            st.session_state[DATA_ERROR_KEY] = {"message": str(error), "signature": signature}
+            return
+        sequence_problem = str(error)
     st.session_state.pop(DATA_ERROR_KEY, None)
     st.session_state[DATA_KEY] = {
         "name": name or Path(str(source)).name,
         "table": table,
         "signature": signature,
+        "sequence_problem": sequence_problem,
     }
 
 
@@ -129,7 +157,8 @@ def data_section() -> None:
     st.caption(
         "A table of miRNA–target pairs with a label column (1 = interacts, 0 = does not): CSV, TSV or the "
         "other layouts the Predict and Evaluate pages read, e.g. columns `mirna_seq, target_seq, label` "
-        "(ids and `species` optional). Sequences 5'→3'; U or T, any case."
+        "(ids and `species` optional). Sequences 5'→3'; U or T, any case. For the miRNA–gene families "
+        "(grmmi, aemigap), names are enough: `mirna_id, target_id, label` (sequences optional)."
     )
     mode = st.radio(
         "Where is the data?",
@@ -180,7 +209,13 @@ def data_section() -> None:
     columns[0].metric("Pairs", f"{len(table):,}", help=f"read from {data['name']}")
     columns[1].metric("Positives (label 1)", f"{positives:,}")
     columns[2].metric("Negatives (label 0)", f"{negatives:,}")
-    columns[3].metric("Distinct miRNAs", f"{table['mirna_seq'].nunique():,}")
+    columns[3].metric("Distinct miRNAs", f"{table['mirna_id'].nunique():,}")
+    if data.get("sequence_problem"):
+        st.info(
+            "Some pairs are given by names only (no sequence): only the miRNA–gene families (grmmi, "
+            "aemigap) can train on this data; they learn from the interaction graph of the names "
+            f"and from whatever sequences there are. (For the other families: {data['sequence_problem']}.)"
+        )
     if not positives or not negatives:
         st.warning("Training needs both positive (1) and negative (0) pairs; this data has only one kind.")
     with st.expander(f"Preview of {data['name']} (first 100 pairs)"):
@@ -280,12 +315,18 @@ def setting_value(key: str, label: str, default: Any) -> Any:
 
 
 def architecture_fields(family: str) -> list[dataclasses.Field]:
-    """The settings of a family's config that have a plain default (an ensemble's member dicts have none)."""
+    """The settings of a family's config that have a plain default (an ensemble's member dicts have none),
+    except those set when training starts (:data:`HIDDEN_SETTINGS`)."""
     return [
         field
         for field in dataclasses.fields(FAMILIES[family].config_class)
-        if field.default is not dataclasses.MISSING
+        if field.default is not dataclasses.MISSING and field.name not in HIDDEN_SETTINGS
     ]
+
+
+def setting_choices(family: str, setting: str) -> tuple[str, ...] | None:
+    """The values a setting of ``family`` is chosen among (None: typed in)."""
+    return FAMILY_SETTING_CHOICES.get(family, {}).get(setting, SETTING_CHOICES.get(setting))
 
 
 def member_families(family: str) -> list[str]:
@@ -386,7 +427,7 @@ def settings_section() -> None:
                         f"train_{family}_arch_{field.name}",
                         field_label(field.name),
                         field.default,
-                        choices=SETTING_CHOICES.get(field.name),
+                        choices=setting_choices(family, field.name),
                         multi_choices=SETTING_MULTI_CHOICES.get(field.name),
                     )
             for index, field in enumerate(shared):
@@ -407,6 +448,24 @@ def settings_section() -> None:
                     f"the {FAMILIES[family].config_class.__name__} documentation for what each one does."
                 )
 
+        filter_column, quantile_column = st.columns([2, 1])
+        filter_column.checkbox(
+            "Drop likely-positive negatives (AEmiGAP distance filter)",
+            key=remember("train_adjust_negatives", False),
+            help="Before training, embed the graph of the known interactions (GraRep) and drop the negatives "
+            "whose miRNA and gene lie closer together than the given quantile of the positives' distances: "
+            "unlabelled interactions are likely among them. Pairs with a miRNA or gene without any known "
+            "interaction are kept. Uses the miRNA and target names; works for any family.",
+        )
+        quantile_column.number_input(
+            "Quantile of the positives' distances",
+            min_value=0.0,
+            max_value=0.5,
+            step=0.01,
+            format="%.2f",
+            key=remember("train_adjust_quantile", 0.05),
+            help="0 drops nothing; AEmiGAP's default is 0.05.",
+        )
         device_column, folds_column, default_column = st.columns(3)
         devices = ["auto", "cpu"] + (["cuda"] if gpu_available() else [])
         with device_column:
@@ -442,6 +501,18 @@ def settings_section() -> None:
         submitted = st.form_submit_button("Start training", type="primary")
     if submitted:
         start(family, name, problem, existing)
+    report = st.session_state.get(FILTER_REPORT_KEY)
+    if report is not None:
+        st.info(filter_message(report), icon="🧹")
+
+
+def filter_message(report: dict[str, Any]) -> str:
+    """What the distance filter did, in words."""
+    return (
+        f"Distance filter (quantile {report['quantile']:.2f}) for '{report['name']}': dropped "
+        f"{report['dropped']:,} of {report['negatives']:,} negatives ({report['dropped_fraction']:.1%}) that lay "
+        f"closer than {report['threshold']:.3g} in the graph embedding; {report['kept']:,} pairs were trained on."
+    )
 
 
 def collect_settings(family: str) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -483,6 +554,11 @@ def start(family: str, name: str, problem: str | None, existing: bool) -> None:
         labels = set(data["table"]["label"].unique())
         if not {0, 1} <= labels:
             problems.append("the data needs both positive (1) and negative (0) pairs")
+    if data is not None and data.get("sequence_problem") and FAMILIES[family].task != "gene":
+        problems.append(
+            f"{family} needs the sequences of every pair, and this data gives some by names only "
+            f"({data['sequence_problem']}); choose a miRNA–gene family (grmmi, aemigap) or add the sequences"
+        )
     if problem is not None:
         problems.append(problem)
     elif existing and not st.session_state.get("train_replace"):
@@ -502,15 +578,35 @@ def start(family: str, name: str, problem: str | None, existing: bool) -> None:
         for text in problems:
             show_error(ValueError(text), "Cannot start training")
         return
+    table, description = data["table"], data["name"]
+    st.session_state.pop(FILTER_REPORT_KEY, None)
+    if st.session_state.get("train_adjust_negatives"):
+        quantile = float(st.session_state["train_adjust_quantile"])
+        filtered = run_safely(
+            lambda: adjust_negatives(table, quantile=quantile, seed=int(training_settings.get("seed", 0))),
+            "Cannot apply the distance filter",
+        )
+        if filtered is None:
+            return
+        table, report = filtered
+        if not {0, 1} <= set(table["label"].unique()):
+            show_error(ValueError("the distance filter dropped every negative; lower the quantile"))
+            return
+        report = {**report, "quantile": quantile, "name": name, "kept": len(table)}
+        st.session_state[FILTER_REPORT_KEY] = report
+        description = (
+            f"{description} (AEmiGAP distance filter, quantile {quantile:g}: {report['dropped']} of "
+            f"{report['negatives']} negatives dropped)"
+        )
     job = run_safely(
         lambda: start_training(
-            data["table"],
+            table,
             family=family,
             name=name,
             model_settings=model_settings,
             training_settings=training_settings,
             folds=folds,
-            data_description=data["name"],
+            data_description=description,
             make_default=bool(st.session_state["train_make_default"]),
         ),
         "Cannot start training",

@@ -7,11 +7,17 @@ Contract (other tools call it, so it stays stable)::
     rnaapp scan --mirnas FILE --targets FILE [--model NAME] [--top N] -o OUT.parquet
                                                     # OUT.parquet, OUT.sites.parquet, OUT.top.csv
     rnaapp evaluate FILE [--model NAME ...] [--json] [--plot CURVES.png] [--by COLUMN]
-    rnaapp train --family F --data FILE [--valid FILE] [--config FILE] --name NAME
+    rnaapp train --family F --data FILE [--valid FILE] [--config FILE] --name NAME [--filter-negatives Q]
+    rnaapp rank KNOWN_PAIRS [--model NAME | --family F] [--top N] [-o OUT.csv]
+                                                    # the most likely unknown miRNA-gene pairs
     rnaapp models [--json]
 
 ``--model`` takes a model name, a family name (its default model) or a task (``site``, ``plant``, ``gene``);
 without it, ``site``. Errors print one line to stderr and exit with status 2 (bad input) or 1 (other).
+
+Gene models (``--model gene``; families ``grmmi``, ``aemigap``) read rows that name the miRNA and the gene
+without target sequence (miRNA sequences are filled by name from the configured miRBase file) in
+``predict``, ``evaluate``, ``train`` and ``rank``.
 
 Targets longer than the model's window (whole 3'UTRs, lncRNAs) are scanned by ``predict`` and
 ``evaluate``: ``probability`` is then the transcript-level probability (best candidate site), and
@@ -73,7 +79,9 @@ def _score(model, pairs, source: str, precision: str = "float32"):
 
     limit = model.family.max_target_length(model.config)
     try:
-        if limit is None or not (pairs["target_seq"].str.len() > limit).any():
+        # Gene models score miRNA-gene associations by name and graph: nothing to scan (too long is refused).
+        too_long = limit is not None and (pairs["target_seq"].str.len() > limit).any()
+        if not too_long or model.family.task == "gene":
             return predict_pairs(model, pairs, progress=advance, source=source, precision=precision)
         scores = transcript_probabilities(
             model,
@@ -91,12 +99,31 @@ def _score(model, pairs, source: str, precision: str = "float32"):
     return scored
 
 
-def _read(path: str, *, require_label: bool = False):
-    from rnaapp.io import read_pairs
-
+def _check_file(path: str) -> None:
     if not Path(path).is_file():
         raise CommandError(f"{path}: no such file")
-    return read_pairs(path, require_label=require_label)
+
+
+def _read(path: str, *, require_label: bool = False, names_only: bool = False):
+    """Read a pair file; with ``names_only`` (gene models) rows may name the miRNA and gene without target
+    sequence, and missing miRNA sequences are filled by name from the configured miRBase file."""
+    from rnaapp.io import read_pairs
+
+    _check_file(path)
+    if not names_only:
+        return read_pairs(path, require_label=require_label)
+    from rnaapp.settings import load_settings, mirna_reference
+
+    return read_pairs(
+        path,
+        require_label=require_label,
+        require_sequences=False,
+        mirna_reference=mirna_reference(load_settings().mirbase_path),
+    )
+
+
+def _is_gene(model) -> bool:
+    return model.family.task == "gene"
 
 
 def command_predict(arguments: argparse.Namespace) -> int:
@@ -105,12 +132,14 @@ def command_predict(arguments: argparse.Namespace) -> int:
     if arguments.file and (arguments.mirna or arguments.target):
         raise CommandError("give either FILE or --mirna and --target, not both")
     if arguments.file:
-        pairs, source = _read(arguments.file), Path(arguments.file).name
+        _check_file(arguments.file)
+        model = _load(arguments.model, arguments.device)
+        pairs, source = _read(arguments.file, names_only=_is_gene(model)), Path(arguments.file).name
     elif arguments.mirna and arguments.target:
         pairs, source = pairs_from_sequences(arguments.mirna, arguments.target), "<input>"
+        model = _load(arguments.model, arguments.device)
     else:
         raise CommandError("give a FILE of pairs, or both --mirna SEQ and --target SEQ")
-    model = _load(arguments.model, arguments.device)
     scored = _score(model, pairs, source, arguments.precision)
     if arguments.output:
         _write_csv(scored, arguments.output)
@@ -143,15 +172,17 @@ def _json_ready(value: Any) -> Any:
 def command_evaluate(arguments: argparse.Namespace) -> int:
     from rnaapp.evaluate import METRIC_NAMES, evaluate, metrics_by_group, plot_curves
 
-    pairs = _read(arguments.file, require_label=True)
+    _check_file(arguments.file)
+    models = [_load(reference, arguments.device) for reference in dict.fromkeys(arguments.model or [None])]
+    # Rows without sequences (miRNA and gene names) only when every model is a gene model.
+    pairs = _read(arguments.file, require_label=True, names_only=all(map(_is_gene, models)))
     if arguments.by and arguments.by not in pairs.columns:
         raise CommandError(
             f"{arguments.file}: no column '{arguments.by}' to break down by; columns: {', '.join(pairs.columns)}"
         )
     results: dict[str, Any] = {}
     evaluations = {}
-    for reference in arguments.model or [None]:
-        model = _load(reference, arguments.device)
+    for model in models:
         scored = _score(model, pairs, Path(arguments.file).name)
         evaluation = evaluate(
             scored["label"].to_numpy(), scored["probability"].to_numpy(), arguments.threshold
@@ -197,17 +228,14 @@ def command_evaluate(arguments: argparse.Namespace) -> int:
     return 0
 
 
-def command_train(arguments: argparse.Namespace) -> int:
+def _training_settings(arguments: argparse.Namespace) -> tuple[dict[str, Any], Any]:
+    """Model settings and :class:`~rnaapp.train.TrainingConfig` of ``--family``, from ``--config`` and the
+    ``--epochs`` / ``--seed`` / ``--device`` / ``--batch-size`` / ``--learning-rate`` options."""
     from rnaapp.models import FAMILIES, config_from_dict
-    from rnaapp.registry import check_name, save_model, set_default
-    from rnaapp.train import TrainingCancelled, cross_validate, fit, training_config_for
+    from rnaapp.train import training_config_for
 
     if arguments.family not in FAMILIES:
         raise CommandError(f"unknown family '{arguments.family}'; known: {', '.join(sorted(FAMILIES))}")
-    try:
-        check_name(arguments.name)
-    except ValueError as error:
-        raise CommandError(str(error)) from None
     settings: dict[str, Any] = {}
     if arguments.config:
         try:
@@ -225,31 +253,29 @@ def command_train(arguments: argparse.Namespace) -> int:
         raise CommandError(f"model settings: {error}") from None
     training_values = dict(settings.get("training") or {})
     for key in ("epochs", "seed", "device", "batch_size", "learning_rate"):
-        value = getattr(arguments, key)
+        value = getattr(arguments, key, None)
         if value is not None:
             training_values[key] = value
     try:
         training = training_config_for(arguments.family, training_values)
     except (TypeError, ValueError) as error:
         raise CommandError(f"training settings: {error}") from None
-    train_pairs = _read(arguments.data, require_label=True)
-    valid_pairs = _read(arguments.valid, require_label=True) if arguments.valid else None
+    return model_settings, training
 
+
+def _training_reporter(total_epochs: int, description: str) -> tuple[Callable[[Any], None], list[Any]]:
+    """A training progress callback drawing an epoch bar on stderr, and the list holding that bar (close it).
+
+    The bar is made on the first event, so that input refused before training starts prints one error
+    line only.
+    """
     from tqdm import tqdm
 
-    # Made on the first event, so that input refused before training starts prints one error line only.
     bars: list[Any] = []
 
     def report(event) -> None:
         if not bars:
-            bars.append(
-                tqdm(
-                    total=training.epochs * (arguments.cv or 1),
-                    desc=f"training {arguments.family}",
-                    unit="epoch",
-                    file=sys.stderr,
-                )
-            )
+            bars.append(tqdm(total=total_epochs, desc=description, unit="epoch", file=sys.stderr))
         bar = bars[0]
         if event.stage == "epoch":
             bar.update(1)
@@ -258,6 +284,48 @@ def command_train(arguments: argparse.Namespace) -> int:
             )
             tqdm.write(event.message, file=sys.stderr)
 
+    return report, bars
+
+
+def _filter_negatives(pairs, quantile: float):
+    """AEmiGAP's negative-label adjustment of training pairs (:func:`rnaapp.graph.adjust_negatives`)."""
+    from rnaapp.graph import adjust_negatives
+
+    kept, report = adjust_negatives(pairs, quantile=quantile)
+    print(
+        f"filtered negatives (quantile {quantile:g} of the positives' GraRep distances, threshold "
+        f"{report['threshold']:.4f}): dropped {report['dropped']} of {report['negatives']} negatives "
+        f"({report['dropped_fraction']:.1%}); {len(kept)} training pairs left"
+    )
+    return kept, {"quantile": quantile} | report
+
+
+def command_train(arguments: argparse.Namespace) -> int:
+    from rnaapp.models import FAMILIES
+    from rnaapp.registry import check_name, save_model, set_default
+    from rnaapp.train import TrainingCancelled, cross_validate, fit
+
+    if arguments.family not in FAMILIES:
+        raise CommandError(f"unknown family '{arguments.family}'; known: {', '.join(sorted(FAMILIES))}")
+    try:
+        check_name(arguments.name)
+    except ValueError as error:
+        raise CommandError(str(error)) from None
+    model_settings, training = _training_settings(arguments)
+    names_only = FAMILIES[arguments.family].task == "gene"
+    train_pairs = _read(arguments.data, require_label=True, names_only=names_only)
+    valid_pairs = (
+        _read(arguments.valid, require_label=True, names_only=names_only) if arguments.valid else None
+    )
+    negative_filter = None
+    if arguments.filter_negatives is not None and arguments.cv:
+        raise CommandError(
+            "--filter-negatives cannot be combined with --cv (it would also drop negatives of the test folds)"
+        )
+    if arguments.filter_negatives is not None:
+        train_pairs, negative_filter = _filter_negatives(train_pairs, arguments.filter_negatives)
+
+    report, bars = _training_reporter(training.epochs * (arguments.cv or 1), f"training {arguments.family}")
     try:
         if arguments.cv:
             table = cross_validate(
@@ -298,11 +366,107 @@ def command_train(arguments: argparse.Namespace) -> int:
     )
     if arguments.valid:
         model.card.training["valid_data"] = str(arguments.valid)
+    if negative_filter is not None:
+        model.card.training["negative_filter"] = negative_filter
     card_path = save_model(model, arguments.output)
     if arguments.set_default:
         set_default(model.name, directory=arguments.output)
     best = model.card.training["best_valid_auc"]
     print(f"saved model '{model.name}' ({arguments.family}, validation AUC {best:.4f}) to {card_path}")
+    return 0
+
+
+def command_rank(arguments: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from rnaapp.rank import rank_candidates, train_and_rank
+
+    if arguments.model and arguments.family:
+        raise CommandError(
+            "give either --model (rank with a trained model) or --family (train one), not both"
+        )
+    given = {"--config": arguments.config, "--epochs": arguments.epochs, "--seed": arguments.seed}
+    given["--save"] = arguments.save
+    training_options = [option for option, value in given.items() if value is not None]
+    if arguments.model and training_options:
+        raise CommandError(
+            f"{', '.join(training_options)} only go with --family (training a model to rank with)"
+        )
+    if arguments.save:
+        from rnaapp.registry import check_name
+
+        try:
+            check_name(arguments.save)
+        except ValueError as error:
+            raise CommandError(str(error)) from None
+    _check_file(arguments.known_pairs)
+    source = Path(arguments.known_pairs).name
+    if arguments.model:
+        model = _load(arguments.model, arguments.device)
+        known = _read(arguments.known_pairs, names_only=True)
+    else:
+        arguments.family = arguments.family or "grmmi"
+        model_settings, training = _training_settings(arguments)
+        known = _read(arguments.known_pairs, require_label=True, names_only=True)
+    mirnas = known["mirna_id"].nunique()
+    bar = tqdm(
+        total=mirnas, desc=f"ranking {source}", unit="miRNA", file=sys.stderr, leave=False, disable=mirnas < 2
+    )
+    last = [0]
+
+    def advance(done: int, _: int) -> None:
+        bar.update(done - last[0])
+        last[0] = done
+
+    if arguments.model:
+        try:
+            table = rank_candidates(model, known, top=arguments.top, progress=advance)
+        finally:
+            bar.close()
+    else:
+        from dataclasses import asdict
+
+        from rnaapp.train import TrainingCancelled
+
+        report, bars = _training_reporter(training.epochs, f"training {arguments.family}")
+        try:
+            model, table = train_and_rank(
+                known,
+                arguments.family,
+                top=arguments.top,
+                model_config=model_settings,
+                training_overrides=asdict(training),
+                progress=advance,
+                training_progress=report,
+            )
+        except (TrainingCancelled, ValueError, TypeError, FloatingPointError) as error:
+            raise CommandError(f"training failed: {error}") from None
+        finally:
+            for training_bar in bars:
+                training_bar.close()
+            bar.close()
+        if arguments.save:
+            from rnaapp.registry import save_model
+
+            model.card.training.update(
+                {"data": str(arguments.known_pairs), "command": "rnaapp " + shlex.join(arguments.argv)}
+            )
+            try:
+                card_path = save_model(model, name=arguments.save)
+            except ValueError as error:
+                raise CommandError(str(error)) from None
+            print(f"saved model '{model.name}' to {card_path}", file=sys.stderr)
+    if arguments.output:
+        _write_csv(table, arguments.output)
+        print(
+            f"wrote the top {len(table)} candidate pairs to {arguments.output} (model {model.name})",
+            file=sys.stderr,
+        )
+    else:
+        import pandas as pd
+
+        with pd.option_context("display.max_columns", None, "display.width", 200):
+            print(table.to_string(index=False, float_format=lambda value: f"{value:.4f}"))
     return 0
 
 
@@ -489,6 +653,17 @@ _positive_int = _whole_number(1)
 _count = _whole_number(0)
 
 
+def _quantile(text: str) -> float:
+    """An argparse type for a quantile in [0, 1]."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number from 0 to 1, not {text!r}") from None
+    if not 0 <= value <= 1:
+        raise argparse.ArgumentTypeError(f"must be from 0 to 1, not {value:g}")
+    return value
+
+
 def command_models(arguments: argparse.Namespace) -> int:
     from rnaapp.registry import defaults, list_models
 
@@ -668,7 +843,42 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument(
         "--set-default", action="store_true", help="make it the default of its family and task"
     )
+    train.add_argument(
+        "--filter-negatives",
+        type=_quantile,
+        metavar="QUANTILE",
+        help="before training, drop negatives whose miRNA and gene lie as close in the GraRep embedding of "
+        "the training positives as this quantile of the positives (AEmiGAP's negative-label adjustment; "
+        "needs miRNA and gene names; e.g. 0.05)",
+    )
     train.set_defaults(handler=command_train)
+
+    rank = commands.add_parser(
+        "rank",
+        help="rank the unknown miRNA-gene pairs of a set of known interactions",
+        description=(
+            "Score every miRNA x gene pair of KNOWN_PAIRS that is not a known interaction (label 1, or "
+            "every row without a label column) and print the TOP most likely, with node degrees, "
+            "graph-neighbourhood support and the best seed site where sequences are given. With --model, a "
+            "trained model scores them; otherwise a model of --family (default grmmi) is first trained on "
+            "KNOWN_PAIRS, which then needs labels (1 = known interaction, 0 = negative). Rows may give "
+            "names only (miRNA name, gene name): miRNA sequences are looked up by name in the miRBase file "
+            "set in Settings (RNAAPP_MIRBASE)."
+        ),
+    )
+    rank.add_argument(
+        "known_pairs", metavar="KNOWN_PAIRS", help="known pairs: CSV/TSV with mirna_id, target_id (and label)"
+    )
+    rank.add_argument("--model", help="rank with this trained model (name, family or task, e.g. gene)")
+    rank.add_argument("--family", help="train a model of this family on KNOWN_PAIRS first (default grmmi)")
+    rank.add_argument("--top", type=_positive_int, default=20, metavar="N", help="pairs to list (default 20)")
+    rank.add_argument("-o", "--output", help="write the ranking to this CSV (TSV for .tsv)")
+    rank.add_argument("--config", help='with --family: JSON file {"model": {...}, "training": {...}}')
+    rank.add_argument("--epochs", type=int, help="with --family: training epochs")
+    rank.add_argument("--seed", type=int, help="with --family: training seed")
+    rank.add_argument("--save", metavar="NAME", help="with --family: save the trained model under this name")
+    rank.add_argument("--device", default="auto", help="auto, cpu or cuda")
+    rank.set_defaults(handler=command_rank)
 
     models = commands.add_parser("models", help="list installed models")
     models.add_argument("--json", action="store_true")

@@ -6,21 +6,30 @@ them, :func:`compare_models` scores every model at a decision threshold with :fu
 :func:`predictions_table` lays the probabilities out next to the input pairs, and :func:`group_breakdown`
 splits the metrics per species or per miRNA with :func:`rnaapp.evaluate.metrics_by_group`.
 
+miRNA-gene association models (task ``gene``) are scored by :func:`model_probabilities` under the pairs'
+names (test files may list names only, with empty target sequences), and :func:`node_status_breakdown`
+splits their metrics by whether the miRNA and the gene were seen in the training graph.
+
 The metric definitions are those of :mod:`rnaapp.evaluate` (see :data:`METRIC_EXPLANATIONS`).
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from rnaapp import scan
 from rnaapp.evaluate import METRIC_NAMES, OVERALL_GROUP, ConfusionMatrix, evaluate, metrics_by_group
 from rnaapp.examples import EXAMPLE_MIRNAS
+from rnaapp.io import InputError
+from rnaapp.predict import pair_names, predict
+from rnaapp.rank import NODE_STATUSES, node_status
+from rnaapp.registry import TrainedModel
 from rnaapp.scan import WINDOW_LENGTH, WINDOW_UPSTREAM
 from rnaapp.sites import best_site_type, find_seed_sites, reverse_complement
 
@@ -28,12 +37,15 @@ __all__ = [
     "BREAKDOWN_COLUMNS",
     "GROUP_COLUMNS",
     "METRIC_EXPLANATIONS",
+    "NODE_STATUS_COLUMNS",
     "THRESHOLD_FREE_METRICS",
     "ModelComparison",
     "TestSetSummary",
     "compare_models",
     "demo_test_set",
     "group_breakdown",
+    "model_probabilities",
+    "node_status_breakdown",
     "pairs_fingerprint",
     "predicted_column",
     "prediction_columns",
@@ -79,6 +91,17 @@ BREAKDOWN_COLUMNS: dict[str, str] = {
 #: Value that stands for a missing group (empty cell) in :func:`group_breakdown`.
 MISSING_GROUP = "(missing)"
 
+#: Explanations of the columns of :func:`node_status_breakdown` (besides the metrics).
+NODE_STATUS_COLUMNS: dict[str, str] = {
+    "model": "the miRNA–gene model",
+    "node_status": "seen = both the miRNA and the gene had an interaction in the model's training graph; "
+    "unseen miRNA / unseen gene / both unseen = that node had none, so the score rests on the sequences "
+    f"(and the model's learned 'unseen' vector) alone; '{OVERALL_GROUP}' pools every pair",
+    "n": "pairs with this status",
+    "positives": "interacting pairs (label 1) with this status",
+    "negatives": "non-interacting pairs (label 0) with this status",
+}
+
 _DEMO_SITE_TYPES = ("8mer", "7mer-m8", "7mer-A1", "6mer")
 # Base composition of a typical 3'UTR (as the built-in examples): A and U 30 %, C and G 20 %.
 _UTR_LETTERS = np.array(list("ACGU"))
@@ -118,6 +141,8 @@ def prediction_columns(model_names: list[str] | tuple[str, ...], threshold: floa
         "best_site_start_<model>": "only when some targets were scanned: position (1-based) of the seed "
         "match of the best site on a scanned target",
         "best_site_type_<model>": "only when some targets were scanned: seed match type of that site",
+        "node_status_<model>": "miRNA–gene models only: seen, unseen miRNA, unseen gene or both unseen (whether "
+        "the pair's miRNA and gene had an interaction in the model's training graph)",
     }
 
 
@@ -177,21 +202,27 @@ def summarise_test_set(pairs: pd.DataFrame) -> TestSetSummary:
 
 
 def pairs_fingerprint(pairs: pd.DataFrame) -> str:
-    """A digest of the sequences of a pair table: what a model's predictions on it depend on.
+    """A digest of the sequences and names of a pair table: what a model's predictions on it depend on.
 
     Parameters
     ----------
     pairs : pandas.DataFrame, shape (n, ...)
-        Columns ``mirna_seq`` and ``target_seq``.
+        Columns ``mirna_seq`` and ``target_seq``, optionally ``mirna_id`` and ``target_id``.
 
     Returns
     -------
     str
-        SHA-256 hex digest of the sequences in row order (equal tables give equal digests).
+        SHA-256 hex digest of the sequences (and names, which miRNA-gene models use) in row order (equal
+        tables give equal digests; labels do not count).
     """
     digest = hashlib.sha256()
     for mirna, target in zip(pairs["mirna_seq"], pairs["target_seq"], strict=True):
         digest.update(f"{mirna}\t{target}\n".encode())
+    for column in ("mirna_id", "target_id"):  # miRNA-gene models look pairs up by name
+        if column in pairs:
+            digest.update(f"{column}\n".encode())
+            for name in pairs[column].astype(str):
+                digest.update(f"{name}\n".encode())
     return digest.hexdigest()
 
 
@@ -429,7 +460,8 @@ def predictions_table(
     pandas.DataFrame, shape (n, c + 2 m [+ 2 per model with scanned targets])
         ``pairs`` unchanged, then per model ``probability_<model>`` and ``predicted_<model>`` (0/1), and,
         for a model that scanned some targets, ``best_site_start_<model>`` and ``best_site_type_<model>``
-        (empty for targets scored whole). See :func:`prediction_columns`.
+        (empty for targets scored whole), and for a miRNA-gene model ``node_status_<model>`` (from
+        :func:`model_probabilities`). See :func:`prediction_columns`.
 
     Raises
     ------
@@ -445,6 +477,8 @@ def predictions_table(
             )
         table[probability_column(name)] = values
         table[predicted_column(name)] = (values >= threshold).astype(np.int64)
+        if isinstance(prediction, pd.DataFrame) and "node_status" in prediction:
+            table[f"node_status_{name}"] = prediction["node_status"].to_numpy()
         if isinstance(prediction, pd.DataFrame) and "scanned" in prediction and prediction["scanned"].any():
             scanned = prediction["scanned"].to_numpy(dtype=bool)
             table[f"best_site_start_{name}"] = prediction["best_site_start"].where(scanned).to_numpy()
@@ -503,3 +537,130 @@ def group_breakdown(
     table.insert(2, "positives", table["group"].map(positives).astype(np.int64))
     table.insert(3, "negatives", table["n"] - table["positives"])
     return table
+
+
+def _first_empty(values: pd.Series) -> int | None:
+    """Index (0-based position) of the first empty cell, or None."""
+    empty = np.flatnonzero(values.fillna("").astype(str).str.len().to_numpy() == 0)
+    return int(empty[0]) if empty.size else None
+
+
+def model_probabilities(
+    model: TrainedModel,
+    pairs: pd.DataFrame,
+    *,
+    progress: Callable[[int, int], None] | None = None,
+    source: str = "<input>",
+) -> pd.DataFrame:
+    """One model's predictions on a test set, for :func:`compare_models` and :func:`predictions_table`.
+
+    miRNA-gene models (task ``gene``) score every pair whole under its names (``mirna_id``,
+    ``target_id``); their target sequences may be empty. Other models need both sequences and go through
+    :func:`rnaapp.scan.transcript_probabilities` (targets longer than the model's window are scanned).
+
+    Parameters
+    ----------
+    model
+        A loaded model.
+    pairs : pandas.DataFrame, shape (n, ...)
+        The test set as :func:`rnaapp.io.read_pairs` gives it (``mirna_seq``, ``target_seq``, optionally
+        ``mirna_id``, ``target_id``).
+    progress
+        Called as ``progress(pairs_done, pairs_total)``.
+    source
+        Name of the test set in error messages.
+
+    Returns
+    -------
+    pandas.DataFrame, shape (n, 5 or 6)
+        In row order: ``probability``, ``scanned`` (bool), ``best_site_start``, ``best_site_type``,
+        ``n_sites`` and, for a miRNA-gene model, ``node_status`` (:data:`rnaapp.rank.NODE_STATUSES`).
+
+    Raises
+    ------
+    InputError
+        When a model that needs sequences meets a pair without one (the first such row is named), or a
+        target is longer than a miRNA-gene model reads.
+    """
+    mirnas = pairs["mirna_seq"].fillna("").astype(str).tolist()
+    targets = pairs["target_seq"].fillna("").astype(str).tolist()
+    if model.family.task != "gene":
+        for column, molecule in (("mirna_seq", "miRNA"), ("target_seq", "target")):
+            row = _first_empty(pairs[column])
+            if row is not None:
+                raise InputError(
+                    f"no {molecule} sequence: model '{model.name}' ({model.family.name}) needs the sequences "
+                    "of every pair; only miRNA–gene models (grmmi, aemigap) score pairs given by names only",
+                    source=source,
+                    row=row + 1,
+                )
+        return scan.transcript_probabilities(model, mirnas, targets, progress=progress, source=source)
+    names = pair_names(pairs)
+    probabilities = predict(model, mirnas, targets, progress=progress, source=source, **names)
+    statuses = node_status(
+        model,
+        names["mirna_ids"] or [""] * len(pairs),
+        names["target_ids"] or [""] * len(pairs),
+    )
+    return pd.DataFrame(
+        {
+            "probability": probabilities,
+            "scanned": np.zeros(len(pairs), dtype=bool),
+            "best_site_start": pd.array([pd.NA] * len(pairs), dtype="Int64"),
+            "best_site_type": [""] * len(pairs),
+            "n_sites": pd.array([pd.NA] * len(pairs), dtype="Int64"),
+            "node_status": statuses,
+        }
+    )
+
+
+def node_status_breakdown(
+    labels: npt.ArrayLike,
+    probabilities: npt.ArrayLike,
+    statuses: npt.ArrayLike,
+    threshold: float = 0.5,
+) -> pd.DataFrame:
+    """A miRNA-gene model's metrics by node status: seen, unseen miRNA, unseen gene, both unseen.
+
+    Graph models score pairs whose miRNA and gene both had a training interaction from the graph and the
+    sequences; for an unseen node only the sequences (and a learned "unseen" vector) remain, so their
+    results are usually much weaker and are reported apart.
+
+    Parameters
+    ----------
+    labels : array-like of {0, 1}, shape (n,)
+        True classes.
+    probabilities : array-like of float, shape (n,)
+        The model's probabilities, in the same order.
+    statuses : array-like of str, shape (n,)
+        Each pair's :func:`rnaapp.rank.node_status` for the model (values of
+        :data:`rnaapp.rank.NODE_STATUSES`).
+    threshold : float, default 0.5
+        Decision threshold of the threshold-dependent metrics.
+
+    Returns
+    -------
+    pandas.DataFrame, shape (s + 1, 4 + len(METRIC_NAMES))
+        Columns ``node_status``, ``n``, ``positives``, ``negatives`` and
+        :data:`rnaapp.evaluate.METRIC_NAMES`; one row per status present, in the order of
+        :data:`~rnaapp.rank.NODE_STATUSES`, then the row ``"all"``. A status whose pairs hold one class only
+        has NaN ``AUC`` and ``AUPR``.
+
+    Raises
+    ------
+    ValueError
+        If the three inputs differ in length, a status is unknown, or labels/probabilities are invalid.
+    """
+    status_values = np.asarray(statuses, dtype=object)
+    label_values = np.asarray(labels)
+    if status_values.shape != label_values.shape:
+        raise ValueError(f"{status_values.size} node statuses for {label_values.size} labels")
+    unknown = sorted(set(map(str, status_values)) - set(NODE_STATUSES))
+    if unknown:
+        raise ValueError(f"unknown node status(es) {unknown}; expected {', '.join(NODE_STATUSES)}")
+    pairs = pd.DataFrame({"node_status": status_values, "label": label_values})
+    table = group_breakdown(pairs, probabilities, "node_status", threshold).rename(
+        columns={"group": "node_status"}
+    )
+    order = {status: index for index, status in enumerate((*NODE_STATUSES, OVERALL_GROUP))}
+    return table.sort_values("node_status", key=lambda column: column.map(order)).reset_index(drop=True)

@@ -28,6 +28,9 @@ from scipy.sparse.linalg import svds
 #: Extra node columns after the GraRep vector: log(1 + degree) and seen (0/1).
 NODE_EXTRA_COLUMNS = ("log_degree", "seen")
 
+#: Graphs of at most this many nodes are factorised by a full (dense) SVD, larger ones iteratively.
+DENSE_SVD_LIMIT = 512
+
 
 @dataclass(frozen=True)
 class GraRepConfig:
@@ -157,9 +160,15 @@ def _truncated_svd(matrix: np.ndarray, dimension: int, seed: int) -> np.ndarray:
     out = np.zeros((matrix.shape[0], dimension), dtype=np.float64)
     if rank < 1 or not matrix.any():
         return out
-    sparse_matrix = sparse.csr_matrix(matrix)
-    start = np.random.default_rng(seed).uniform(-1, 1, min(matrix.shape))
-    u, singular, _ = svds(sparse_matrix, k=rank, v0=start, random_state=seed)
+    if min(matrix.shape) <= DENSE_SVD_LIMIT:
+        # Small graphs are often of low rank; ARPACK then restarts from its own (call-to-call changing)
+        # random vectors, so the iterative SVD would not be reproducible. A full SVD is, and cheap here.
+        u, singular, _ = np.linalg.svd(matrix, full_matrices=False)
+        u, singular = u[:, :rank], singular[:rank]
+    else:
+        sparse_matrix = sparse.csr_matrix(matrix)
+        start = np.random.default_rng(seed).uniform(-1, 1, min(matrix.shape))
+        u, singular, _ = svds(sparse_matrix, k=rank, v0=start, random_state=seed)
     order = np.argsort(singular)[::-1]
     u, singular = u[:, order], singular[order]
     signs = np.sign(u[np.argmax(np.abs(u), axis=0), np.arange(u.shape[1])])
@@ -293,7 +302,10 @@ def distance_filter(
     """
     mirna_index = graph.mirna_index(pairs["mirna_id"].tolist())
     gene_index = graph.gene_index(pairs["target_id"].tolist())
+    # A node without an edge is unseen (its GraRep vector is all zeros): its pairs are kept.
+    degrees = graph.degrees()
     known = (mirna_index >= 0) & (gene_index >= 0)
+    known[known] = (degrees[mirna_index[known]] > 0) & (degrees[graph.n_mirnas + gene_index[known]] > 0)
     distances = np.full(len(pairs), np.inf)
     distances[known] = np.linalg.norm(
         vectors[mirna_index[known]] - vectors[graph.n_mirnas + gene_index[known]], axis=1

@@ -302,6 +302,7 @@ def _readable(error: BaseException) -> str:
 def run_job(directory: str | Path) -> dict[str, Any]:
     """Run the job in ``directory`` in this process (what the background process does)."""
     from rnaapp.io import read_pairs
+    from rnaapp.models import FAMILIES
     from rnaapp.registry import save_model, set_default
     from rnaapp.train import TrainingCancelled, cross_validate, fit, training_config_for
 
@@ -313,7 +314,13 @@ def run_job(directory: str | Path) -> dict[str, Any]:
     writer.update(force=True)
     try:
         training = training_config_for(spec["family"], spec.get("training_settings"))
-        pairs = read_pairs(directory / "data.csv", name=spec.get("data", "data.csv"), require_label=True)
+        # miRNA-gene families train on pairs given by names only (empty sequences).
+        pairs = read_pairs(
+            directory / "data.csv",
+            name=spec.get("data", "data.csv"),
+            require_label=True,
+            require_sequences=getattr(FAMILIES.get(spec["family"]), "task", None) != "gene",
+        )
         cv_rows = None
         if folds >= 2:
             fold_counter = iter(range(folds))

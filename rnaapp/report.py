@@ -9,6 +9,13 @@ Plant miRNA-lncRNA models (:func:`rnaapp.scan.scores_whole_targets`) score every
 with one first, the sites listed are the best plant-style complementary sites (psRNATarget expectation,
 :func:`rnaapp.scan.plant_sites`), the duplex is drawn for the best one, and the attention map covers the
 whole target.
+
+miRNA-gene association models (task ``gene``: :mod:`rnaapp.models.grmmi`, :mod:`rnaapp.models.aemigap`) find
+the miRNA and the gene in the interaction graph they were trained on by their names (``mirna_id``,
+``target_id``); the target sequence is optional. With one first, every score also says whether both nodes
+were seen in training (:func:`rnaapp.rank.node_status`); without a target sequence there are no sites,
+duplex or attention map, with one the seed sites are listed, the duplex is drawn for the strongest one and
+a GRMMI model's attention covers the whole target.
 """
 
 from __future__ import annotations
@@ -20,10 +27,12 @@ import numpy as np
 import pandas as pd
 
 from rnaapp.predict import predict
+from rnaapp.rank import node_status as graph_node_status
 from rnaapp.registry import TrainedModel
 from rnaapp.scan import (
     PLANT_EXPECTATION_CUTOFF,
     PLANT_SITE_TYPE,
+    WINDOW_LENGTH,
     ScanResult,
     candidate_sites,
     plant_pairing,
@@ -34,6 +43,7 @@ from rnaapp.scan import (
     transcript_probabilities,
     window_bounds,
 )
+from rnaapp.sites import SITE_RANK
 from rnaapp.structure import Hybrid, hybridize
 
 #: Explanations of the per-model table of :class:`PairReport`.
@@ -46,6 +56,13 @@ SCORE_COLUMNS = {
     "scanned": "whether the target was longer than the model's window and was scanned site by site",
     "best_site_start": "for a scanned target: position (1-based) of the best site's seed match",
     "best_site_type": "for a scanned target: seed match type of the best site",
+}
+
+#: The column the per-model table of :class:`PairReport` adds when a miRNA-gene model comes first.
+GENE_SCORE_COLUMNS = {
+    "node_status": "miRNA–gene models: whether the miRNA and the gene were in the interaction graph the model "
+    "was trained on (seen) or not (unseen miRNA, unseen gene, both unseen); an unseen node's score rests "
+    "on the sequences alone",
 }
 
 #: Explanations of the seed site table of :class:`PairReport`.
@@ -78,7 +95,8 @@ class PairReport:
     mirna, target
         The normalised sequences (5'->3').
     scores
-        One row per model (see :data:`SCORE_COLUMNS`).
+        One row per model (see :data:`SCORE_COLUMNS`; with a miRNA-gene model first also
+        :data:`GENE_SCORE_COLUMNS`).
     sites
         Candidate seed sites on the target (see :data:`SITE_TABLE_COLUMNS`), best first for a scanned
         target, by position otherwise. With a plant model first: the best complementary sites (the best
@@ -89,7 +107,8 @@ class PairReport:
         0-based, end-exclusive region of the target the duplex is drawn for (the whole target, the best
         site's window, or the best plant site with 10 nt on each side).
     hybrid
-        ViennaRNA duplex of the miRNA with the focus region.
+        ViennaRNA duplex of the miRNA with the focus region; None when there is no target sequence (a
+        miRNA-gene pair given by names only).
     attention
         Attention of the first model that has one, shape ``(len(mirna), attention_end - attention_start)``,
         or None.
@@ -100,7 +119,14 @@ class PairReport:
         whole).
     attention_start, attention_end
         0-based, end-exclusive region of the target the attention covers: the focus region, or the whole
-        target for a plant model (``attention_end`` None: the focus region).
+        target for a plant or miRNA-gene model (``attention_end`` None: the focus region).
+    gene
+        Whether the first model is a miRNA-gene association model (names matter, the target is optional).
+    mirna_id, target_id
+        The names the pair was scored under (None: not given; a graph model then treats the node as unseen).
+    node_status
+        For a miRNA-gene model first: its :func:`rnaapp.rank.node_status` of the pair ("seen", "unseen
+        miRNA", "unseen gene" or "both unseen"); else None.
     """
 
     mirna: str
@@ -110,12 +136,16 @@ class PairReport:
     scanned: bool
     focus_start: int
     focus_end: int
-    hybrid: Hybrid
+    hybrid: Hybrid | None
     attention: np.ndarray | None
     attention_model: str | None
     plant: bool = False
     attention_start: int | None = None
     attention_end: int | None = None
+    gene: bool = False
+    mirna_id: str | None = None
+    target_id: str | None = None
+    node_status: str | None = None
 
     def __post_init__(self) -> None:
         if self.attention_start is None or self.attention_end is None:
@@ -154,7 +184,13 @@ def _fits(model: TrainedModel, target: str) -> bool:
 
 
 def pair_report(
-    models: Sequence[TrainedModel], mirna: str, target: str, *, max_sites: int = 20
+    models: Sequence[TrainedModel],
+    mirna: str,
+    target: str,
+    *,
+    max_sites: int = 20,
+    mirna_id: str | None = None,
+    target_id: str | None = None,
 ) -> PairReport:
     """Score one pair with several models and gather its sites, duplex and attention.
 
@@ -163,9 +199,13 @@ def pair_report(
     models
         Loaded models; the first one decides whether the target is scanned and whose sites are listed.
     mirna, target
-        Normalised RNA, 5'->3' (as :func:`rnaapp.io.pairs_from_sequences` gives).
+        Normalised RNA, 5'->3' (as :func:`rnaapp.io.pairs_from_sequences` gives). With a miRNA-gene model
+        first, ``target`` may be empty (the gene is known by name only).
     max_sites
-        Sites listed for a scanned target.
+        Sites listed for a scanned target (or for a miRNA-gene model's target).
+    mirna_id, target_id
+        Names of the miRNA and the target (gene), passed to models that use names (miRNA-gene graph
+        models look the nodes up by name; other families ignore them).
 
     Returns
     -------
@@ -174,6 +214,8 @@ def pair_report(
     if not models:
         raise ValueError("choose at least one model")
     primary = models[0]
+    if primary.family.task == "gene":
+        return _gene_report(models, mirna, target, mirna_id, target_id, max_sites=max_sites)
     if scores_whole_targets(primary):
         return _plant_report(models, mirna, target, max_sites=max_sites)
     scanned = not _fits(primary, target)
@@ -250,18 +292,129 @@ def _scores(
 
 
 def _attention(
-    models: Sequence[TrainedModel], mirna: str, target: str, focus_start: int, focus_end: int
+    models: Sequence[TrainedModel],
+    mirna: str,
+    target: str,
+    focus_start: int,
+    focus_end: int,
+    names: dict[str, list[str] | None] | None = None,
 ) -> tuple[np.ndarray | None, str | None, int, int]:
     """Attention of the first model that has one: over the whole target for a model that reads whole
-    targets, else over the focus region (when the model reads it whole); with the region it covers."""
+    targets (plant and miRNA-gene models), else over the focus region (when the model reads it whole);
+    with the region it covers. ``names``: the pair's names, for models that use them."""
+    names = names or {}
     for model in models:
-        if not model.family.has_attention:
+        if not _draws_attention(model):
             continue
-        start, end = (0, len(target)) if scores_whole_targets(model) else (focus_start, focus_end)
-        if _fits(model, target[start:end]):
-            _, maps = predict(model, [mirna], [target[start:end]], return_attention=True)
+        whole = scores_whole_targets(model) or model.family.task == "gene"
+        start, end = (0, len(target)) if whole else (focus_start, focus_end)
+        if end > start and _fits(model, target[start:end]):
+            _, maps = predict(model, [mirna], [target[start:end]], return_attention=True, **names)
             return maps[0], model.name, start, end
     return None, None, focus_start, focus_end
+
+
+def _draws_attention(model: TrainedModel) -> bool:
+    """Whether ``model`` has an attention map to draw (a GRMMI model can be trained without one)."""
+    config = model.config
+    return bool(
+        model.family.has_attention
+        and getattr(config, "attention", True) is not False
+        and getattr(config, "sequence_branch", True) is not False
+    )
+
+
+def _names(mirna_id: str | None, target_id: str | None) -> dict[str, list[str] | None]:
+    """``mirna_ids`` / ``target_ids`` keyword arguments of :func:`rnaapp.predict.predict` for one pair."""
+    return {
+        "mirna_ids": [mirna_id] if mirna_id else None,
+        "target_ids": [target_id] if target_id else None,
+    }
+
+
+def _gene_report(
+    models: Sequence[TrainedModel],
+    mirna: str,
+    target: str,
+    mirna_id: str | None,
+    target_id: str | None,
+    *,
+    max_sites: int,
+) -> PairReport:
+    """:func:`pair_report` when the first model is a miRNA-gene model: names count, the target is optional.
+
+    Every model scores the pair whole, under its names; the scores say whether each model saw both nodes.
+    With a target sequence, its seed sites are listed (strongest first, at most ``max_sites``), the duplex
+    is drawn for the window around the strongest one (the whole target when it is at most one window
+    long) and the attention covers the whole target.
+    """
+    names = _names(mirna_id, target_id)
+    rows = []
+    for model in models:
+        if model.family.uses_names or not target:
+            probability = float(predict(model, [mirna], [target], **names)[0])
+            scored = {"probability": probability, "scanned": False, "best_site_start": pd.NA, "best_site_type": ""}
+        else:
+            scored = transcript_probabilities(model, [mirna], [target]).iloc[0]
+        status = (
+            str(graph_node_status(model, [mirna_id or ""], [target_id or ""])[0])
+            if model.family.task == "gene"
+            else ""
+        )
+        rows.append(
+            {
+                "model": model.name,
+                "family": model.family.name,
+                "probability": float(scored["probability"]),
+                "scanned": bool(scored["scanned"]),
+                "best_site_start": scored["best_site_start"],
+                "best_site_type": scored["best_site_type"] or "",
+                "node_status": status,
+            }
+        )
+    scores = pd.DataFrame(rows)
+    candidates = candidate_sites(mirna, target) if target and mirna else []
+    candidates = sorted(candidates, key=lambda site: (-SITE_RANK.get(site.site_type, 0.5), site.start))
+    candidates = candidates[:max_sites]
+    sites = pd.DataFrame(
+        {
+            "site_type": [site.site_type for site in candidates],
+            "start": [site.start + 1 for site in candidates],
+            "end": [site.end for site in candidates],
+            "seed_pairing": [site.seed_pairing for site in candidates],
+        }
+    )
+    if not target or not mirna:
+        focus_start, focus_end, hybrid = 0, len(target), None
+    else:
+        if len(target) <= WINDOW_LENGTH:
+            focus_start, focus_end = 0, len(target)
+        elif candidates:
+            focus_start, focus_end = window_bounds(candidates[0].anchor, len(target))
+        else:
+            focus_start, focus_end = window_bounds(min(len(target) - 1, 34), len(target))
+        hybrid = hybridize(mirna, target[focus_start:focus_end])
+    attention, attention_model, attention_start, attention_end = _attention(
+        models, mirna, target, focus_start, focus_end, names
+    )
+    return PairReport(
+        mirna=mirna,
+        target=target,
+        scores=scores,
+        sites=sites,
+        scanned=False,
+        focus_start=focus_start,
+        focus_end=focus_end,
+        hybrid=hybrid,
+        attention=attention,
+        attention_model=attention_model,
+        attention_start=attention_start,
+        attention_end=attention_end,
+        gene=True,
+        mirna_id=mirna_id,
+        target_id=target_id,
+        node_status=str(scores["node_status"].iloc[0]) or None,
+    )
 
 
 def _plant_report(models: Sequence[TrainedModel], mirna: str, target: str, *, max_sites: int) -> PairReport:

@@ -15,10 +15,10 @@ import pytest
 
 from rnaapp.cli import main
 from rnaapp.evaluate import METRIC_NAMES
-from rnaapp.predict import predict
+from rnaapp.predict import predict, predict_pairs
 from rnaapp.registry import load_model
 
-from .conftest import plant_pairs, reverse_complement, synthetic_pairs
+from .conftest import gene_pairs, plant_pairs, reverse_complement, synthetic_pairs
 
 NINE_METRICS = ("ACC", "SEN", "SPE", "PRE", "F1", "MCC", "AUC", "AUPR", "GEP")
 MIRNA = "UGAGGUAGUAGGUUGUAUAGUU"
@@ -676,3 +676,244 @@ def test_plant_scan_writes_complementary_sites(capsys, plant_store):
     assert len(sites) == 8 * 3  # three complementary sites per pair (the default --sites-per-pair)
     for frame, other in zip(outputs["1"], outputs["2"], strict=True):
         pd.testing.assert_frame_equal(frame, other)
+
+
+# --------------------------------------------------------------------------------------------------------
+# Gene association models: rows of miRNA and gene names, `rnaapp rank`, `train --filter-negatives`
+# --------------------------------------------------------------------------------------------------------
+
+LET_7A = "UGAGGUAGUAGGUUGUAUAGUU"  # hsa-let-7a-5p, one of the built-in example miRNAs
+
+
+@pytest.fixture
+def gene_store(store, tiny_gene_model, monkeypatch) -> Store:
+    """``store`` with a tiny names-only grmmi saved as the user's default gene model, and gene files:
+    ``gene.csv`` (gene_pairs: names, miRNA sequences, empty target sequences, labels) and ``names.csv``
+    (miRNA and gene names only, labelled; miRNA sequences come from the built-in miRNA names)."""
+    from rnaapp.registry import save_model, set_default
+
+    monkeypatch.delenv("RNAAPP_MIRBASE", raising=False)  # names resolve through the built-in examples
+    save_model(tiny_gene_model("grmmi"), name="tiny-grmmi")
+    set_default("tiny-grmmi")
+    gene_pairs().to_csv(store.folder / "gene.csv", index=False)
+    pd.DataFrame(
+        {
+            "mirna_id": ["hsa-let-7a-5p", "gmir-0", "gmir-1", "hsa-let-7a-5p"],
+            "target_id": ["gene-0", "gene-0", "gene-3", "gene-23"],
+            "label": [1, 1, 1, 0],
+        }
+    ).to_csv(store.folder / "names.csv", index=False)
+    return store
+
+
+def gene_config(store: Store, family: str = "grmmi") -> Path:
+    from .conftest import SMALL_GENE_CONFIGS
+
+    path = store.folder / f"{family}.json"
+    settings = {"model": SMALL_GENE_CONFIGS[family], "training": {"batch_size": 16}}
+    path.write_text(json.dumps(settings), encoding="utf-8")
+    return path
+
+
+def test_gene_predict_reads_rows_of_names_without_target_sequence(capsys, gene_store):
+    output = gene_store.folder / "scored.csv"
+    status, out, err = run(
+        capsys, "predict", gene_store.folder / "names.csv", "--model", "gene", "-o", output
+    )
+    assert status == 0, err
+    assert "wrote 4 scored pairs" in err and "model tiny-grmmi" in err
+    scored = pd.read_csv(output, keep_default_na=False)
+    assert list(scored.columns) == [
+        "mirna_id",
+        "mirna_seq",
+        "target_id",
+        "target_seq",
+        "label",
+        "probability",
+    ]
+    assert scored["mirna_seq"].tolist() == [LET_7A, "", "", LET_7A]  # filled by name where known
+    assert (scored["target_seq"] == "").all()
+    model = load_model("gene")
+    expected = predict(
+        model,
+        scored["mirna_seq"].tolist(),
+        [""] * 4,
+        mirna_ids=scored["mirna_id"].tolist(),
+        target_ids=scored["target_id"].tolist(),
+    )
+    np.testing.assert_allclose(scored["probability"], expected, atol=1e-6)
+    # The MTIS-9214 layout: sequences of the miRNAs, an empty target sequence column.
+    status, _, err = run(
+        capsys, "predict", gene_store.folder / "gene.csv", "--model", "tiny-grmmi", "-o", output
+    )
+    assert status == 0, err
+    scored = pd.read_csv(output, keep_default_na=False)
+    given = gene_pairs()
+    assert list(scored.columns) == [*given.columns, "probability"]
+    pd.testing.assert_frame_equal(scored.drop(columns="probability"), given, check_dtype=False)
+    np.testing.assert_allclose(scored["probability"], predict_pairs(model, given)["probability"], atol=1e-6)
+    status, out, err = run(capsys, "predict", gene_store.folder / "gene.csv", "--model", "tiny-grmmi")
+    assert status == 0, err
+    assert "probability" in out.split("\n")[0] and len(out.strip().split("\n")) == len(given) + 1
+
+
+def test_gene_rows_without_sequences_are_refused_by_sequence_models(capsys, gene_store):
+    train(capsys, gene_store, "seedy")
+    status, _, err = run(capsys, "predict", gene_store.folder / "names.csv", "--model", "seedy")
+    assert_one_line_error(status, err, "names.csv", "sequence")
+    status, _, err = run(
+        capsys, "evaluate", gene_store.folder / "names.csv", "--model", "seedy", "--model", "gene"
+    )
+    assert_one_line_error(status, err, "names.csv", "sequence")
+
+
+def test_error_no_gene_model_installed(capsys, store):
+    pairs = store.folder / "gene.csv"
+    gene_pairs().to_csv(pairs, index=False)
+    for command in (("predict", pairs), ("evaluate", pairs), ("rank", pairs)):
+        status, _, err = run(capsys, *command, "--model", "gene")
+        assert_one_line_error(status, err, "task 'gene'")
+
+
+def test_gene_evaluate_names_only_file(capsys, gene_store):
+    path = gene_store.folder / "gene.csv"
+    status, out, err = run(capsys, "evaluate", path, "--model", "gene", "--json")
+    assert status == 0, err
+    entry = json.loads(out)["tiny-grmmi"]
+    assert entry["family"] == "grmmi" and entry["metrics"]["n"] == len(gene_pairs())
+    status, out, err = run(capsys, "evaluate", gene_store.folder / "names.csv", "--model", "grmmi")
+    assert status == 0, err
+    assert "4 pairs (3 positive)" in out
+
+
+def test_rank_with_a_trained_model(capsys, gene_store):
+    from rnaapp.io import read_pairs
+    from rnaapp.rank import RANK_COLUMNS, rank_candidates
+
+    path = gene_store.folder / "gene.csv"
+    status, out, err = run(capsys, "rank", path, "--model", "gene", "--top", "5")
+    assert status == 0, err
+    lines = out.strip().split("\n")
+    assert lines[0].split() == list(RANK_COLUMNS) and len(lines) == 6
+    expected = rank_candidates(load_model("gene"), read_pairs(path, require_sequences=False), top=5)
+    for line, row in zip(lines[1:], expected.itertuples(index=False), strict=True):
+        fields = line.split()
+        assert fields[:3] == [str(row.rank), row.mirna_id, row.target_id]
+        assert float(fields[3]) == pytest.approx(row.probability, abs=5e-5)
+    for suffix, separator in ((".csv", ","), (".tsv", "\t")):
+        output = gene_store.folder / f"ranked{suffix}"
+        status, out, err = run(capsys, "rank", path, "--model", "tiny-grmmi", "-o", output)
+        assert status == 0, err
+        assert out == "" and "wrote the top 20 candidate pairs" in err
+        written = pd.read_csv(output, sep=separator, keep_default_na=False)
+        assert list(written.columns) == list(RANK_COLUMNS) and len(written) == 20
+        expected = rank_candidates(load_model("gene"), read_pairs(path, require_sequences=False), top=20)
+        assert written["mirna_id"].tolist() == expected["mirna_id"].tolist()
+        np.testing.assert_allclose(written["probability"], expected["probability"], atol=1e-9)
+    # Names only, no labels: every row is a known interaction; miRNA sequences come from their names.
+    positives = gene_store.folder / "positives.csv"
+    gene_pairs().query("label == 1")[["mirna_id", "target_id"]].to_csv(positives, index=False)
+    status, out, err = run(capsys, "rank", positives, "--model", "gene", "--top", "3")
+    assert status == 0, err
+    assert len(out.strip().split("\n")) == 4
+
+
+def test_rank_trains_a_model_first(capsys, gene_store):
+    path = gene_store.folder / "gene.csv"
+    output = gene_store.folder / "ranked.csv"
+    arguments = [
+        "rank",
+        path,
+        "--config",
+        gene_config(gene_store),
+        "--epochs",
+        "1",
+        "--top",
+        "4",
+        "-o",
+        output,
+    ]
+    status, out, err = run(capsys, *arguments, "--save", "ranker")
+    assert status == 0, err
+    assert "saved model 'ranker'" in err and "epoch 1/1" in err
+    ranked = pd.read_csv(output)
+    assert len(ranked) == 4 and ranked["probability"].is_monotonic_decreasing
+    saved = load_model("ranker")
+    assert saved.family.name == "grmmi" and saved.card.training["data"] == str(path)  # the default family
+    assert saved.config.graph_dimension == 4  # from the config file
+    status, out, err = run(
+        capsys,
+        "rank",
+        path,
+        "--family",
+        "aemigap",
+        "--config",
+        gene_config(gene_store, "aemigap"),
+        "--epochs",
+        "1",
+    )
+    assert status == 0, err
+    assert len(out.strip().split("\n")) == 21
+
+
+def test_rank_errors(capsys, gene_store):
+    path = gene_store.folder / "gene.csv"
+    status, _, err = run(capsys, "rank", path, "--model", "gene", "--family", "grmmi")
+    assert_one_line_error(status, err, "either --model", "--family")
+    unlabelled = gene_store.folder / "unlabelled.csv"
+    gene_pairs().drop(columns="label").to_csv(unlabelled, index=False)
+    status, _, err = run(capsys, "rank", unlabelled, "--family", "grmmi")
+    assert_one_line_error(status, err, "unlabelled.csv", "label")
+    status, _, err = run(capsys, "rank", gene_store.folder / "missing.csv")
+    assert_one_line_error(status, err, "no such file")
+    status, _, err = run(capsys, "rank", path, "--family", "nope")
+    assert_one_line_error(status, err, "unknown family 'nope'")
+    status, _, err = run(capsys, "rank", path, "--model", "gene", "--epochs", "3", "--save", "x")
+    assert_one_line_error(status, err, "--epochs, --save only go with --family")
+    status, _, err = run(capsys, "rank", path, "--save", "../x")
+    assert_one_line_error(status, err, "invalid model name")
+    with pytest.raises(SystemExit) as stopped:
+        main(["rank", str(path), "--top", "0"])
+    assert stopped.value.code == 2
+    assert "must be at least 1" in capsys.readouterr().err
+
+
+def test_train_gene_family_on_names_with_negative_filter(capsys, gene_store):
+    from rnaapp.graph import adjust_negatives
+    from rnaapp.io import read_pairs
+
+    path = gene_store.folder / "gene.csv"
+    arguments = ["train", "--family", "grmmi", "--data", path, "--config", gene_config(gene_store)]
+    status, out, err = run(
+        capsys,
+        *arguments,
+        "--name",
+        "filtered",
+        "--epochs",
+        "1",
+        "--output",
+        gene_store.models,
+        "--filter-negatives",
+        "0.5",
+    )
+    assert status == 0, err
+    kept, report = adjust_negatives(read_pairs(path, require_sequences=False), quantile=0.5)
+    assert report["dropped"] > 0
+    assert f"dropped {report['dropped']} of {report['negatives']} negatives" in out
+    assert "saved model 'filtered'" in out
+    training = load_model("filtered").card.training
+    assert training["negative_filter"] == {"quantile": 0.5} | report
+    assert training["train_pairs"] + training["valid_pairs"] == len(kept)
+    assert "--filter-negatives 0.5" in training["command"]
+    status, _, err = run(capsys, *arguments, "--name", "x", "--cv", "2", "--filter-negatives", "0.1")
+    assert_one_line_error(status, err, "--filter-negatives", "--cv")
+    with pytest.raises(SystemExit):
+        main([*map(str, arguments), "--name", "x", "--filter-negatives", "1.5"])
+    assert "must be from 0 to 1" in capsys.readouterr().err
+
+
+def test_train_any_family_with_negative_filter(capsys, store):
+    train(capsys, store, "filtered-seeds", "--filter-negatives", "0.05")
+    training = load_model("filtered-seeds").card.training
+    assert training["negative_filter"]["quantile"] == 0.05
+    assert training["negative_filter"]["negatives"] == 60

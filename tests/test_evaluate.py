@@ -313,3 +313,80 @@ def test_plot_curves_rejects_bad_input(tmp_path) -> None:
         plot_curves({}, tmp_path / "x.png")
     with pytest.raises(ValueError, match="format"):
         plot_curves({"m": evaluation}, tmp_path / "x.jpg")
+
+
+# ---------------------------------------------------------------------------------------------------------
+# miRNA-gene models: predictions by name and metrics by node status (rnaapp.evaluation_report)
+# ---------------------------------------------------------------------------------------------------------
+
+
+def test_node_status_breakdown_orders_statuses_and_pools_all() -> None:
+    from rnaapp.evaluation_report import node_status_breakdown
+
+    rng = np.random.default_rng(3)
+    statuses = np.array(["both unseen"] * 6 + ["seen"] * 20 + ["unseen gene"] * 10)
+    labels = np.tile([0, 1], 18)
+    probabilities = rng.random(36)
+    table = node_status_breakdown(labels, probabilities, statuses, threshold=0.5)
+    assert table["node_status"].tolist() == ["seen", "unseen gene", "both unseen", "all"]
+    assert table["n"].tolist() == [20, 10, 6, 36]
+    assert table["positives"].tolist() == [10, 5, 3, 18] and table["negatives"].tolist() == [10, 5, 3, 18]
+    seen = statuses == "seen"
+    assert table["AUC"].iloc[0] == pytest.approx(skm.roc_auc_score(labels[seen], probabilities[seen]))
+    assert table["AUC"].iloc[-1] == pytest.approx(skm.roc_auc_score(labels, probabilities))
+    one_class = node_status_breakdown([1, 1, 0], [0.9, 0.8, 0.1], ["seen", "unseen miRNA", "seen"])
+    assert one_class["node_status"].tolist() == ["seen", "unseen miRNA", "all"]
+    assert math.isnan(one_class["AUC"].iloc[1])  # one class only: no AUC
+
+
+def test_node_status_breakdown_rejects_bad_input() -> None:
+    from rnaapp.evaluation_report import node_status_breakdown
+
+    with pytest.raises(ValueError, match="unknown node status"):
+        node_status_breakdown([0, 1], [0.2, 0.8], ["seen", "new"])
+    with pytest.raises(ValueError, match="3 node statuses for 2 labels"):
+        node_status_breakdown([0, 1], [0.2, 0.8], ["seen"] * 3)
+
+
+def test_model_probabilities_scores_gene_pairs_by_name(tiny_gene_model) -> None:
+    from rnaapp.evaluation_report import model_probabilities, pairs_fingerprint, predictions_table
+    from rnaapp.predict import predict_pairs
+    from rnaapp.rank import node_status
+
+    from .conftest import gene_pairs
+
+    model = tiny_gene_model("grmmi")
+    pairs = gene_pairs()
+    seen = []
+    frame = model_probabilities(model, pairs, progress=lambda done, total: seen.append((done, total)))
+    assert list(frame.columns) == [
+        "probability", "scanned", "best_site_start", "best_site_type", "n_sites", "node_status"
+    ]
+    assert frame["probability"].to_numpy() == pytest.approx(predict_pairs(model, pairs)["probability"].to_numpy())
+    assert frame["node_status"].tolist() == list(node_status(model, pairs["mirna_id"], pairs["target_id"]))
+    assert not frame["scanned"].any() and seen[-1] == (len(pairs), len(pairs))
+    table = predictions_table(pairs, {"g": frame})
+    assert table["node_status_g"].tolist() == frame["node_status"].tolist()
+    renamed = pairs.assign(target_id=pairs["target_id"].str.replace("gene-", "g-"))
+    assert pairs_fingerprint(renamed) != pairs_fingerprint(pairs)  # names matter to graph models
+
+
+def test_model_probabilities_names_the_row_a_sequence_model_cannot_score(tmp_path, monkeypatch) -> None:
+    from rnaapp.evaluation_report import model_probabilities
+    from rnaapp.io import InputError
+    from rnaapp.registry import load_model
+
+    monkeypatch.setenv("RNAAPP_HOME", str(tmp_path))
+    model = load_model("seed_rule")
+    pairs = pd.DataFrame(
+        {
+            "mirna_id": ["a", "b"],
+            "mirna_seq": ["UGAGGUAGUAGGUUGUAUAGUU"] * 2,
+            "target_id": ["x", "y"],
+            "target_seq": ["AACUAUACAACCUACUACCUCA", ""],
+        }
+    )
+    with pytest.raises(InputError, match=r"test\.csv, row 2: no target sequence: model .* names only"):
+        model_probabilities(model, pairs, source="test.csv")
+    scored = model_probabilities(model, pairs.iloc[:1], source="test.csv")
+    assert scored["probability"].iloc[0] > 0.5 and "node_status" not in scored

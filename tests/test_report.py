@@ -65,3 +65,45 @@ def test_a_plant_model_reads_the_whole_lncRNA(tiny_plant_model, user_home):
     assert (report.attention_start, report.attention_end) == (0, len(CONSTRUCTED_LNCRNA))
     assert report.heatmap_region() == (0, 800)
     assert report.heatmap_region(max_columns=100) == (360, 460)  # centred on the best site
+
+
+def test_a_gene_model_scores_by_name_with_an_optional_target(tiny_gene_model):
+    from rnaapp.rank import node_status
+
+    from .conftest import gene_pairs
+
+    grmmi, aemigap = tiny_gene_model("grmmi", True), tiny_gene_model("aemigap", True)
+    pairs = gene_pairs(with_sequences=True)
+    row = pairs.iloc[0]
+    report = pair_report(
+        [grmmi, aemigap], row.mirna_seq, row.target_seq, mirna_id=row.mirna_id, target_id=row.target_id
+    )
+    assert report.gene and not report.plant and not report.scanned
+    expected = [
+        predict(model, [row.mirna_seq], [row.target_seq], mirna_ids=[row.mirna_id], target_ids=[row.target_id])[0]
+        for model in (grmmi, aemigap)
+    ]
+    assert report.scores["probability"].tolist() == pytest.approx(expected, abs=1e-6)
+    status = node_status(grmmi, [row.mirna_id], [row.target_id])[0]
+    assert report.node_status == status and report.scores["node_status"].iloc[0] == status
+    assert (report.focus_start, report.focus_end) == (0, 40) and report.hybrid is not None  # 60 nt: a window
+    assert report.attention_model == grmmi.name and report.attention.shape == (22, 60)  # the whole target
+    assert (report.attention_start, report.attention_end) == (0, 60)
+
+    names_only = pair_report([aemigap, grmmi], row.mirna_seq, "", mirna_id=row.mirna_id, target_id="gene-23")
+    assert names_only.hybrid is None and names_only.attention is None and names_only.sites.empty
+    assert names_only.node_status == "unseen gene"
+    assert names_only.scores["node_status"].tolist() == ["unseen gene", "unseen gene"]
+
+
+def test_a_gene_report_lists_seed_sites_strongest_first(tiny_gene_model):
+    grmmi = tiny_gene_model("grmmi", True)
+    rng = np.random.default_rng(1)
+    background = "".join(rng.choice(list("ACGU"), 600))
+    target = background[:100] + "GCAUACUCA" + background[109:400] + SITE + background[440:]
+    report = pair_report([grmmi], MIRNA, target, mirna_id="gmir-0", target_id="gene-0")
+    assert report.sites["site_type"].iloc[0] == "8mer" and 400 < report.sites["start"].iloc[0] <= 440
+    assert report.focus_start < report.sites["start"].iloc[0] <= report.focus_end  # the duplex's window
+    assert report.attention.shape == (len(MIRNA), len(target))
+    unnamed = pair_report([grmmi], MIRNA, target)
+    assert unnamed.node_status == "both unseen"

@@ -1,0 +1,257 @@
+"""AppTest of every page with miRNA-gene association models (tiny grmmi / aemigap models trained here).
+
+The models are trained on :func:`tests.conftest.gene_pairs` with the miRNAs renamed to built-in example
+miRNAs (``hsa-let-7a-5p`` …), so that the Predict page finds their sequences by name without a miRBase file.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+
+import pandas as pd
+import pytest
+
+from rnaapp.examples import EXAMPLE_MIRNAS
+from rnaapp.jobs import list_jobs
+from rnaapp.rank import RANK_COLUMNS
+from rnaapp.registry import list_models, load_model, save_model, set_default
+
+from .conftest import REPOSITORY, SMALL_GENE_CONFIGS, gene_pairs
+
+pytest.importorskip("streamlit")
+import streamlit as st  # noqa: E402
+from streamlit.testing.v1 import AppTest  # noqa: E402
+
+MIRNA_NAMES = list(EXAMPLE_MIRNAS)[:8]
+
+
+def named_pairs(with_sequences: bool = True) -> pd.DataFrame:
+    """:func:`gene_pairs` with ``gmir-k`` renamed to the k-th example miRNA (and its real sequence)."""
+    pairs = gene_pairs(with_sequences=True)
+    names = {f"gmir-{index}": name for index, name in enumerate(MIRNA_NAMES)}
+    pairs["mirna_id"] = pairs["mirna_id"].map(names)
+    pairs["mirna_seq"] = pairs["mirna_id"].map(EXAMPLE_MIRNAS)
+    if not with_sequences:
+        pairs["target_seq"] = ""
+    return pairs
+
+
+@pytest.fixture(scope="module")
+def gene_models():
+    """``gene_models(family)``: a tiny model trained on :func:`named_pairs` (once per module and family)."""
+    from rnaapp.train import fit, training_config_for
+
+    trained = {}
+
+    def get(family: str = "grmmi"):
+        if family not in trained:
+            trained[family] = fit(
+                family,
+                named_pairs(),
+                model_config=SMALL_GENE_CONFIGS[family],
+                training_config=training_config_for(family, {"epochs": 2, "batch_size": 16}),
+                name=f"tiny-{family}",
+            )
+        return trained[family]
+
+    return get
+
+
+@pytest.fixture
+def saved(user_home, gene_models):
+    """``saved(family, name)``: a tiny gene model saved as a user model (the first: the gene default)."""
+    st.cache_data.clear()
+    st.cache_resource.clear()
+
+    def save(family: str = "grmmi", name: str | None = None) -> str:
+        name = name or f"tiny-{family}"
+        save_model(gene_models(family), name=name)
+        if not any(card.task == "gene" and card.source == "user" and card.name != name for card in list_models()):
+            set_default(name)
+        return name
+
+    return save
+
+
+def start(page: str | None = None) -> AppTest:
+    app = AppTest.from_file(str(REPOSITORY / "app.py"), default_timeout=90)
+    app.run()
+    if page is not None:
+        app.switch_page(page).run()
+    assert not app.exception
+    return app
+
+
+def button(app, label):
+    return next(widget for widget in app.button if widget.label == label)
+
+
+def choose_gene(app: AppTest, key: str) -> None:
+    """Pick the miRNA-gene task (the choice is only drawn when other tasks have models too)."""
+    if any(radio.key == key for radio in app.radio):
+        app.radio(key=key).set_value("gene").run()
+        assert not app.exception
+
+
+def upload(app: AppTest, key: str, name: str, frame: pd.DataFrame) -> None:
+    app.file_uploader(key=key).set_value((name, frame.to_csv(index=False).encode(), "text/csv")).run()
+    assert not app.exception
+
+
+def test_predict_a_seen_pair_with_its_sequence_and_heatmap(saved):
+    name = saved("grmmi")
+    app = start()
+    choose_gene(app, "predict_task")
+    assert app.multiselect(key="predict_models").value == [name]
+    target = named_pairs().query("target_id == 'gene-0'")["target_seq"].iloc[0]
+    app.text_input(key="predict_mirna").set_value("hsa-let-7a-5p")
+    app.text_input(key="predict_gene").set_value("gene-0")
+    app.text_area(key="predict_target").set_value(target)
+    button(app, "Predict").click().run()
+    assert not app.exception and not app.error, [error.value for error in app.error]
+    metrics = {metric.label: metric.value for metric in app.metric}
+    assert 0.0 <= float(metrics[name]) <= 1.0
+    assert float(metrics["Duplex ΔG (kcal/mol)"]) < 0
+    assert any("Both hsa-let-7a-5p and gene-0 are in the interaction graph" in s.value for s in app.success)
+    (heatmap,) = [json.loads(chart.proto.spec) for chart in app.get("plotly_chart")]
+    assert len(heatmap["data"][0]["x"]) == len(target) and len(heatmap["data"][0]["y"]) == 22
+    assert "miRNA" in app.code[0].value
+    labels = [download.label for download in app.get("download_button")]
+    assert {"Heatmap PNG", "Duplex PNG", "Scores (CSV)"} <= set(labels)
+
+
+def test_predict_by_names_only_says_when_a_node_is_unseen(saved):
+    saved("grmmi")
+    aemigap = saved("aemigap")
+    app = start()
+    choose_gene(app, "predict_task")
+    app.multiselect(key="predict_models").set_value([aemigap, "tiny-grmmi"]).run()
+    app.text_input(key="predict_mirna").set_value("hsa-miR-21-5p")
+    app.text_area(key="predict_target").set_value("")
+    button(app, "Predict").click().run()
+    assert any("enter the gene's name" in error.value for error in app.error)  # the gene name is required
+    app.text_input(key="predict_gene").set_value("gene-23")  # only ever in a negative: unseen
+    button(app, "Predict").click().run()
+    assert not app.exception and not app.error, [error.value for error in app.error]
+    metrics = {metric.label: metric.value for metric in app.metric}
+    assert set(metrics) == {aemigap, "tiny-grmmi"}
+    assert any("the gene gene-23 is not in the interaction graph" in w.value for w in app.warning)
+    assert any("No target sequence" in info.value for info in app.info)
+    assert not app.get("plotly_chart")
+    statuses = app.dataframe[0].value
+    assert statuses["node_status"].tolist() == ["unseen gene", "unseen gene"]
+    assert "Scores (CSV)" in [download.label for download in app.get("download_button")]
+
+
+def test_rank_candidate_interactions_on_the_browse_page(saved):
+    name = saved("grmmi")
+    app = start("pages/scan.py")
+    choose_gene(app, "scan_task")
+    assert app.selectbox(key="rank_model").value == name
+    known = named_pairs(with_sequences=False)[["mirna_id", "target_id", "label"]]
+    upload(app, "rank_upload", "known.csv", known)
+    n_known = int(known["label"].sum())
+    assert any(f"{n_known:,} known interactions · 8 miRNAs × 24 genes" in m.value for m in app.markdown)
+    app.number_input(key="rank_top").set_value(15).run()
+    button(app, "Rank candidates").click().run()
+    assert not app.exception and not app.error, [error.value for error in app.error]
+    table = app.dataframe[0].value
+    assert list(table.columns) == list(RANK_COLUMNS) and len(table) == 15
+    assert table["probability"].is_monotonic_decreasing
+    positives = set(known.loc[known["label"] == 1, ["mirna_id", "target_id"]].itertuples(index=False))
+    assert not positives & set(table[["mirna_id", "target_id"]].itertuples(index=False))
+    assert "Ranking (CSV)" in [download.label for download in app.get("download_button")]
+    app.multiselect(key="rank_mirnas").set_value(["hsa-miR-21-5p"]).run()
+    button(app, "Rank candidates").click().run()
+    assert not app.exception and not app.error
+    assert set(app.dataframe[0].value["mirna_id"]) == {"hsa-miR-21-5p"}
+
+
+def test_evaluate_names_only_pairs_by_node_status(saved):
+    name = saved("aemigap")
+    pairs = named_pairs(with_sequences=False)[["mirna_id", "target_id", "label"]]
+    app = start("pages/evaluate.py")
+    upload(app, "evaluate_upload", "genes.csv", pairs)
+    assert not app.error, [error.value for error in app.error]
+    assert any("names only" in info.value for info in app.info)
+    others = [option for option in app.multiselect[0].options if not option.startswith(f"{name} ")][:1]
+    app.multiselect[0].set_value([name, *others]).run()  # a site model, if one is shipped
+    chosen = app.multiselect[0].value
+    button(app, "Evaluate").click().run()
+    assert not app.exception and not app.error, [error.value for error in app.error]
+    if len(chosen) > 1:
+        assert any(f"Not evaluated: {chosen[1]}" in warning.value for warning in app.warning)
+    metrics = next(frame.value for frame in app.dataframe if "AUC" in frame.value.columns)
+    assert metrics["model"].tolist() == [name] and metrics["AUC"].between(0, 1).all()
+    status = next(frame.value for frame in app.dataframe if "node_status" in frame.value.columns)
+    assert status["node_status"].tolist() == ["seen", "unseen gene", "all"]  # e.g. gene-23: only in negatives
+    assert status["n"].iloc[-1] == len(pairs) == status["n"].iloc[:-1].sum()
+    assert status["AUC"].iloc[0] > 0
+
+
+def test_models_page_lists_a_gene_model_with_a_short_config(saved):
+    name = saved("grmmi")
+    app = start("pages/models.py")
+    table = app.dataframe[0].value.set_index("name")
+    assert table.loc[name, "task"] == "gene" and table.loc[name, "family"] == "grmmi"
+    app.selectbox(key="models_selected").set_value(name).run()
+    assert not app.exception
+    assert any(metric.label == "Task" and metric.value == "gene" for metric in app.metric)
+    assert any("24 genes of the interaction graph" in caption.value for caption in app.caption)
+
+
+def test_train_a_gene_model_on_names_only_with_the_distance_filter(user_home, monkeypatch):
+    monkeypatch.setenv("OMP_NUM_THREADS", "1")  # the job processes' torch threads, as in the tests
+    app = start("pages/train.py")
+    pairs = named_pairs(with_sequences=False)[["mirna_id", "target_id", "label"]]
+    upload(app, "train_upload", "genes.csv", pairs)
+    assert any("names only" in info.value for info in app.info)
+    button(app, "Start training").click().run()  # the default family needs sequences
+    assert any("needs the sequences of every pair" in error.value for error in app.error)
+    app.selectbox(key="train_family").set_value("grmmi").run()
+    assert not any(widget.key and "gene_nodes" in widget.key for widget in app.text_input)
+    assert app.selectbox(key="train_grmmi_arch_fusion").options == ["concat", "add", "average", "deep", "none"]
+    assert app.selectbox(key="train_grmmi_arch_lstm").options == ["bi", "uni", "none"]
+    app.selectbox(key="train_grmmi_arch_lstm").set_value("uni")
+    app.selectbox(key="train_grmmi_arch_fusion").set_value("add")
+    app.checkbox(key="train_grmmi_arch_attention").uncheck()
+    app.number_input(key="train_grmmi_arch_embedding_dim").set_value(8)
+    app.number_input(key="train_grmmi_arch_graph_folds").set_value(2)
+    app.number_input(key="train_grmmi_epochs").set_value(1)
+    app.number_input(key="train_grmmi_batch_size").set_value(16)
+    app.checkbox(key="train_adjust_negatives").check()
+    app.number_input(key="train_adjust_quantile").set_value(0.5)
+    button(app, "Start training").click().run()
+    assert not app.exception and not app.error, [error.value for error in app.error]
+    (report,) = [info.value for info in app.info if "Distance filter (quantile 0.50)" in info.value]
+    dropped = int(re.search(r"dropped (\d+) of", report).group(1))
+    job = next(job for job in list_jobs() if job.spec["family"] == "grmmi")
+    assert job.spec["model_settings"]["lstm"] == "uni" and job.spec["model_settings"]["attention"] is False
+    assert "mirna_nodes" not in job.spec["model_settings"]
+    assert job.spec["pairs"] == len(pairs) - dropped and "distance filter" in job.spec["data"]
+    assert job.wait(timeout=180)["state"] == "finished", job.log()
+    model = load_model("my_grmmi")
+    assert model.config.fusion == "add" and len(model.config.mirna_nodes) == 8
+    time.sleep(0.1)
+    app.run()
+    assert not app.exception
+
+
+@pytest.mark.slow
+def test_train_an_aemigap_model(user_home, monkeypatch):
+    monkeypatch.setenv("OMP_NUM_THREADS", "1")
+    app = start("pages/train.py")
+    upload(app, "train_upload", "genes.csv", named_pairs(with_sequences=False))
+    app.selectbox(key="train_family").set_value("aemigap").run()
+    app.text_input(key="train_aemigap_arch_encoder_sizes").set_value("32, 16")
+    app.number_input(key="train_aemigap_arch_latent").set_value(4)
+    app.number_input(key="train_aemigap_arch_autoencoder_epochs").set_value(2)
+    app.number_input(key="train_aemigap_epochs").set_value(1)
+    button(app, "Start training").click().run()
+    assert not app.exception and not app.error, [error.value for error in app.error]
+    job = next(job for job in list_jobs() if job.spec["family"] == "aemigap")
+    assert job.wait(timeout=180)["state"] == "finished", job.log()
+    model = load_model("my_aemigap")
+    assert model.config.encoder_sizes == (32, 16) and model.config.latent == 4
