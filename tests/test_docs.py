@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from rnaapp.evaluate import METRIC_NAMES
-from rnaapp.report import SCORE_COLUMNS, SITE_TABLE_COLUMNS
+from rnaapp.rank import RANK_COLUMNS
+from rnaapp.report import GENE_SCORE_COLUMNS, SCORE_COLUMNS, SITE_TABLE_COLUMNS
 from rnaapp.scan import CANDIDATE_TYPES, PAIR_COLUMNS, SITE_COLUMNS
 
 from .conftest import REPOSITORY
@@ -21,7 +22,10 @@ def test_readme_starts_with_the_two_commands():
 @pytest.mark.parametrize(
     "column",
     sorted(
-        (set(PAIR_COLUMNS) | set(SITE_COLUMNS) | set(SCORE_COLUMNS) | set(SITE_TABLE_COLUMNS))
+        (
+            set(PAIR_COLUMNS) | set(SITE_COLUMNS) | set(SCORE_COLUMNS) | set(SITE_TABLE_COLUMNS)
+            | set(GENE_SCORE_COLUMNS) | set(RANK_COLUMNS)
+        )
         - {"mirna_id", "target_id", "model", "family", "scanned"}
     ),
 )
