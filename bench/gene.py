@@ -484,7 +484,8 @@ def ship() -> None:
         "seed": 0,
         "command": f"python bench/gene.py train --variant {best} --seed 0 && python bench/gene.py report --ship",
         "leakage": (
-            "The GraRep graph is built from training positives only, cross-fitted in 5 folds so a training pair never "
+            f"The GraRep graph is built from training positives only, cross-fitted in {model.config.graph_folds} folds "
+            "so a training pair never "
             "sees its own edge; test pairs whose miRNA or gene has no training edge are 'unseen' and reported "
             "separately. Negatives are random unobserved cells (degree is informative)."
         ),

@@ -68,8 +68,8 @@ class AemigapConfig:
     lstm_layers: int = 3
     dropout: float = 0.3
     graph_steps: int = 4
-    graph_dimension: int = 16
-    graph_folds: int = 5
+    graph_dimension: int = 4
+    graph_folds: int = 10
     mirna_nodes: tuple[str, ...] = ()
     gene_nodes: tuple[str, ...] = ()
 

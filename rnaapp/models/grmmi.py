@@ -88,8 +88,8 @@ class GrmmiConfig:
     sequence_branch: bool = True
     graph_branch: bool = True
     graph_steps: int = 4
-    graph_dimension: int = 16
-    graph_folds: int = 5
+    graph_dimension: int = 4
+    graph_folds: int = 10
     dense: int = 64
     dropout: float = 0.3
     mirna_nodes: tuple[str, ...] = ()
