@@ -166,3 +166,37 @@ def test_the_shipped_plant_model_reproduces_its_recorded_auc(shipped, benchmarks
     probabilities = predict(model, test.mirna_seq.tolist(), test.target_seq.tolist())
     reproduced = compute_metrics(test.label.to_numpy(), probabilities)
     assert reproduced["AUC"] == pytest.approx(model.card.metrics["aly"]["AUC"], abs=AUC_TOLERANCE)
+
+
+GENE_DEFAULT = DEFAULTS.get("tasks", {}).get("gene")
+
+
+@pytest.mark.skipif(GENE_DEFAULT is None, reason="no default miRNA-gene model is shipped yet")
+def test_the_shipped_gene_model_scores_pairs_by_name(shipped):
+    """A hub miRNA with a hub gene it is not known to target scores above two nodes it never saw."""
+    from rnaapp.rank import node_status
+
+    model = load_model("gene")
+    assert model.name == GENE_DEFAULT and model.card.task == "gene"
+    mirna = "UAGCAGCACGUAAAUAUUGGCG"  # hsa-miR-16-5p
+    probabilities = predict(
+        model, [mirna, mirna], ["", ""], mirna_ids=["hsa-miR-16-5p", "no-such-miRNA"],
+        target_ids=["VEGFA", "NO-SUCH-GENE"],
+    )
+    assert probabilities[0] > probabilities[1]
+    statuses = node_status(model, ["hsa-miR-16-5p", "no-such-miRNA"], ["VEGFA", "NO-SUCH-GENE"])
+    assert list(statuses) == ["seen", "both unseen"]
+
+
+@pytest.mark.benchmarks
+@pytest.mark.skipif(GENE_DEFAULT is None, reason="no default miRNA-gene model is shipped yet")
+def test_the_shipped_gene_model_reproduces_its_recorded_auc(shipped, benchmarks):
+    """MTIS-9214 test split (3,686 name pairs; scoring takes about a second)."""
+    model = load_model("gene")
+    test = read_pairs(benchmarks / "gene_mtis9214" / "test.csv", require_label=True, require_sequences=False)
+    probabilities = predict(
+        model, test.mirna_seq.tolist(), test.target_seq.tolist(),
+        mirna_ids=test.mirna_id.tolist(), target_ids=test.target_id.tolist(),
+    )
+    reproduced = compute_metrics(test.label.to_numpy(), probabilities)
+    assert reproduced["AUC"] == pytest.approx(model.card.metrics["mtis9214_test"]["AUC"], abs=AUC_TOLERANCE)
