@@ -65,6 +65,7 @@ VARIANTS: dict[str, tuple[str, dict, float | None]] = {
     "aemigap:filtered": ("aemigap", {}, 0.05),
     "grmmi:graph-only": ("grmmi", {"sequence_branch": False}, None),
     "grmmi:sequence-only": ("grmmi", {"graph_branch": False}, None),
+    "grmmi:degree-only": ("grmmi", {"sequence_branch": False, "graph_dimension": 0}, None),
     "grmmi:no-attention": ("grmmi", {"attention": False}, None),
     "grmmi:uni-lstm": ("grmmi", {"lstm": "uni"}, None),
     "grmmi:no-lstm": ("grmmi", {"lstm": "none"}, None),
@@ -276,7 +277,7 @@ def command_site(arguments: argparse.Namespace) -> None:
     for name, settings in (("grmmi", {}), ("grmmi:sequence-only", {"graph_branch": False})):
         started = time.time()
         model = fit(
-            "grmmi", train, valid, model_config=settings | {"target_length": 64},
+            "grmmi", train, valid, model_config=settings | {"target_length": 64, "graph_folds": 5},
             training_config=training_config_for("grmmi", {"epochs": arguments.epochs, "seed": 0}),
         )
         seconds = time.time() - started
