@@ -230,6 +230,28 @@ def fold_of_pairs(pairs: pd.DataFrame, folds: int, seed: int) -> np.ndarray:
     return assignment
 
 
+def fold_graphs(
+    graph: BipartiteGraph, pairs: pd.DataFrame, *, folds: int = 5, seed: int = 0
+) -> tuple[list[BipartiteGraph], np.ndarray]:
+    """The graphs of cross-fitting: for each fold, ``graph`` without the positive edges of that fold's pairs.
+
+    Returns
+    -------
+    (list of BipartiteGraph, numpy.ndarray)
+        ``folds`` graphs and each pair's fold (:func:`fold_of_pairs`), shape ``(n_pairs,)``.
+    """
+    assignment = fold_of_pairs(pairs, folds, seed)
+    mirna_index = graph.mirna_index(pairs["mirna_id"].tolist())
+    gene_index = graph.gene_index(pairs["target_id"].tolist())
+    edge_codes = graph.edges[:, 0] * len(graph.genes) + graph.edges[:, 1]
+    graphs = []
+    for fold in range(folds):
+        in_fold = (assignment == fold) & (mirna_index >= 0) & (gene_index >= 0)
+        held = np.isin(edge_codes, mirna_index[in_fold] * len(graph.genes) + gene_index[in_fold])
+        graphs.append(graph.without(held))
+    return graphs, assignment
+
+
 def cross_fitted_features(
     graph: BipartiteGraph,
     pairs: pd.DataFrame,
@@ -242,22 +264,17 @@ def cross_fitted_features(
     """Node features for training pairs from graphs that never contain the pair's own edge.
 
     The training pairs are split into ``folds`` (per label); the graph for fold ``f`` is ``graph``
-    without the positive edges of fold ``f``'s pairs.
+    without the positive edges of fold ``f``'s pairs (:func:`fold_graphs`).
 
     Returns
     -------
     (numpy.ndarray, numpy.ndarray)
         ``tables`` of shape ``(folds, n_nodes, K * d + 2)`` and each pair's fold, shape ``(n_pairs,)``.
     """
-    assignment = fold_of_pairs(pairs, folds, seed)
-    mirna_index = graph.mirna_index(pairs["mirna_id"].tolist())
-    gene_index = graph.gene_index(pairs["target_id"].tolist())
-    edge_codes = graph.edges[:, 0] * len(graph.genes) + graph.edges[:, 1]
+    graphs, assignment = fold_graphs(graph, pairs, folds=folds, seed=seed)
     tables = []
-    for fold in range(folds):
-        in_fold = (assignment == fold) & (mirna_index >= 0) & (gene_index >= 0)
-        held = np.isin(edge_codes, mirna_index[in_fold] * len(graph.genes) + gene_index[in_fold])
-        tables.append(node_features(graph.without(held), config, seed=seed))
+    for fold, fold_graph in enumerate(graphs):
+        tables.append(node_features(fold_graph, config, seed=seed))
         if progress is not None:
             progress(fold + 1, folds)
     return np.stack(tables), assignment
@@ -336,3 +353,53 @@ def adjust_negatives(
     vectors = grarep(graph.adjacency(), config, seed=seed)
     return distance_filter(pairs, vectors, graph, quantile=quantile)
 
+
+
+#: Number of seed codes (7-mers of miRNA nucleotides 2-8).
+SEED_CODE_SPACE = 4**7
+_SEED_LOOKUP = np.full(256, -1, dtype=np.int64)
+for _code, _base in enumerate("ACGU"):
+    _SEED_LOOKUP[ord(_base)] = _code
+
+
+def seed_codes(sequences: Sequence[str]) -> np.ndarray:
+    """The seed (nucleotides 2-8) of each miRNA as a number in ``0 .. 4**7 - 1``; -1 when shorter or not ACGU.
+
+    miRNAs of one seed family share a code. Shape ``(n,)`` int64.
+    """
+    codes = np.full(len(sequences), -1, dtype=np.int64)
+    for row, sequence in enumerate(sequences):
+        seed = str(sequence)[1:8]
+        if len(seed) < 7:
+            continue
+        digits = _SEED_LOOKUP[np.frombuffer(seed.encode("ascii", "replace"), dtype=np.uint8)]
+        if (digits >= 0).all():
+            codes[row] = int(np.dot(digits, 4 ** np.arange(6, -1, -1)))
+    return codes
+
+
+def family_support_keys(
+    graph: BipartiteGraph, mirna_codes: np.ndarray, view: int = 0
+) -> tuple[np.ndarray, np.ndarray]:
+    """Count the edges of each (seed family, gene): how many miRNAs of a seed already target a gene.
+
+    Parameters
+    ----------
+    graph
+        The training graph.
+    mirna_codes
+        :func:`seed_codes` of the graph's miRNAs, shape ``(n_mirnas,)``.
+    view
+        A number folded into the keys, so that tables of several graphs (cross-fitted folds) can share one
+        sorted array.
+
+    Returns
+    -------
+    (numpy.ndarray, numpy.ndarray)
+        Sorted keys ``(view * 4**7 + seed code) * n_genes + gene`` and their edge counts, both int64.
+    """
+    codes = mirna_codes[graph.edges[:, 0]] if len(graph.edges) else np.zeros(0, dtype=np.int64)
+    valid = codes >= 0
+    keys = (view * SEED_CODE_SPACE + codes[valid]) * len(graph.genes) + graph.edges[valid, 1]
+    unique, counts = np.unique(keys, return_counts=True)
+    return unique.astype(np.int64), counts.astype(np.int64)

@@ -18,7 +18,15 @@ import pandas as pd
 import torch
 from torch import nn
 
-from rnaapp.graph import GraRepConfig, cross_fitted_features, graph_from_pairs, node_features
+from rnaapp.graph import (
+    SEED_CODE_SPACE,
+    GraRepConfig,
+    family_support_keys,
+    fold_graphs,
+    graph_from_pairs,
+    node_features,
+    seed_codes,
+)
 
 #: Index of a node the model does not know.
 UNSEEN_NODE = -1
@@ -117,10 +125,73 @@ class NodeTables(nn.Module):
         )
 
 
+class SeedFamilySupport(nn.Module):
+    """How many miRNAs of a pair's seed family (nucleotides 2-8) target its gene in the training graph.
+
+    miRNAs that share a seed share many targets, so a gene targeted by a miRNA's family members is a likely
+    target of that miRNA too (even of a miRNA the graph never saw). Buffers: sorted ``keys`` and their
+    ``counts`` (:func:`rnaapp.graph.family_support_keys`, view 0, saved) and the cross-fitted
+    ``training_keys`` / ``training_counts`` (views 1..folds, not saved). Loading resizes the buffers to the
+    saved ones (their size depends on the training data).
+    """
+
+    def __init__(self, n_genes: int) -> None:
+        super().__init__()
+        self.n_genes = n_genes
+        self.register_buffer("keys", torch.zeros(0, dtype=torch.int64))
+        self.register_buffer("counts", torch.zeros(0, dtype=torch.int64))
+        self.register_buffer("training_keys", torch.zeros(0, dtype=torch.int64), persistent=False)
+        self.register_buffer("training_counts", torch.zeros(0, dtype=torch.int64), persistent=False)
+
+    def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs) -> None:  # noqa: ANN001
+        for name in ("keys", "counts"):
+            if prefix + name in state_dict:
+                setattr(self, name, torch.empty_like(state_dict[prefix + name]))
+        super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
+
+    def set_tables(self, keys: np.ndarray, counts: np.ndarray, training_keys: np.ndarray, training_counts: np.ndarray) -> None:
+        device = self.keys.device
+        self.keys = torch.from_numpy(keys).to(device)
+        self.counts = torch.from_numpy(counts).to(device)
+        self.training_keys = torch.from_numpy(training_keys).to(device)
+        self.training_counts = torch.from_numpy(training_counts).to(device)
+
+    @staticmethod
+    def _count(keys: torch.Tensor, counts: torch.Tensor, query: torch.Tensor) -> torch.Tensor:
+        if not keys.numel():
+            return torch.zeros(query.shape, dtype=torch.float32, device=query.device)
+        position = torch.searchsorted(keys, query).clamp(max=keys.numel() - 1)
+        found = keys[position] == query
+        return torch.where(found, counts[position], torch.zeros_like(counts[position])).float()
+
+    def forward(self, seed_code: torch.Tensor, gene_node: torch.Tensor, graph_view: torch.Tensor) -> torch.Tensor:
+        """``log(1 + family edges to the gene)``, shape ``(batch, 1)`` (0 for an unknown seed or gene)."""
+        seed_code, gene_node, view = seed_code.long(), gene_node.long(), graph_view.long()
+        valid = (seed_code >= 0) & (gene_node >= 0)
+        query = (view * SEED_CODE_SPACE + seed_code.clamp(min=0)) * self.n_genes + gene_node.clamp(min=0)
+        counts = self._count(self.keys, self.counts, query)
+        if self.training_keys.numel() and bool((view > 0).any()):
+            counts = torch.where(view > 0, self._count(self.training_keys, self.training_counts, query), counts)
+        return torch.log1p(torch.where(valid, counts, torch.zeros_like(counts)))[:, None]
+
+
+def node_seed_codes(config: Any, pairs: pd.DataFrame) -> np.ndarray:
+    """:func:`rnaapp.graph.seed_codes` of the config's miRNA nodes, from the pairs' miRNA sequences."""
+    sequences = pairs.drop_duplicates("mirna_id").set_index("mirna_id")["mirna_seq"].astype(str)
+    return seed_codes([sequences.get(name, "") for name in config.mirna_nodes])
+
+
 def install_graph(
-    tables: NodeTables, config: Any, pairs: pd.DataFrame, features: dict[str, np.ndarray], seed: int
+    tables: NodeTables,
+    config: Any,
+    pairs: pd.DataFrame,
+    features: dict[str, np.ndarray],
+    seed: int,
+    family: SeedFamilySupport | None = None,
 ) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray]:
     """Build the training graph, install its tables and give each training pair its fold's view.
+
+    With ``family``, also install the seed-family support tables of the full and the fold graphs.
 
     Returns
     -------
@@ -131,11 +202,20 @@ def install_graph(
     graph = graph_from_pairs(pairs, mirnas=config.mirna_nodes, genes=config.gene_nodes)
     table = node_features(graph, grarep_config(config), seed=seed)
     if config.graph_folds > 1:
-        views, folds = cross_fitted_features(graph, pairs, grarep_config(config), folds=config.graph_folds, seed=seed)
+        graphs, folds = fold_graphs(graph, pairs, folds=config.graph_folds, seed=seed)
+        views = np.stack([node_features(fold_graph, grarep_config(config), seed=seed) for fold_graph in graphs])
         graph_view = folds + 1
     else:
+        graphs = []
         views, graph_view = np.zeros((0, *table.shape), dtype=np.float32), np.zeros(len(pairs), dtype=np.int64)
     tables.set_tables(table, views)
+    if family is not None:
+        codes = node_seed_codes(config, pairs)
+        keys, counts = family_support_keys(graph, codes)
+        fold_tables = [family_support_keys(fold_graph, codes, view + 1) for view, fold_graph in enumerate(graphs)]
+        training_keys = np.concatenate([keys for keys, _ in fold_tables]) if fold_tables else np.zeros(0, np.int64)
+        training_counts = np.concatenate([counts for _, counts in fold_tables]) if fold_tables else np.zeros(0, np.int64)
+        family.set_tables(keys, counts, training_keys, training_counts)
     return {**features, "graph_view": graph_view.astype(np.int64)}, table, views
 
 

@@ -36,9 +36,11 @@ from rnaapp.encoding import (
     kmer_vocabulary_size,
     token_span_to_nucleotides,
 )
+from rnaapp.graph import seed_codes
 from rnaapp.models.base import Family, Progress
 from rnaapp.models.graph_nodes import (
     NodeTables,
+    SeedFamilySupport,
     fit_node_standardise,
     install_graph,
     node_arrays,
@@ -67,6 +69,9 @@ class GrmmiConfig:
         Ablation switches (see the module docstring).
     graph_steps, graph_dimension, graph_folds
         GraRep steps and dimensions per step; folds of the cross-fitted training graph (1: no cross-fitting).
+    seed_family
+        Also use the seed-family support of the pair (beyond the paper): how many miRNAs with the same seed
+        (nucleotides 2-8) target the gene in the training graph (needs ``graph_branch``).
     dense, dropout
         Fusion network size and dropout.
     mirna_nodes, gene_nodes
@@ -90,6 +95,7 @@ class GrmmiConfig:
     graph_steps: int = 4
     graph_dimension: int = 4
     graph_folds: int = 10
+    seed_family: bool = True
     dense: int = 64
     dropout: float = 0.3
     mirna_nodes: tuple[str, ...] = ()
@@ -161,7 +167,8 @@ class GrmmiNet(nn.Module):
 
     Inputs: ``mirna_tokens`` ``(batch, mirna_length - k + 1)``, ``target_tokens`` ``(batch, target tokens)``
     (reversed target; all padding for a pair without target sequence), ``mirna_node`` and ``gene_node``
-    ``(batch,)`` node indices (-1 = unseen), ``graph_view`` ``(batch,)`` (0 = the saved graph). Output
+    ``(batch,)`` node indices (-1 = unseen), ``graph_view`` ``(batch,)`` (0 = the saved graph) and, with
+    ``seed_family``, ``seed_code`` ``(batch,)`` (:func:`rnaapp.graph.seed_codes` of the miRNA). Output
     logits ``(batch,)``; with ``return_attention`` also the head-averaged attention ``(batch, miRNA tokens,
     target tokens)``.
     """
@@ -182,7 +189,11 @@ class GrmmiNet(nn.Module):
             width = node_width(config)
             self.nodes = NodeTables(len(config.mirna_nodes), len(config.gene_nodes), width)
             self.node_standardise = Standardise(width)
-            parts.append(2 * width)
+            graph_width = 2 * width
+            if config.seed_family:
+                self.family = SeedFamilySupport(len(config.gene_nodes))
+                graph_width += 1
+            parts.append(graph_width)
         if config.fusion in ("add", "average") and len(parts) == 2:
             self.projections = nn.ModuleList([nn.Linear(size, config.dense) for size in parts])
             head_input = config.dense
@@ -232,6 +243,7 @@ class GrmmiNet(nn.Module):
         mirna_node: torch.Tensor,
         gene_node: torch.Tensor,
         graph_view: torch.Tensor,
+        seed_code: torch.Tensor | None = None,
         return_attention: bool = False,
     ) -> torch.Tensor | tuple[torch.Tensor, torch.Tensor]:
         parts, weights = [], None
@@ -240,7 +252,12 @@ class GrmmiNet(nn.Module):
             parts.append(features)
         if self.config.graph_branch:
             mirna_rows, gene_rows = self.nodes(mirna_node, gene_node, graph_view)
-            parts.append(torch.cat([self.node_standardise(mirna_rows), self.node_standardise(gene_rows)], dim=1))
+            graph_parts = [self.node_standardise(mirna_rows), self.node_standardise(gene_rows)]
+            if self.config.seed_family:
+                if seed_code is None:
+                    seed_code = torch.full_like(gene_node, -1)
+                graph_parts.append(self.family(seed_code, gene_node, graph_view))
+            parts.append(torch.cat(graph_parts, dim=1))
         if hasattr(self, "projections"):
             projected = [projection(part) for projection, part in zip(self.projections, parts, strict=True)]
             fused = projected[0] + projected[1]
@@ -264,6 +281,13 @@ def _tokens(sequences: Sequence[str], k: int, length: int, *, reverse: bool = Fa
     if short.any():
         tokens[short, 0] = UNKNOWN_TOKEN
     return tokens[codes].astype(np.int16) if len(codes) else np.zeros((0, tokens.shape[1]), dtype=np.int16)
+
+
+def distinct_seed_codes(mirnas: Sequence[str]) -> np.ndarray:
+    """:func:`rnaapp.graph.seed_codes` computed once per distinct miRNA, shape ``(n,)`` int64."""
+    codes, unique = pd.factorize(pd.Series(list(mirnas), dtype=object), sort=False)
+    table = seed_codes([str(value) for value in unique])
+    return table[codes] if len(codes) else np.zeros(0, dtype=np.int64)
 
 
 def target_fragments(sequences: Sequence[str], seed: int, shortest: int = 200, longest: int = 400) -> list[str]:
@@ -311,6 +335,8 @@ class GrmmiFamily(Family):
             "mirna_tokens": _tokens(mirnas, config.k, mirna_length),
             "target_tokens": _tokens(targets, config.k, target_length, reverse=True),
         } | node_arrays(config, len(mirnas), mirna_ids, target_ids)
+        if config.graph_branch and config.seed_family:
+            features["seed_code"] = distinct_seed_codes(mirnas)
         if progress is not None:
             progress(len(mirnas), len(mirnas))
         return features
@@ -345,7 +371,8 @@ class GrmmiFamily(Family):
         """Build the training graph (cross-fitted per fold) and fit the node feature standardisation."""
         if not config.graph_branch:
             return features
-        features, table, views = install_graph(module.nodes, config, pairs, features, seed)
+        family = module.family if config.seed_family else None
+        features, table, views = install_graph(module.nodes, config, pairs, features, seed, family=family)
         fit_node_standardise(module.node_standardise, table, views)
         return features
 
