@@ -369,3 +369,23 @@ def test_training_graph_reads_only_the_training_pairs():
     # No test edge is an edge of the saved graph.
     degrees = np.rint(np.expm1(table[:, -2].astype(np.float64))).astype(int)
     np.testing.assert_array_equal(degrees, graph.degrees())
+
+
+def test_seed_codes_read_nucleotides_two_to_eight():
+    from rnaapp.graph import seed_codes
+
+    codes = seed_codes(["UAAAAAAAG", "GAAAAAAAC", "UAAAAAAC", "UAAANAAAG", "UAAAAA"])
+    assert codes[0] == codes[1] == 0  # AAAAAAA
+    assert codes[2] == 1  # AAAAAAC
+    assert list(codes[3:]) == [-1, -1]  # N in the seed; shorter than 8 nt
+
+
+def test_family_support_keys_count_edges_per_seed_and_gene():
+    from rnaapp.graph import SEED_CODE_SPACE, family_support_keys
+
+    graph = BipartiteGraph(("m1", "m2", "m3"), ("g1", "g2"), np.array([[0, 0], [1, 0], [2, 1], [0, 1]]))
+    codes = np.array([5, 5, -1])
+    keys, counts = family_support_keys(graph, codes, view=2)
+    expected = {(2 * SEED_CODE_SPACE + 5) * 2 + 0: 2, (2 * SEED_CODE_SPACE + 5) * 2 + 1: 1}
+    assert dict(zip(keys.tolist(), counts.tolist(), strict=True)) == expected
+    assert list(keys) == sorted(keys)
