@@ -307,10 +307,12 @@ def command_rank(arguments: argparse.Namespace) -> None:
     published = []
     for mirna, gene in PUBLISHED_CASE_PAIRS:
         if (mirna, gene) in known:
-            published.append({"pair": f"{mirna}–{gene}", "rank": "known positive"})
+            split = pool.loc[(pool["mirna_id"] == mirna) & (pool["target_id"] == gene), "split"].iloc[0]
+            published.append({"pair": f"{mirna}–{gene}", "rank": f"known positive ({split} split)"})
             continue
-        if mirna not in mirnas or gene not in genes:
-            published.append({"pair": f"{mirna}–{gene}", "rank": "not a node of MTIS-9214"})
+        missing = [name for name, nodes in ((mirna, mirnas), (gene, genes)) if name not in nodes]
+        if missing:
+            published.append({"pair": f"{mirna}–{gene}", "rank": f"{' and '.join(missing)} not in MTIS-9214"})
             continue
         score = predict(model, [pool.loc[pool["mirna_id"] == mirna, "mirna_seq"].iloc[0]], [""],
                         mirna_ids=[mirna], target_ids=[gene])[0]
