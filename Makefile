@@ -26,6 +26,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/site.py
 	$(BIN)/python bench/speed.py
 	$(BIN)/python bench/plant.py report
+	$(BIN)/python bench/gene.py report
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

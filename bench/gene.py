@@ -389,6 +389,7 @@ def report_tables() -> str:
             row[metric] = _mean_sd([run["test"]["all"][metric] for run in seeds.values()])
         row["AUC seen"] = _mean_sd([run["test"]["seen"]["AUC"] for run in seeds.values()])
         row["AUC unseen"] = _mean_sd([run["test"]["unseen"]["AUC"] for run in seeds.values()])
+        row["train s"] = f"{np.mean([run['train_seconds'] for run in seeds.values()]):.0f}"
         rows.append(row)
     baselines_path = RESULTS / "baselines.json"
     if baselines_path.is_file():
@@ -440,6 +441,7 @@ def report_tables() -> str:
     if case.is_file():
         summary = json.loads(case.read_text())
         top = pd.read_csv(RESULTS / "case_study" / "top.csv")
+        top["probability"] = top["probability"].map("{:.5f}".format)
         lines.append(
             f"\nCase study: grmmi trained on all MTIS-9214 pairs; {summary['candidates']:,} unknown pairs ranked in "
             f"{summary['rank_seconds']} s. Top {len(top)}:\n"
