@@ -27,6 +27,35 @@ def button(app, label):
     return next(widget for widget in app.button if widget.label == label)
 
 
+def start(page: str | None = None) -> AppTest:
+    """The app run once, switched to ``page`` (a path under pages/), without an exception."""
+    app = AppTest.from_file(str(REPOSITORY / "app.py"), default_timeout=90)
+    app.run()
+    if page is not None:
+        app.switch_page(page).run()
+    assert not app.exception
+    return app
+
+
+def choose_task(app: AppTest, key: str, task: str) -> None:
+    """Pick ``task`` in the task radio ``key`` (the choice is only drawn when other tasks have models too)."""
+    if any(radio.key == key for radio in app.radio):
+        app.radio(key=key).set_value(task).run()
+        assert not app.exception
+
+
+def save_user_model(model, name: str) -> str:
+    """Save ``model`` as user model ``name``; the first user model of its task becomes the task default
+    (user defaults win over the shipped ones)."""
+    from rnaapp.registry import list_models, save_model, set_default
+
+    save_model(model, name=name)
+    task = model.family.task
+    if not any(card.task == task and card.source == "user" and card.name != name for card in list_models()):
+        set_default(name)
+    return name
+
+
 def widget(elements, label_start):
     return next(element for element in elements if element.label.startswith(label_start))
 

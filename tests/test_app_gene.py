@@ -16,9 +16,10 @@ import pytest
 from rnaapp.examples import EXAMPLE_MIRNAS
 from rnaapp.jobs import list_jobs
 from rnaapp.rank import RANK_COLUMNS
-from rnaapp.registry import list_models, load_model, save_model, set_default
+from rnaapp.registry import load_model
 
-from .conftest import REPOSITORY, SMALL_GENE_CONFIGS, gene_pairs
+from .conftest import SMALL_GENE_CONFIGS, gene_pairs
+from .test_app import button, choose_task, save_user_model, start
 
 pytest.importorskip("streamlit")
 import streamlit as st  # noqa: E402
@@ -67,32 +68,9 @@ def saved(user_home, gene_models):
 
     def save(family: str = "grmmi", name: str | None = None) -> str:
         name = name or f"tiny-{family}"
-        save_model(gene_models(family), name=name)
-        if not any(card.task == "gene" and card.source == "user" and card.name != name for card in list_models()):
-            set_default(name)
-        return name
+        return save_user_model(gene_models(family), name)
 
     return save
-
-
-def start(page: str | None = None) -> AppTest:
-    app = AppTest.from_file(str(REPOSITORY / "app.py"), default_timeout=90)
-    app.run()
-    if page is not None:
-        app.switch_page(page).run()
-    assert not app.exception
-    return app
-
-
-def button(app, label):
-    return next(widget for widget in app.button if widget.label == label)
-
-
-def choose_gene(app: AppTest, key: str) -> None:
-    """Pick the miRNA-gene task (the choice is only drawn when other tasks have models too)."""
-    if any(radio.key == key for radio in app.radio):
-        app.radio(key=key).set_value("gene").run()
-        assert not app.exception
 
 
 def upload(app: AppTest, key: str, name: str, frame: pd.DataFrame) -> None:
@@ -103,7 +81,7 @@ def upload(app: AppTest, key: str, name: str, frame: pd.DataFrame) -> None:
 def test_predict_a_seen_pair_with_its_sequence_and_heatmap(saved):
     name = saved("grmmi")
     app = start()
-    choose_gene(app, "predict_task")
+    choose_task(app, "predict_task", "gene")
     assert app.multiselect(key="predict_models").value == [name]
     target = named_pairs().query("target_id == 'gene-0'")["target_seq"].iloc[0]
     app.text_input(key="predict_mirna").set_value("hsa-let-7a-5p")
@@ -126,7 +104,7 @@ def test_predict_by_names_only_says_when_a_node_is_unseen(saved):
     saved("grmmi")
     aemigap = saved("aemigap")
     app = start()
-    choose_gene(app, "predict_task")
+    choose_task(app, "predict_task", "gene")
     app.multiselect(key="predict_models").set_value([aemigap, "tiny-grmmi"]).run()
     app.text_input(key="predict_mirna").set_value("hsa-miR-21-5p")
     app.text_area(key="predict_target").set_value("")
@@ -148,7 +126,7 @@ def test_predict_by_names_only_says_when_a_node_is_unseen(saved):
 def test_rank_candidate_interactions_on_the_browse_page(saved):
     name = saved("grmmi")
     app = start("pages/scan.py")
-    choose_gene(app, "scan_task")
+    choose_task(app, "scan_task", "gene")
     assert app.selectbox(key="rank_model").value == name
     known = named_pairs(with_sequences=False)[["mirna_id", "target_id", "label"]]
     upload(app, "rank_upload", "known.csv", known)

@@ -8,14 +8,13 @@ import pytest
 
 from rnaapp.examples import CONSTRUCTED_LNCRNA, PLANT_EXAMPLE_MIRNAS
 from rnaapp.jobs import list_jobs
-from rnaapp.registry import list_models, load_model, save_model, set_default
+from rnaapp.registry import load_model
 
 from .conftest import REPOSITORY, plant_pairs
-from .test_app import wait_for_scan
+from .test_app import button, choose_task, save_user_model, start, wait_for_scan
 
 pytest.importorskip("streamlit")
 import streamlit as st  # noqa: E402
-from streamlit.testing.v1 import AppTest  # noqa: E402
 
 PLANT_EXAMPLE = "plant: ath-miR156a-5p × constructed lncRNA, 800 nt"
 
@@ -28,33 +27,9 @@ def saved(user_home, tiny_plant_model):
 
     def save(family: str = "premli", name: str | None = None) -> str:
         name = name or f"tiny-{family}"
-        save_model(tiny_plant_model(family), name=name)
-        # The first user plant model becomes the plant default (user defaults win over the shipped ones).
-        if not any(card.task == "plant" and card.source == "user" and card.name != name for card in list_models()):
-            set_default(name)
-        return name
+        return save_user_model(tiny_plant_model(family), name)
 
     return save
-
-
-def start(page: str | None = None) -> AppTest:
-    app = AppTest.from_file(str(REPOSITORY / "app.py"), default_timeout=90)
-    app.run()
-    if page is not None:
-        app.switch_page(page).run()
-    assert not app.exception
-    return app
-
-
-def button(app, label):
-    return next(widget for widget in app.button if widget.label == label)
-
-
-def choose_plant(app: AppTest, key: str) -> None:
-    """Pick the plant task (the choice is only drawn when other tasks have models too)."""
-    if any(radio.key == key for radio in app.radio):
-        app.radio(key=key).set_value("plant").run()
-        assert not app.exception
 
 
 def test_predict_scores_the_whole_lncRNA_with_a_heatmap(saved):
@@ -87,7 +62,7 @@ def test_predict_scores_the_whole_lncRNA_with_a_heatmap(saved):
 def test_predict_without_attention_and_task_switch(saved):
     name = saved("mixlmi")
     app = start()
-    choose_plant(app, "predict_task")
+    choose_task(app, "predict_task", "plant")
     assert f"{name} · mixlmi (your model)" in app.multiselect(key="predict_models").options
     assert app.multiselect(key="predict_models").value == [name]  # the plant default
     app.text_input(key="predict_mirna").set_value(PLANT_EXAMPLE_MIRNAS["ath-miR156a-5p"])
@@ -105,7 +80,7 @@ def test_predict_without_attention_and_task_switch(saved):
 def test_scan_and_browse_with_a_plant_model(saved):
     name = saved("premli")
     app = start("pages/scan.py")
-    choose_plant(app, "scan_task")
+    choose_task(app, "scan_task", "plant")
     assert app.selectbox(key="scan_model").value == name
     assert app.text_area(key="scan_mirnas").value == "ath-miR156a-5p"  # the plant demo replaced the site one
     targets = f">lnc_demo\n{CONSTRUCTED_LNCRNA}\n>lnc_plain\n{CONSTRUCTED_LNCRNA[:380]}\n"
