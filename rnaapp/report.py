@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -278,17 +279,20 @@ def _scores(
             }
         else:
             scored = transcript_probabilities(model, [mirna], [target]).iloc[0]
-        rows.append(
-            {
-                "model": model.name,
-                "family": model.family.name,
-                "probability": float(scored["probability"]),
-                "scanned": bool(scored["scanned"]),
-                "best_site_start": scored["best_site_start"],
-                "best_site_type": scored["best_site_type"] or "",
-            }
-        )
+        rows.append(_score_row(model, scored))
     return pd.DataFrame(rows)
+
+
+def _score_row(model: TrainedModel, scored: Any) -> dict[str, Any]:
+    """One row of the scores table (:data:`SCORE_COLUMNS`) from a scored pair (a transcript_probabilities row)."""
+    return {
+        "model": model.name,
+        "family": model.family.name,
+        "probability": float(scored["probability"]),
+        "scanned": bool(scored["scanned"]),
+        "best_site_start": scored["best_site_start"],
+        "best_site_type": scored["best_site_type"] or "",
+    }
 
 
 def _attention(
@@ -361,17 +365,7 @@ def _gene_report(
             if model.family.task == "gene"
             else ""
         )
-        rows.append(
-            {
-                "model": model.name,
-                "family": model.family.name,
-                "probability": float(scored["probability"]),
-                "scanned": bool(scored["scanned"]),
-                "best_site_start": scored["best_site_start"],
-                "best_site_type": scored["best_site_type"] or "",
-                "node_status": status,
-            }
-        )
+        rows.append(_score_row(model, scored) | {"node_status": status})
     scores = pd.DataFrame(rows)
     candidates = candidate_sites(mirna, target) if target and mirna else []
     candidates = sorted(candidates, key=lambda site: (-SITE_RANK.get(site.site_type, 0.5), site.start))
