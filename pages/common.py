@@ -5,6 +5,7 @@ Pages import this module; it only builds widgets and calls ``rnaapp`` (no torch 
 
 from __future__ import annotations
 
+import hashlib
 import io
 from collections.abc import Callable
 from pathlib import Path
@@ -254,3 +255,18 @@ def format_duration(seconds: float | None) -> str:
         return f"{minutes} min {seconds:02d} s"
     hours, minutes = divmod(minutes, 60)
     return f"{hours} h {minutes:02d} min"
+
+
+def new_upload(upload: Any, seen_key: str, error_key: str) -> bytes | None:
+    """The bytes of ``upload`` when it is not the file last parsed under ``seen_key``, else None.
+
+    A new file is remembered under ``seen_key`` (name and SHA-256) and clears the error kept under
+    ``error_key``, so each upload is parsed once however often the page reruns.
+    """
+    content = upload.getvalue()
+    seen = (upload.name, hashlib.sha256(content).hexdigest())
+    if st.session_state.get(seen_key) == seen:
+        return None
+    st.session_state[seen_key] = seen
+    st.session_state.pop(error_key, None)
+    return content

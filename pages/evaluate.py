@@ -7,7 +7,6 @@ the miRNA and the gene).
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable
 
 import pandas as pd
@@ -24,6 +23,7 @@ from pages.common import (
     installed_tasks,
     model_cards,
     model_label,
+    new_upload,
     remember,
     run_safely,
     selected_model,
@@ -118,12 +118,9 @@ def use_demo() -> None:
 
 def read_upload(upload: UploadedFile) -> None:
     """Parse a new upload once; a bad file leaves the test set already loaded in place."""
-    content = upload.getvalue()
-    seen = (upload.name, hashlib.sha256(content).hexdigest())
-    if st.session_state.get(UPLOAD_SEEN_KEY) == seen:
+    content = new_upload(upload, UPLOAD_SEEN_KEY, UPLOAD_ERROR_KEY)
+    if content is None:
         return
-    st.session_state[UPLOAD_SEEN_KEY] = seen
-    st.session_state.pop(UPLOAD_ERROR_KEY, None)
     try:
         pairs = read_pairs(content, name=upload.name, require_label=True)
     except USER_ERRORS as error:

@@ -29,6 +29,7 @@ from pages.common import (
     get_model,
     model_cards,
     model_task,
+    new_upload,
     remember,
     run_safely,
     selected_model,
@@ -184,12 +185,9 @@ def cached_ranking(
 
 def read_known_pairs(upload: Any) -> None:
     """Parse an upload of known pairs once (names only are fine); a bad file keeps the previous one."""
-    content = upload.getvalue()
-    seen = (upload.name, hashlib.sha256(content).hexdigest())
-    if st.session_state.get(RANK_SEEN_KEY) == seen:
+    content = new_upload(upload, RANK_SEEN_KEY, RANK_ERROR_KEY)
+    if content is None:
         return
-    st.session_state[RANK_SEEN_KEY] = seen
-    st.session_state.pop(RANK_ERROR_KEY, None)
     try:
         reference = mirna_reference(load_settings().mirbase_path)
         pairs = read_pairs(content, name=upload.name, require_sequences=False, mirna_reference=reference)
