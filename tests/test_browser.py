@@ -1,4 +1,4 @@
-"""A real browser clicks through the app: Predict, Evaluate and Train (then Models).
+"""A real browser clicks through the app: Predict (a site pair, a miRNA–gene pair), Evaluate and Train (then Models).
 
 Playwright drives Debian's ``chromium`` (``/usr/bin/chromium``; ``.ci/run`` and ``make test`` install it with
 apt) against ``streamlit run app.py`` on a free local port, with an isolated ``RNAAPP_HOME``. Playwright
@@ -273,6 +273,36 @@ def test_predict_the_example(page):
     assert page.get_by_text("miRNA position × target position").count() >= 1  # the heatmap's title
     assert_no_exception(page)
     screenshot(page, "predict")
+
+
+def test_predict_a_gene_pair_by_names(page):
+    """The miRNA–gene task with the shipped gene-default: a known hub miRNA and gene, names only."""
+    open_app(page)
+    page.get_by_role("heading", name="Predict a miRNA–target interaction").wait_for()
+    page.get_by_role("radio", name="miRNA–gene").check(force=True)
+    wait_idle(page)
+    mirna = page.get_by_label("miRNA (5'→3'), or a miRBase name such as hsa-let-7a-5p", exact=True)
+    mirna.fill("hsa-let-7a-5p")
+    mirna.press("Tab")
+    gene = page.get_by_label("Gene name (required: the model looks the gene up in its interaction graph)", exact=True)
+    gene.fill("HMGA2")
+    gene.press("Tab")
+    target = page.get_by_label(
+        "Target sequence (5'→3', optional): e.g. the gene's 3'UTR; leave empty to score by names", exact=True
+    )
+    target.fill("")
+    target.press("Tab")
+    wait_idle(page)
+
+    page.get_by_role("button", name="Predict", exact=True).click()
+    page.locator('[data-testid="stMetric"]').first.wait_for()
+    wait_idle(page)
+    metrics = dict(text.split("\n", 1) for text in page.locator('[data-testid="stMetric"]').all_inner_texts())
+    score = float(next(iter(metrics.values())).strip())
+    assert 0.0 <= score <= 1.0, metrics
+    page.get_by_text("are in the interaction graph").first.wait_for()  # both nodes known to the model
+    assert_no_exception(page)
+    screenshot(page, "predict-gene")
 
 
 def labelled_csv(directory: Path, count: int, name: str) -> Path:
