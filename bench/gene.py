@@ -329,12 +329,12 @@ def command_rank(arguments: argparse.Namespace) -> None:
     if any("probability" in row for row in published):
         thresholds = np.array([row.get("probability", np.inf) for row in published])
         higher = np.zeros(len(published), dtype=np.int64)
+        sequences = pool.drop_duplicates("mirna_id").set_index("mirna_id")["mirna_seq"]
         for start in range(0, len(mirnas), 64):
             block = mirnas[start : start + 64]
             pair_mirnas = [m for m in block for _ in genes]
             pair_genes = genes * len(block)
             unknown = np.array([(m, g) not in known for m, g in zip(pair_mirnas, pair_genes, strict=True)])
-            sequences = pool.drop_duplicates("mirna_id").set_index("mirna_id")["mirna_seq"]
             scores = predict(model, [sequences[m] for m in pair_mirnas], [""] * len(pair_mirnas),
                              mirna_ids=pair_mirnas, target_ids=pair_genes)[unknown]
             higher += (scores[None, :] > thresholds[:, None]).sum(1)

@@ -10,10 +10,11 @@ base-4 number (``A < C < G < U``).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from itertools import product
 
 import numpy as np
+import pandas as pd
 
 NUCLEOTIDES = "ACGU"
 N_CODE = 4
@@ -142,3 +143,14 @@ def token_span_to_nucleotides(weights: np.ndarray, sequence_length: int, k: int)
         total[..., offset : offset + n_tokens] += weights
         count[offset : offset + n_tokens] += 1
     return total / np.maximum(count, 1)
+
+
+def per_distinct(sequences: Sequence[str], transform: Callable[[list[str]], np.ndarray]) -> np.ndarray:
+    """``transform`` applied once to the distinct sequences, its rows gathered back for every input.
+
+    Pair lists repeat molecules (one miRNA against thousands of genes), so featurisers encode each distinct
+    sequence once. ``transform`` maps a list of sequences to an array whose first axis follows the list
+    (an empty list included). Returns an array of shape ``(len(sequences), ...)``.
+    """
+    codes, distinct = pd.factorize(pd.Series(list(sequences), dtype=object), sort=False)
+    return transform([str(value) for value in distinct])[codes]

@@ -22,6 +22,7 @@ import torch
 from torch import nn
 
 from rnaapp.composition import _NUCLEOTIDE_CODES, _codes, kmer_frequencies
+from rnaapp.encoding import per_distinct
 from rnaapp.models.base import Family, Progress
 from rnaapp.models.graph_nodes import (
     NodeTables,
@@ -164,11 +165,12 @@ class AemigapNet(nn.Module):
 
 def composition(sequences: Sequence[str]) -> np.ndarray:
     """3-mer frequencies of each sequence (computed once per distinct sequence), shape ``(n, 64)`` float32."""
-    codes, unique = pd.factorize(pd.Series(list(sequences), dtype=object), sort=False)
-    table = np.stack(
-        [kmer_frequencies(_codes(str(sequence), _NUCLEOTIDE_CODES), 4, COMPOSITION_K) for sequence in unique]
-    ) if len(unique) else np.zeros((0, 4**COMPOSITION_K), dtype=np.float32)
-    return table[codes] if len(codes) else np.zeros((0, 4**COMPOSITION_K), dtype=np.float32)
+
+    def frequencies(distinct: list[str]) -> np.ndarray:
+        rows = [kmer_frequencies(_codes(sequence, _NUCLEOTIDE_CODES), 4, COMPOSITION_K) for sequence in distinct]
+        return np.stack(rows) if rows else np.zeros((0, 4**COMPOSITION_K), dtype=np.float32)
+
+    return per_distinct(sequences, frequencies)
 
 
 class AemigapFamily(Family):

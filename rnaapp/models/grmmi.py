@@ -34,6 +34,7 @@ from rnaapp.encoding import (
     UNKNOWN_TOKEN,
     kmer_tokens,
     kmer_vocabulary_size,
+    per_distinct,
     token_span_to_nucleotides,
 )
 from rnaapp.graph import seed_codes
@@ -273,21 +274,20 @@ class GrmmiNet(nn.Module):
 
 
 def _tokens(sequences: Sequence[str], k: int, length: int, *, reverse: bool = False) -> np.ndarray:
-    """k-mer tokens of the distinct sequences, gathered back per pair (long pair lists repeat sequences)."""
-    codes, unique = pd.factorize(pd.Series(list(sequences), dtype=object), sort=False)
-    unique_list = [str(value) for value in unique]
-    tokens = kmer_tokens(unique_list, k, max(length, k), reverse=reverse) if unique_list else np.zeros((0, max(length, k) - k + 1), dtype=np.int64)
-    short = np.array([0 < len(value) < k for value in unique_list], dtype=bool)
-    if short.any():
-        tokens[short, 0] = UNKNOWN_TOKEN
-    return tokens[codes].astype(np.int16) if len(codes) else np.zeros((0, tokens.shape[1]), dtype=np.int16)
+    """k-mer tokens ``(n, length - k + 1)`` int16, each distinct sequence tokenised once."""
+
+    def tokenise(distinct: list[str]) -> np.ndarray:
+        tokens = kmer_tokens(distinct, k, max(length, k), reverse=reverse)
+        short = np.array([0 < len(value) < k for value in distinct], dtype=bool)
+        tokens[short, 0] = UNKNOWN_TOKEN  # a sequence shorter than k still gets one token
+        return tokens.astype(np.int16)
+
+    return per_distinct(sequences, tokenise)
 
 
 def distinct_seed_codes(mirnas: Sequence[str]) -> np.ndarray:
     """:func:`rnaapp.graph.seed_codes` computed once per distinct miRNA, shape ``(n,)`` int64."""
-    codes, unique = pd.factorize(pd.Series(list(mirnas), dtype=object), sort=False)
-    table = seed_codes([str(value) for value in unique])
-    return table[codes] if len(codes) else np.zeros(0, dtype=np.int64)
+    return per_distinct(mirnas, seed_codes)
 
 
 def target_fragments(sequences: Sequence[str], seed: int, shortest: int = 200, longest: int = 400) -> list[str]:
