@@ -37,7 +37,7 @@ from rnaapp import __version__  # noqa: E402
 from rnaapp.evaluate import compute_metrics  # noqa: E402
 from rnaapp.graph import adjust_negatives  # noqa: E402
 from rnaapp.predict import predict, predict_pairs  # noqa: E402
-from rnaapp.rank import rank_candidates  # noqa: E402
+from rnaapp.rank import rank_candidates, statuses_of  # noqa: E402
 from rnaapp.registry import ModelCard, build_model, load_model, save_model, set_default  # noqa: E402
 from rnaapp.train import fit, training_config_for  # noqa: E402
 
@@ -106,9 +106,7 @@ def status_of(train: pd.DataFrame, pairs: pd.DataFrame) -> np.ndarray:
     positives = train[train["label"] == 1]
     mirna_seen = pairs["mirna_id"].isin(set(positives["mirna_id"])).to_numpy()
     gene_seen = pairs["target_id"].isin(set(positives["target_id"])).to_numpy()
-    return np.where(
-        mirna_seen, np.where(gene_seen, "seen", "unseen gene"), np.where(gene_seen, "unseen miRNA", "both unseen")
-    )
+    return statuses_of(mirna_seen, gene_seen)
 
 
 def grouped_metrics(labels: np.ndarray, probabilities: np.ndarray, status: np.ndarray) -> dict[str, dict]:

@@ -65,8 +65,14 @@ def node_status(model: TrainedModel, mirna_ids: Sequence[str], target_ids: Seque
     reported separately. Returns an object array of shape ``(n_pairs,)``.
     """
     seen_mirnas, seen_genes = seen_nodes(model)
-    mirna_seen = np.array([name in seen_mirnas for name in mirna_ids], dtype=bool)
-    gene_seen = np.array([name in seen_genes for name in target_ids], dtype=bool)
+    return statuses_of(
+        np.array([name in seen_mirnas for name in mirna_ids], dtype=bool),
+        np.array([name in seen_genes for name in target_ids], dtype=bool),
+    )
+
+
+def statuses_of(mirna_seen: np.ndarray, gene_seen: np.ndarray) -> np.ndarray:
+    """:data:`NODE_STATUSES` from per-pair seen flags of the miRNA and the gene, object array ``(n_pairs,)``."""
     status = np.where(
         mirna_seen,
         np.where(gene_seen, "seen", "unseen gene"),
