@@ -257,12 +257,17 @@ def format_duration(seconds: float | None) -> str:
     return f"{hours} h {minutes:02d} min"
 
 
-def new_upload(upload: Any, seen_key: str, error_key: str) -> bytes | None:
+def new_upload(upload: Any | None, seen_key: str, error_key: str) -> bytes | None:
     """The bytes of ``upload`` when it is not the file last parsed under ``seen_key``, else None.
 
     A new file is remembered under ``seen_key`` (name and SHA-256) and clears the error kept under
-    ``error_key``, so each upload is parsed once however often the page reruns.
+    ``error_key``, so each upload is parsed once however often the page reruns. No upload (None) forgets
+    both, so that the same file can be uploaded again.
     """
+    if upload is None:
+        st.session_state.pop(seen_key, None)
+        st.session_state.pop(error_key, None)
+        return None
     content = upload.getvalue()
     seen = (upload.name, hashlib.sha256(content).hexdigest())
     if st.session_state.get(seen_key) == seen:

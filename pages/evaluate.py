@@ -116,7 +116,7 @@ def use_demo() -> None:
     st.session_state.pop(UPLOAD_ERROR_KEY, None)
 
 
-def read_upload(upload: UploadedFile) -> None:
+def read_upload(upload: UploadedFile | None) -> None:
     """Parse a new upload once; a bad file leaves the test set already loaded in place."""
     content = new_upload(upload, UPLOAD_SEEN_KEY, UPLOAD_ERROR_KEY)
     if content is None:
@@ -194,11 +194,7 @@ with st.expander("Accepted files"):
         "- Sequences 5'→3', RNA or DNA letters, any case."
     )
 
-if upload is None:
-    st.session_state.pop(UPLOAD_SEEN_KEY, None)
-    st.session_state.pop(UPLOAD_ERROR_KEY, None)
-else:
-    read_upload(upload)
+read_upload(upload)  # None forgets the last file
 
 data: dict | None = st.session_state.get(DATA_KEY)
 if st.session_state.get(UPLOAD_ERROR_KEY):

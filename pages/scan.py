@@ -183,7 +183,7 @@ def cached_ranking(
     return _computed
 
 
-def read_known_pairs(upload: Any) -> None:
+def read_known_pairs(upload: Any | None) -> None:
     """Parse an upload of known pairs once (names only are fine); a bad file keeps the previous one."""
     content = new_upload(upload, RANK_SEEN_KEY, RANK_ERROR_KEY)
     if content is None:
@@ -305,11 +305,7 @@ def show_ranking() -> None:
             "- Optional `mirna_seq` and `target_seq` columns (5'→3'); miRNA sequences missing from the file "
             "are taken from miRBase by name when a miRBase file is set on the Settings page."
         )
-    if upload is None:
-        st.session_state.pop(RANK_SEEN_KEY, None)
-        st.session_state.pop(RANK_ERROR_KEY, None)
-    else:
-        read_known_pairs(upload)
+    read_known_pairs(upload)  # None forgets the last file
     data = st.session_state.get(RANK_DATA_KEY)
     if st.session_state.get(RANK_ERROR_KEY):
         show_error(ValueError(st.session_state[RANK_ERROR_KEY]), "This file cannot be used")
