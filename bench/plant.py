@@ -75,9 +75,20 @@ VARIANTS: dict[str, tuple[str, dict]] = {
     "mixlmi:scale-4": ("mixlmi", {"scales": [4]}),
     "mixlmi:residual": ("mixlmi", {"residual": True}),
     "pairing_mlp": ("pairing_mlp", {}),
+    # "+duplex": the pairing features plus the shape of the ViennaRNA duplex (site_feature_set "sites+duplex")
+    "mixlmi+duplex": ("mixlmi", {"site_features": True, "site_feature_set": "sites+duplex"}),
+    "premli+duplex": ("premli", {"site_features": True, "site_feature_set": "sites+duplex"}),
+    "pairing_mlp+duplex": ("pairing_mlp", {"site_feature_set": "sites+duplex"}),
 }
-ENSEMBLES = {"ensemble": ("mixlmi", "premli"), "ensemble+site": ("mixlmi+site", "premli+site")}
-CANDIDATES = ("mixlmi", "premli", "ensemble", "mixlmi+site", "premli+site", "ensemble+site")
+ENSEMBLES = {
+    "ensemble": ("mixlmi", "premli"),
+    "ensemble+site": ("mixlmi+site", "premli+site"),
+    "ensemble+duplex": ("mixlmi+duplex", "premli+duplex"),
+}
+CANDIDATES = (
+    "mixlmi", "premli", "ensemble", "mixlmi+site", "premli+site", "ensemble+site",
+    "mixlmi+duplex", "premli+duplex", "ensemble+duplex",
+)
 TRAINING = {"epochs": 8, "patience": 3, "batch_size": 64, "learning_rate": 1e-3}
 
 

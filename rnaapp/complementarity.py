@@ -7,7 +7,10 @@ mismatch, and positions 2-13 (the seed region of plant miRNAs) count 1.5 times; 
 is the weighted sum, and a pair's best site is the window with the lowest expectation.
 
 :func:`site_features` turns a pair into a short vector of such numbers plus ViennaRNA duplex energies, for
-models that combine learned sequence features with explicit pairing evidence.
+models that combine learned sequence features with explicit pairing evidence. The ``"sites+duplex"`` feature
+set adds the shape of that ViennaRNA duplex (:data:`DUPLEX_FEATURE_NAMES`: is the seed paired, where the
+pairing starts and ends on the miRNA, bulges on either strand): in the plant benchmarks the duplex energy
+alone leaves strong but seed-less duplexes among the negatives, and its shape tells them apart.
 
 Sequences are normalised uppercase RNA (``ACGU``, possibly ``N``, which never pairs), both 5'->3'.
 """
@@ -21,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from rnaapp.structure import hybridize
+from rnaapp.structure import Hybrid, hybridize
 
 _CODES = np.full(256, 4, dtype=np.uint8)
 for _code, _base in enumerate("ACGU"):
@@ -30,7 +33,12 @@ for _code, _base in enumerate("ACGU"):
 # Cost of miRNA base (row) opposite target base (column): 0 Watson-Crick, 0.5 G:U, 1 otherwise (N included).
 _PAIR_COST = np.ones((5, 5), dtype=np.float32)
 for _mirna_base, _target_base, _cost in (
-    ("A", "U", 0.0), ("U", "A", 0.0), ("G", "C", 0.0), ("C", "G", 0.0), ("G", "U", 0.5), ("U", "G", 0.5),
+    ("A", "U", 0.0),
+    ("U", "A", 0.0),
+    ("G", "C", 0.0),
+    ("C", "G", 0.0),
+    ("G", "U", 0.5),
+    ("U", "G", 0.5),
 ):
     _PAIR_COST["ACGU".index(_mirna_base), "ACGU".index(_target_base)] = _cost
 
@@ -53,6 +61,27 @@ FEATURE_NAMES = (
     "duplex_paired_fraction",
     "log_target_length",
 )
+
+#: Shape of the ViennaRNA duplex behind ``duplex_energy`` (miRNA positions 1-based, 5'->3').
+DUPLEX_FEATURE_NAMES = (
+    "duplex_seed_paired",  # 1 when miRNA positions 2-8 are all paired
+    "duplex_seed_pairs",  # paired positions among 2-8
+    "duplex_pairs_2_13",
+    "duplex_pairs_3prime",  # paired positions from 14 on
+    "duplex_pairs_10_11",  # 1 when both positions flanking the plant cleavage site are paired
+    "duplex_first_paired",  # 5'-most paired miRNA position (length + 1 without pairs)
+    "duplex_unpaired_3prime",  # unpaired miRNA positions after the 3'-most pair
+    "duplex_mirna_bulges",  # unpaired miRNA positions between the outermost pairs
+    "duplex_target_bulges",  # unpaired target positions between the outermost pairs
+    "duplex_target_span",  # target nucleotides from the first to the last paired one
+    "mirna_length",
+)
+
+#: Feature sets of :func:`site_features` by name: their column names, in order.
+FEATURE_SETS: dict[str, tuple[str, ...]] = {
+    "sites": FEATURE_NAMES,
+    "sites+duplex": FEATURE_NAMES + DUPLEX_FEATURE_NAMES,
+}
 
 
 def _codes(sequence: str) -> np.ndarray:
@@ -150,15 +179,52 @@ def perfect_duplex_energy(mirna: str) -> float:
     return _perfect_energy_cache[mirna]
 
 
-def pair_site_features(mirna: str, target: str, *, temperature: float = 37.0) -> np.ndarray:
-    """The :data:`FEATURE_NAMES` values of one pair, shape ``(len(FEATURE_NAMES),)`` float32.
+def pair_site_features(
+    mirna: str, target: str, *, temperature: float = 37.0, feature_set: str = "sites"
+) -> np.ndarray:
+    """The ``FEATURE_SETS[feature_set]`` values of one pair, shape ``(len(FEATURE_SETS[feature_set]),)`` float32.
 
     Energies in kcal/mol (negative = stable); ``duplex_energy`` is ``RNA.duplexfold`` of the miRNA on the whole
     target (gaps and bulges allowed), ``site_energy`` the same on the best ungapped site +-3 nt, the ratio
-    divides by :func:`perfect_duplex_energy`. Results are remembered for the process (the duplex energy of a
-    4-kb lncRNA takes tens of milliseconds and training featurises the same pairs repeatedly).
+    divides by :func:`perfect_duplex_energy`; the :data:`DUPLEX_FEATURE_NAMES` describe that same duplex.
+    Results are remembered for the process (the duplex energy of a 4-kb lncRNA takes tens of milliseconds and
+    training featurises the same pairs repeatedly).
     """
-    return np.asarray(_pair_site_features(mirna, target, temperature), dtype=np.float32)
+    values = _pair_site_features(mirna, target, temperature)
+    return np.asarray(values[: len(_feature_names(feature_set))], dtype=np.float32)
+
+
+def _feature_names(feature_set: str) -> tuple[str, ...]:
+    if feature_set not in FEATURE_SETS:
+        raise ValueError(f"feature_set must be one of {', '.join(FEATURE_SETS)}, got {feature_set!r}")
+    return FEATURE_SETS[feature_set]
+
+
+def duplex_shape(hybrid: Hybrid) -> tuple[float, ...]:
+    """The :data:`DUPLEX_FEATURE_NAMES` values of a duplex (see :func:`rnaapp.structure.hybridize`)."""
+    length = len(hybrid.mirna)
+    if not hybrid.pairs:
+        return (0.0, 0.0, 0.0, 0.0, 0.0, float(length + 1), float(length), 0.0, 0.0, 0.0, float(length))
+    mirna_positions = np.array([pair[0] for pair in hybrid.pairs])
+    target_positions = np.array([pair[1] for pair in hybrid.pairs])
+    paired = np.zeros(length + 1, dtype=bool)  # index = 1-based miRNA position
+    paired[mirna_positions] = True
+    first, last = int(mirna_positions.min()), int(mirna_positions.max())
+    target_span = int(target_positions.max() - target_positions.min() + 1)
+    pairs = len(hybrid.pairs)
+    return (
+        float(paired[2:9].all()) if length >= 8 else 0.0,
+        float(paired[2:9].sum()),
+        float(paired[2:14].sum()),
+        float(paired[14:].sum()),
+        float(paired[10:12].all()) if length >= 11 else 0.0,
+        float(first),
+        float(length - last),
+        float(last - first + 1 - pairs),
+        float(target_span - pairs),
+        float(target_span),
+        float(length),
+    )
 
 
 @functools.lru_cache(maxsize=1 << 18)
@@ -184,7 +250,8 @@ def _pair_site_features(mirna: str, target: str, temperature: float) -> tuple[fl
         ]
     paired = len(duplex.pairs) / max(1, len(mirna))
     ratio = duplex.energy / perfect if perfect < 0 else 0.0
-    return tuple(float(value) for value in (*site_values, duplex.energy, ratio, paired, np.log(max(1, len(target)))))
+    values = (*site_values, duplex.energy, ratio, paired, np.log(max(1, len(target))), *duplex_shape(duplex))
+    return tuple(float(value) for value in values)
 
 
 def site_features(
@@ -192,22 +259,29 @@ def site_features(
     targets: Sequence[str],
     *,
     temperature: float = 37.0,
+    feature_set: str = "sites",
     progress: Callable[[int, int], None] | None = None,
 ) -> np.ndarray:
     """:func:`pair_site_features` of many pairs.
 
+    Parameters
+    ----------
+    feature_set
+        A key of :data:`FEATURE_SETS`: ``"sites"`` (best complementary site and duplex energies) or
+        ``"sites+duplex"`` (also the shape of the duplex).
+
     Returns
     -------
     numpy.ndarray
-        Shape ``(pairs, len(FEATURE_NAMES))``, float32.
+        Shape ``(pairs, len(FEATURE_SETS[feature_set]))``, float32.
     """
     if len(mirnas) != len(targets):
         raise ValueError(f"{len(mirnas)} miRNAs but {len(targets)} targets")
     total = len(mirnas)
-    rows = np.zeros((total, len(FEATURE_NAMES)), dtype=np.float32)
+    rows = np.zeros((total, len(_feature_names(feature_set))), dtype=np.float32)
     report_every = max(1, total // 100)
     for index, (mirna, target) in enumerate(zip(mirnas, targets, strict=True)):
-        rows[index] = pair_site_features(mirna, target, temperature=temperature)
+        rows[index] = pair_site_features(mirna, target, temperature=temperature, feature_set=feature_set)
         if progress is not None and ((index + 1) % report_every == 0 or index + 1 == total):
             progress(index + 1, total)
     return rows

@@ -5,7 +5,17 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from rnaapp.complementarity import FEATURE_NAMES, best_site, position_weights, site_features, window_costs
+from rnaapp.complementarity import (
+    DUPLEX_FEATURE_NAMES,
+    FEATURE_NAMES,
+    FEATURE_SETS,
+    best_site,
+    duplex_shape,
+    position_weights,
+    site_features,
+    window_costs,
+)
+from rnaapp.structure import hybridize
 from tests.conftest import reverse_complement
 
 MIRNA = "UGACAGAAGAGAGUGAGCACA"  # ath-miR156a-5p
@@ -62,3 +72,52 @@ def test_site_features_rank_a_real_site_above_none():
     assert named["duplex_energy_ratio"][0] == pytest.approx(1.0, abs=0.05)
     with pytest.raises(ValueError, match="miRNAs but"):
         site_features([MIRNA], [])
+
+
+def shape_of(target: str) -> dict[str, float]:
+    return dict(zip(DUPLEX_FEATURE_NAMES, duplex_shape(hybridize(MIRNA, target)), strict=True))
+
+
+def test_duplex_shape_of_a_perfect_site():
+    shape = shape_of(with_site(reverse_complement(MIRNA)))
+    assert shape == {
+        "duplex_seed_paired": 1.0,
+        "duplex_seed_pairs": 7.0,
+        "duplex_pairs_2_13": 12.0,
+        "duplex_pairs_3prime": 8.0,  # positions 14-21
+        "duplex_pairs_10_11": 1.0,
+        "duplex_first_paired": 1.0,
+        "duplex_unpaired_3prime": 0.0,
+        "duplex_mirna_bulges": 0.0,
+        "duplex_target_bulges": 0.0,
+        "duplex_target_span": 21.0,
+        "mirna_length": 21.0,
+    }
+
+
+def test_duplex_shape_of_a_site_with_seed_mismatches():
+    site = list(reverse_complement(MIRNA))
+    for position in (3, 4):  # a base never pairs with itself: the duplex frays up to position 4
+        site[len(MIRNA) - position] = MIRNA[position - 1]
+    shape = shape_of(with_site("".join(site)))
+    assert shape["duplex_seed_paired"] == 0.0 and shape["duplex_seed_pairs"] == 4.0
+    assert shape["duplex_first_paired"] == 5.0 and shape["duplex_target_span"] == 17.0
+    assert shape["duplex_pairs_3prime"] == 8.0 and shape["duplex_mirna_bulges"] == 0.0
+
+
+def test_duplex_shape_without_pairs_and_with_one_pair():
+    lonely = hybridize(MIRNA, "GGGG")  # a single pair (miRNA position 4 with the last G)
+    assert lonely.pairs == ((4, 1),)
+    assert duplex_shape(lonely) == (0.0, 1.0, 1.0, 0.0, 0.0, 4.0, 17.0, 0.0, 0.0, 1.0, 21.0)
+
+
+def test_sites_plus_duplex_extends_the_sites_set():
+    targets = [with_site(reverse_complement(MIRNA)), with_site("")]
+    sites = site_features([MIRNA, MIRNA], targets)
+    both = site_features([MIRNA, MIRNA], targets, feature_set="sites+duplex")
+    assert both.shape == (2, len(FEATURE_SETS["sites+duplex"])) == (2, len(FEATURE_NAMES) + len(DUPLEX_FEATURE_NAMES))
+    np.testing.assert_array_equal(both[:, : len(FEATURE_NAMES)], sites)
+    seed_paired = both[:, len(FEATURE_NAMES) + DUPLEX_FEATURE_NAMES.index("duplex_seed_paired")]
+    assert seed_paired[0] == 1.0
+    with pytest.raises(ValueError, match="feature_set must be one of"):
+        site_features([MIRNA], targets[:1], feature_set="everything")

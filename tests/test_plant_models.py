@@ -57,6 +57,38 @@ def test_mixlmi_scales_and_site_features_shapes():
         MixlmiConfig(groups=("codons",))
 
 
+def test_duplex_feature_set_sizes_the_site_inputs_and_is_validated():
+    from rnaapp.complementarity import FEATURE_SETS
+    from rnaapp.models.pairing_mlp import PairingMlpConfig
+    from rnaapp.models.plant_ensemble import PlantEnsembleConfig
+    from rnaapp.models.premli import PremliConfig
+
+    size = len(FEATURE_SETS["sites+duplex"])
+    module = MixlmiNet(MixlmiConfig(site_features=True, site_feature_set="sites+duplex", scales=(4,))).eval()
+    assert module(torch.rand(2, 11_860), torch.rand(2, size)).shape == (2,)
+    for config_class in (MixlmiConfig, PremliConfig, PairingMlpConfig):
+        with pytest.raises(ValueError, match="site_feature_set"):
+            config_class(site_feature_set="everything")
+    with pytest.raises(ValueError, match="same pairing features"):
+        PlantEnsembleConfig(
+            mixlmi={"site_features": True},
+            premli={"site_features": True, "site_feature_set": "sites+duplex"},
+        )
+
+
+def test_pairing_mlp_on_duplex_features_trains_and_scores():
+    pairs = plant_pairs()
+    model = fit(
+        "pairing_mlp",
+        pairs,
+        model_config={"site_feature_set": "sites+duplex"},
+        training_config=training_config_for("pairing_mlp", {"epochs": 1, "batch_size": 16}),
+    )
+    scores = predict(model, pairs["mirna_seq"].tolist(), pairs["target_seq"].tolist())
+    assert scores.shape == (len(pairs),) and np.isfinite(scores).all()
+    assert model.module.standardise.mean.shape == (23,)
+
+
 @pytest.fixture(scope="module")
 def trained():
     pairs = plant_pairs()

@@ -26,7 +26,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from rnaapp.complementarity import FEATURE_NAMES as SITE_FEATURE_NAMES
+from rnaapp.complementarity import FEATURE_SETS
 from rnaapp.complementarity import site_features as compute_site_features
 from rnaapp.composition import FUSIONS, GROUPS, complex_feature_size, complex_features
 from rnaapp.models.base import Family, Progress
@@ -57,6 +57,9 @@ class MixlmiConfig:
         Add a projection of the LSTM input to its output (the residual-LSTM ablation).
     site_features
         Also use the pairing features of :mod:`rnaapp.complementarity`.
+    site_feature_set
+        Which of them (a key of :data:`rnaapp.complementarity.FEATURE_SETS`): ``"sites"`` or
+        ``"sites+duplex"`` (also the shape of the ViennaRNA duplex).
     max_bp_span, fold_window
         Local folding of the structures (see :func:`rnaapp.structure.fold_many`).
     """
@@ -72,6 +75,7 @@ class MixlmiConfig:
     dropout: float = 0.5
     residual: bool = False
     site_features: bool = False
+    site_feature_set: str = "sites"
     max_bp_span: int = 150
     fold_window: int = 300
 
@@ -83,6 +87,7 @@ class MixlmiConfig:
             raise ValueError(f"fusion must be one of {', '.join(FUSIONS)}, got {self.fusion!r}")
         if not self.scales or min(self.scales) < 1:
             raise ValueError(f"scales must be positive row counts, got {self.scales}")
+        check_site_feature_set(self.site_feature_set)
 
     @property
     def uses_structure(self) -> bool:
@@ -153,7 +158,7 @@ class MixlmiNet(nn.Module):
     """Multi-scale ConvLSTM.
 
     Inputs ``complex_features`` ``(batch, complex_feature_size(groups))`` float32 and, with
-    ``site_features``, ``site`` ``(batch, len(SITE_FEATURE_NAMES))`` float32; output logits ``(batch,)``:
+    ``site_features``, ``site`` ``(batch, len(FEATURE_SETS[site_feature_set]))`` float32; output logits ``(batch,)``:
     the logit of the mean of the scales' probabilities.
     """
 
@@ -164,8 +169,9 @@ class MixlmiNet(nn.Module):
         self.standardise = Standardise(size)
         site_size = 16 if config.site_features else 0
         if config.site_features:
-            self.site_standardise = Standardise(len(SITE_FEATURE_NAMES))
-            self.site_encoder = nn.Sequential(nn.Linear(len(SITE_FEATURE_NAMES), site_size), nn.ReLU())
+            site_count = len(FEATURE_SETS[config.site_feature_set])
+            self.site_standardise = Standardise(site_count)
+            self.site_encoder = nn.Sequential(nn.Linear(site_count, site_size), nn.ReLU())
         self.blocks = nn.ModuleList(ConvLstmBlock(rows, config, site_size) for rows in config.scales)
 
     def scale_logits(self, complex_features: torch.Tensor, site: torch.Tensor | None = None) -> torch.Tensor:
@@ -173,7 +179,10 @@ class MixlmiNet(nn.Module):
         values = self.standardise(complex_features)
         extra = self.site_encoder(self.site_standardise(site)) if self.config.site_features else None
         return torch.stack(
-            [block(reshape_scale(values, rows), extra) for rows, block in zip(self.config.scales, self.blocks, strict=True)],
+            [
+                block(reshape_scale(values, rows), extra)
+                for rows, block in zip(self.config.scales, self.blocks, strict=True)
+            ],
             dim=1,
         )
 
@@ -204,10 +213,17 @@ def fold_structures(
 def plant_site_features(
     config: MixlmiConfig, mirnas: Sequence[str], targets: Sequence[str], progress: Progress | None = None
 ) -> dict[str, np.ndarray]:
-    """``{"site": ...}`` when the config uses pairing features, else an empty dict."""
+    """``{"site": ...}`` (the config's ``site_feature_set``) when it uses pairing features, else ``{}``."""
     if not getattr(config, "site_features", False):
         return {}
-    return {"site": compute_site_features(mirnas, targets, progress=progress)}
+    feature_set = getattr(config, "site_feature_set", "sites")
+    return {"site": compute_site_features(mirnas, targets, feature_set=feature_set, progress=progress)}
+
+
+def check_site_feature_set(feature_set: str) -> None:
+    """Raise ValueError unless ``feature_set`` names a set of :data:`rnaapp.complementarity.FEATURE_SETS`."""
+    if feature_set not in FEATURE_SETS:
+        raise ValueError(f"site_feature_set must be one of {', '.join(FEATURE_SETS)}, got {feature_set!r}")
 
 
 class MixlmiFamily(Family):
@@ -239,11 +255,18 @@ class MixlmiFamily(Family):
 
         mirna_structures = target_structures = None
         if config.uses_structure:
-            structures = fold_structures(mirnas + targets, config.max_bp_span, config.fold_window, fold_progress)
+            structures = fold_structures(
+                mirnas + targets, config.max_bp_span, config.fold_window, fold_progress
+            )
             mirna_structures, target_structures = structures[:total], structures[total:]
         features = {
             "complex_features": complex_features(
-                mirnas, targets, mirna_structures, target_structures, groups=config.groups, fusion=config.fusion
+                mirnas,
+                targets,
+                mirna_structures,
+                target_structures,
+                groups=config.groups,
+                fusion=config.fusion,
             )
         }
         features |= plant_site_features(config, mirnas, targets)

@@ -1,7 +1,8 @@
 """``pairing_mlp`` baseline (plant): a small dense network on the pairing features alone.
 
-It reads only the 12 numbers of :func:`rnaapp.complementarity.site_features` (best psRNATarget-style site,
-ViennaRNA duplex energies, lncRNA length) and no sequence composition, so it measures how far explicit
+It reads only the numbers of :func:`rnaapp.complementarity.site_features` (best psRNATarget-style site,
+ViennaRNA duplex energies, lncRNA length; with ``site_feature_set="sites+duplex"`` also the shape of the
+duplex) and no sequence composition, so it measures how far explicit
 complementarity goes on its own, and what the sequence branches of ``mixlmi`` and ``premli`` add to it.
 """
 
@@ -14,10 +15,9 @@ import numpy as np
 import torch
 from torch import nn
 
-from rnaapp.complementarity import FEATURE_NAMES as SITE_FEATURE_NAMES
-from rnaapp.complementarity import site_features
+from rnaapp.complementarity import FEATURE_SETS, site_features
 from rnaapp.models.base import Family, Progress
-from rnaapp.models.mixlmi import Standardise
+from rnaapp.models.mixlmi import Standardise, check_site_feature_set
 
 
 @dataclass(frozen=True)
@@ -28,20 +28,27 @@ class PairingMlpConfig:
     ----------
     hidden, dropout
         Size of the hidden layer and dropout before the output.
+    site_feature_set
+        The pairing features read (a key of :data:`rnaapp.complementarity.FEATURE_SETS`).
     """
 
     hidden: int = 32
     dropout: float = 0.1
+    site_feature_set: str = "sites"
+
+    def __post_init__(self) -> None:
+        check_site_feature_set(self.site_feature_set)
 
 
 class PairingMlpNet(nn.Module):
-    """Input ``site`` ``(batch, len(SITE_FEATURE_NAMES))`` float32; output logits ``(batch,)``."""
+    """Input ``site`` ``(batch, len(FEATURE_SETS[site_feature_set]))`` float32; output logits ``(batch,)``."""
 
     def __init__(self, config: PairingMlpConfig) -> None:
         super().__init__()
-        self.standardise = Standardise(len(SITE_FEATURE_NAMES))
+        site_count = len(FEATURE_SETS[config.site_feature_set])
+        self.standardise = Standardise(site_count)
         self.layers = nn.Sequential(
-            nn.Linear(len(SITE_FEATURE_NAMES), config.hidden),
+            nn.Linear(site_count, config.hidden),
             nn.ReLU(),
             nn.Dropout(config.dropout),
             nn.Linear(config.hidden, 1),
@@ -57,7 +64,9 @@ class PairingMlpFamily(Family):
     name = "pairing_mlp"
     task = "plant"
     config_class = PairingMlpConfig
-    description = "Baseline: dense network on pairing features only (best complementary site, duplex energies)"
+    description = (
+        "Baseline: dense network on pairing features only (best complementary site, duplex energies)"
+    )
 
     def build(self, config: PairingMlpConfig) -> PairingMlpNet:
         return PairingMlpNet(config)
@@ -69,7 +78,9 @@ class PairingMlpFamily(Family):
         targets: Sequence[str],
         progress: Progress | None = None,
     ) -> dict[str, np.ndarray]:
-        return {"site": site_features(mirnas, targets, progress=progress)}
+        return {
+            "site": site_features(mirnas, targets, feature_set=config.site_feature_set, progress=progress)
+        }
 
     def initialise(
         self,

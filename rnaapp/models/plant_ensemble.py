@@ -43,7 +43,16 @@ class PlantEnsembleConfig:
     premli: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        self.members()  # validate both member configs early
+        mixlmi_config, premli_config = self.members()  # validate both member configs early
+        if (
+            mixlmi_config.site_features
+            and premli_config.site_features
+            and mixlmi_config.site_feature_set != premli_config.site_feature_set
+        ):
+            raise ValueError(
+                "both members read the same pairing features: site_feature_set "
+                f"{mixlmi_config.site_feature_set!r} (mixlmi) differs from {premli_config.site_feature_set!r} (premli)"
+            )
 
     def members(self) -> tuple[MixlmiConfig, PremliConfig]:
         """The two members' config objects."""
@@ -112,9 +121,13 @@ class PlantEnsembleFamily(Family):
         mixlmi_config, premli_config = config.members()
         without_sites = dataclasses.replace(mixlmi_config, site_features=False)
         features = MixlmiFamily().featurize(without_sites, mirnas, targets, progress)
-        features |= PremliFamily().featurize(dataclasses.replace(premli_config, site_features=False), mirnas, targets)
-        if mixlmi_config.site_features or premli_config.site_features:
-            features |= plant_site_features(dataclasses.replace(mixlmi_config, site_features=True), mirnas, targets)
+        features |= PremliFamily().featurize(
+            dataclasses.replace(premli_config, site_features=False), mirnas, targets
+        )
+        for member_config in (mixlmi_config, premli_config):
+            if member_config.site_features:
+                features |= plant_site_features(member_config, mirnas, targets)
+                break
         return features
 
     def initialise(

@@ -21,7 +21,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from rnaapp.complementarity import FEATURE_NAMES as SITE_FEATURE_NAMES
+from rnaapp.complementarity import FEATURE_SETS
 from rnaapp.embeddings import initialise_embedding_layer
 from rnaapp.encoding import (
     PAD_TOKEN,
@@ -31,7 +31,7 @@ from rnaapp.encoding import (
     token_span_to_nucleotides,
 )
 from rnaapp.models.base import Family, Progress
-from rnaapp.models.mixlmi import Standardise, plant_site_features
+from rnaapp.models.mixlmi import Standardise, check_site_feature_set, plant_site_features
 
 
 @dataclass(frozen=True)
@@ -55,6 +55,8 @@ class PremliConfig:
         BiGRU state size per direction, attention layer size, classifier size and dropout.
     site_features
         Also use the pairing features of :mod:`rnaapp.complementarity`.
+    site_feature_set
+        Which of them (a key of :data:`rnaapp.complementarity.FEATURE_SETS`).
     """
 
     mirna_k: int = 3
@@ -72,6 +74,10 @@ class PremliConfig:
     dense: int = 64
     dropout: float = 0.3
     site_features: bool = False
+    site_feature_set: str = "sites"
+
+    def __post_init__(self) -> None:
+        check_site_feature_set(self.site_feature_set)
 
 
 class AttentionEncoder(nn.Module):
@@ -90,7 +96,9 @@ class AttentionEncoder(nn.Module):
         )
         self.gru = nn.GRU(config.filters, config.gru_hidden, batch_first=True, bidirectional=True)
         self.attention = nn.Sequential(
-            nn.Linear(2 * config.gru_hidden, config.attention_dim), nn.Tanh(), nn.Linear(config.attention_dim, 1)
+            nn.Linear(2 * config.gru_hidden, config.attention_dim),
+            nn.Tanh(),
+            nn.Linear(config.attention_dim, 1),
         )
 
     def forward(self, tokens: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -119,7 +127,7 @@ class PremliNet(nn.Module):
 
     Inputs ``mirna_tokens`` ``(batch, mirna_length - mirna_k + 1)`` and ``target_tokens``
     ``(batch, target_length - target_k + 1)`` k-mer token ids, and with ``site_features`` ``site``
-    ``(batch, len(SITE_FEATURE_NAMES))``; output logits ``(batch,)``, and with ``return_attention`` also
+    ``(batch, len(FEATURE_SETS[site_feature_set]))``; output logits ``(batch,)``, and with ``return_attention`` also
     ``(batch, miRNA steps, target steps)`` attention.
     """
 
@@ -130,8 +138,9 @@ class PremliNet(nn.Module):
         self.target_encoder = AttentionEncoder(config.target_k, config.target_pool, config)
         size = 4 * config.gru_hidden
         if config.site_features:
-            self.site_standardise = Standardise(len(SITE_FEATURE_NAMES))
-            self.site_encoder = nn.Sequential(nn.Linear(len(SITE_FEATURE_NAMES), 16), nn.ReLU())
+            site_count = len(FEATURE_SETS[config.site_feature_set])
+            self.site_standardise = Standardise(site_count)
+            self.site_encoder = nn.Sequential(nn.Linear(site_count, 16), nn.ReLU())
             size += 16
         self.head = nn.Sequential(
             nn.Linear(size, config.dense), nn.ReLU(), nn.Dropout(config.dropout), nn.Linear(config.dense, 1)
@@ -212,7 +221,9 @@ class PremliFamily(Family):
             (module.mirna_encoder, sorted(set(mirnas)), config.mirna_k),
             (module.target_encoder, sorted(set(targets)), config.target_k),
         ):
-            initialise_embedding_layer(encoder.embedding, sequences, k, epochs=config.embedding_epochs, seed=seed)
+            initialise_embedding_layer(
+                encoder.embedding, sequences, k, epochs=config.embedding_epochs, seed=seed
+            )
         if config.site_features:
             if features is None:
                 features = self.featurize(config, mirnas, targets)
