@@ -31,6 +31,7 @@ from pages.common import (
     upload_help,
 )
 from rnaapp import figures
+from rnaapp.complementarity import FEATURE_SETS
 from rnaapp.composition import FUSIONS, GROUPS
 from rnaapp.graph import adjust_negatives
 from rnaapp.io import InputError, read_pairs
@@ -53,7 +54,7 @@ RECENT_JOBS = 20
 CURVE_METRICS = ("AUC", "AUPR", "ACC", "F1", "MCC")
 STATE_ICONS = {"queued": "⏳", "running": "🏃", "finished": "✅", "failed": "❌", "cancelled": "⏹️"}
 #: Architecture settings offered as one choice among these values (by setting name), not as free text.
-SETTING_CHOICES: dict[str, tuple[str, ...]] = {"fusion": FUSIONS}
+SETTING_CHOICES: dict[str, tuple[str, ...]] = {"fusion": FUSIONS, "site_feature_set": tuple(FEATURE_SETS)}
 #: Tuple-valued architecture settings offered as a multiple choice among these values (kept in this order).
 SETTING_MULTI_CHOICES: dict[str, tuple[str, ...]] = {"groups": GROUPS}
 #: Choices of one family that differ from :data:`SETTING_CHOICES` (by family, then setting name).
@@ -339,15 +340,24 @@ def member_families(family: str) -> list[str]:
 
 
 def shared_member_settings(family: str) -> list[dataclasses.Field]:
-    """Yes/no settings that every member family of ``family`` has: offered once, applied to all members."""
+    """Yes/no and choice settings (:data:`SETTING_CHOICES`) that every member family of ``family`` has, with
+    the same default: offered once, applied to all members."""
     members = member_families(family)
     if not members:
         return []
     fields = [
-        {field.name: field for field in architecture_fields(member) if isinstance(field.default, bool)}
+        {
+            field.name: field
+            for field in architecture_fields(member)
+            if isinstance(field.default, bool) or field.name in SETTING_CHOICES
+        }
         for member in members
     ]
-    return [field for name, field in fields[0].items() if all(name in other for other in fields[1:])]
+    return [
+        field
+        for name, field in fields[0].items()
+        if all(name in other and other[name].default == field.default for other in fields[1:])
+    ]
 
 
 def field_label(name: str) -> str:
@@ -436,6 +446,7 @@ def settings_section() -> None:
                         f"train_{family}_members_{field.name}",
                         f"{field_label(field.name)} ({' and '.join(members)})",
                         field.default,
+                        choices=SETTING_CHOICES.get(field.name),
                         help_text=f"Sets {field.name} of every member ({', '.join(members)}); the members' "
                         "other settings are their families' defaults (the command line's --config sets them "
                         "one by one).",

@@ -156,6 +156,9 @@ def test_train_one_epoch_of_each_plant_family(user_home, monkeypatch):
             app.checkbox(key="train_premli_arch_site_features").check()
         else:
             app.checkbox(key="train_plant_ensemble_members_site_features").check()
+            feature_set = app.selectbox(key="train_plant_ensemble_members_site_feature_set")
+            assert feature_set.options == ["sites", "sites+duplex"]
+            feature_set.set_value("sites+duplex")
         button(app, "Start training").click().run()
         assert not app.exception and not app.error, [error.value for error in app.error]
         job = next(job for job in list_jobs() if job.spec["family"] == family)
@@ -163,12 +166,10 @@ def test_train_one_epoch_of_each_plant_family(user_home, monkeypatch):
     settings = {job.spec["family"]: job.spec["model_settings"] for job in list_jobs()}
     assert settings["mixlmi"]["fusion"] == "geometric" and settings["mixlmi"]["scales"] == [2, 3]
     assert settings["premli"]["site_features"] is True
-    assert settings["plant_ensemble"] == {
-        "mixlmi": {"site_features": True},
-        "premli": {"site_features": True},
-    }
+    both = {"site_features": True, "site_feature_set": "sites+duplex"}
+    assert settings["plant_ensemble"] == {"mixlmi": both, "premli": both}
     ensemble = load_model("my_plant_ensemble")
-    assert ensemble.config.members()[0].site_features and ensemble.config.members()[1].site_features
+    assert all(member.site_features and member.site_feature_set == "sites+duplex" for member in ensemble.config.members())
     assert load_model("my_mixlmi").config.groups == ("sequence_kmer", "sequence_gap")
     app.run()
     assert not app.exception
