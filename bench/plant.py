@@ -278,8 +278,10 @@ def command_cv(arguments: argparse.Namespace) -> None:
     train = read_split("train")
     for variant in arguments.variant:
         family, settings = VARIANTS.get(variant, (variant, {}))
-        overrides = dict(TRAINING, seed=0, device=arguments.device) if variant in VARIANTS else {"seed": 0}
-        if arguments.epochs and variant in VARIANTS:
+        # As in `train`: the deep variants share TRAINING, baselines keep their registry training defaults.
+        deep = variant in VARIANTS and family != "pairing_mlp"
+        overrides = dict(TRAINING, seed=0, device=arguments.device) if deep else {"seed": 0}
+        if arguments.epochs and deep:
             overrides["epochs"] = arguments.epochs
         started = time.time()
         folds = cross_validate(
