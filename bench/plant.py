@@ -46,6 +46,7 @@ from site_data import REPOSITORY, benchmarks_directory  # noqa: E402
 
 from rnaapp import __version__  # noqa: E402
 from rnaapp.evaluate import compute_metrics  # noqa: E402
+from rnaapp.io import atomic_write  # noqa: E402
 from rnaapp.models.plant_ensemble import join_members  # noqa: E402
 from rnaapp.predict import predict  # noqa: E402
 from rnaapp.registry import ModelCard, TrainedModel, build_model, save_model, set_default  # noqa: E402
@@ -157,9 +158,15 @@ def save_corrected(directory: Path, results: dict, corrected: dict, metrics: dic
 
 def write_json(path: Path, values: dict) -> None:
     """Write ``values`` as JSON atomically (a partial file never replaces a good one)."""
-    partial = path.with_suffix(".json.partial")
-    partial.write_text(json.dumps(values, indent=1))
-    partial.replace(path)
+    atomic_write(path, lambda temporary: Path(temporary).write_text(json.dumps(values, indent=1)))
+
+
+def read_arrays(path: Path) -> dict[str, np.ndarray]:
+    """The arrays of an ``.npz`` file by name (empty when the file does not exist)."""
+    if not path.exists():
+        return {}
+    with np.load(path) as stored:
+        return {key: stored[key] for key in stored.files}
 
 
 def species_metrics(labels: np.ndarray, probabilities: np.ndarray) -> dict[str, float]:
@@ -231,8 +238,7 @@ def command_baselines(arguments: argparse.Namespace) -> None:
             results = json.loads((directory / "results.json").read_text())
             if "corrected" in results:
                 continue
-            with np.load(directory / "probabilities.npz") as stored:
-                probabilities = {key: stored[key] for key in stored.files}
+            probabilities = read_arrays(directory / "probabilities.npz")
             model = fit(family, train, training_config=training_config_for(family, {"seed": 0, "device": "cpu"}))
             save_corrected(directory, results, *corrected_probabilities(model_scorer(model), tests, probabilities))
             print(f"{variant}: rows with a miRBase sequence re-scored", flush=True)
@@ -267,8 +273,7 @@ def command_rescore(arguments: argparse.Namespace) -> None:
         model_files = sorted(path.parent.glob("*.safetensors"))
         if "corrected" in results or not model_files:
             continue
-        with np.load(path.parent / "probabilities.npz") as stored:
-            probabilities = {key: stored[key] for key in stored.files}
+        probabilities = read_arrays(path.parent / "probabilities.npz")
         model = load_run_model(str(path.parent))
         save_corrected(path.parent, results, *corrected_probabilities(model_scorer(model), tests, probabilities))
         print(f"{results['variant']} seed {results['seed']}: re-scored", flush=True)
@@ -336,12 +341,8 @@ def load_runs() -> dict[str, dict[int, dict]]:
     runs: dict[str, dict[int, dict]] = {}
     for path in sorted(RESULTS.glob("*/seed-*/results.json")):
         results = json.loads(path.read_text())
-        with np.load(path.parent / "probabilities.npz") as stored:
-            results["probabilities"] = {key: stored[key] for key in stored.files}
-        results["corrected_probabilities"] = {}
-        if (path.parent / "corrected.npz").exists():
-            with np.load(path.parent / "corrected.npz") as stored:
-                results["corrected_probabilities"] = {key: stored[key] for key in stored.files}
+        results["probabilities"] = read_arrays(path.parent / "probabilities.npz")
+        results["corrected_probabilities"] = read_arrays(path.parent / "corrected.npz")
         results["directory"] = str(path.parent)
         runs.setdefault(results["variant"], {})[results["seed"]] = results
     tests = test_sets()

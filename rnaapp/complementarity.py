@@ -191,12 +191,13 @@ def pair_site_features(
     training featurises the same pairs repeatedly).
     """
     values = _pair_site_features(mirna, target, temperature)
-    return np.asarray(values[: len(_feature_names(feature_set))], dtype=np.float32)
+    return np.asarray(values[: len(feature_names(feature_set))], dtype=np.float32)
 
 
-def _feature_names(feature_set: str) -> tuple[str, ...]:
+def feature_names(feature_set: str, *, setting: str = "feature_set") -> tuple[str, ...]:
+    """The column names of a :data:`FEATURE_SETS` set; ValueError naming ``setting`` for an unknown set."""
     if feature_set not in FEATURE_SETS:
-        raise ValueError(f"feature_set must be one of {', '.join(FEATURE_SETS)}, got {feature_set!r}")
+        raise ValueError(f"{setting} must be one of {', '.join(FEATURE_SETS)}, got {feature_set!r}")
     return FEATURE_SETS[feature_set]
 
 
@@ -278,7 +279,7 @@ def site_features(
     if len(mirnas) != len(targets):
         raise ValueError(f"{len(mirnas)} miRNAs but {len(targets)} targets")
     total = len(mirnas)
-    rows = np.zeros((total, len(_feature_names(feature_set))), dtype=np.float32)
+    rows = np.zeros((total, len(feature_names(feature_set))), dtype=np.float32)
     report_every = max(1, total // 100)
     for index, (mirna, target) in enumerate(zip(mirnas, targets, strict=True)):
         rows[index] = pair_site_features(mirna, target, temperature=temperature, feature_set=feature_set)

@@ -26,7 +26,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from rnaapp.complementarity import FEATURE_SETS
+from rnaapp.complementarity import feature_names as site_feature_names
 from rnaapp.complementarity import site_features as compute_site_features
 from rnaapp.composition import FUSIONS, GROUPS, complex_feature_size, complex_features
 from rnaapp.models.base import Family, Progress
@@ -87,7 +87,7 @@ class MixlmiConfig:
             raise ValueError(f"fusion must be one of {', '.join(FUSIONS)}, got {self.fusion!r}")
         if not self.scales or min(self.scales) < 1:
             raise ValueError(f"scales must be positive row counts, got {self.scales}")
-        check_site_feature_set(self.site_feature_set)
+        site_feature_names(self.site_feature_set, setting="site_feature_set")
 
     @property
     def uses_structure(self) -> bool:
@@ -169,7 +169,7 @@ class MixlmiNet(nn.Module):
         self.standardise = Standardise(size)
         site_size = 16 if config.site_features else 0
         if config.site_features:
-            site_count = len(FEATURE_SETS[config.site_feature_set])
+            site_count = len(site_feature_names(config.site_feature_set))
             self.site_standardise = Standardise(site_count)
             self.site_encoder = nn.Sequential(nn.Linear(site_count, site_size), nn.ReLU())
         self.blocks = nn.ModuleList(ConvLstmBlock(rows, config, site_size) for rows in config.scales)
@@ -214,16 +214,11 @@ def plant_site_features(
     config: MixlmiConfig, mirnas: Sequence[str], targets: Sequence[str], progress: Progress | None = None
 ) -> dict[str, np.ndarray]:
     """``{"site": ...}`` (the config's ``site_feature_set``) when it uses pairing features, else ``{}``."""
-    if not getattr(config, "site_features", False):
+    if not config.site_features:
         return {}
-    feature_set = getattr(config, "site_feature_set", "sites")
-    return {"site": compute_site_features(mirnas, targets, feature_set=feature_set, progress=progress)}
-
-
-def check_site_feature_set(feature_set: str) -> None:
-    """Raise ValueError unless ``feature_set`` names a set of :data:`rnaapp.complementarity.FEATURE_SETS`."""
-    if feature_set not in FEATURE_SETS:
-        raise ValueError(f"site_feature_set must be one of {', '.join(FEATURE_SETS)}, got {feature_set!r}")
+    return {
+        "site": compute_site_features(mirnas, targets, feature_set=config.site_feature_set, progress=progress)
+    }
 
 
 class MixlmiFamily(Family):

@@ -15,9 +15,10 @@ import numpy as np
 import torch
 from torch import nn
 
-from rnaapp.complementarity import FEATURE_SETS, site_features
+from rnaapp.complementarity import feature_names as site_feature_names
+from rnaapp.complementarity import site_features
 from rnaapp.models.base import Family, Progress
-from rnaapp.models.mixlmi import Standardise, check_site_feature_set
+from rnaapp.models.mixlmi import Standardise
 
 
 @dataclass(frozen=True)
@@ -37,7 +38,7 @@ class PairingMlpConfig:
     site_feature_set: str = "sites"
 
     def __post_init__(self) -> None:
-        check_site_feature_set(self.site_feature_set)
+        site_feature_names(self.site_feature_set, setting="site_feature_set")
 
 
 class PairingMlpNet(nn.Module):
@@ -45,7 +46,7 @@ class PairingMlpNet(nn.Module):
 
     def __init__(self, config: PairingMlpConfig) -> None:
         super().__init__()
-        site_count = len(FEATURE_SETS[config.site_feature_set])
+        site_count = len(site_feature_names(config.site_feature_set))
         self.standardise = Standardise(site_count)
         self.layers = nn.Sequential(
             nn.Linear(site_count, config.hidden),

@@ -124,10 +124,8 @@ class PlantEnsembleFamily(Family):
         features |= PremliFamily().featurize(
             dataclasses.replace(premli_config, site_features=False), mirnas, targets
         )
-        for member_config in (mixlmi_config, premli_config):
-            if member_config.site_features:
-                features |= plant_site_features(member_config, mirnas, targets)
-                break
+        site_member = mixlmi_config if mixlmi_config.site_features else premli_config
+        features |= plant_site_features(site_member, mirnas, targets)  # {} when neither member uses them
         return features
 
     def initialise(

@@ -21,7 +21,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from rnaapp.complementarity import FEATURE_SETS
+from rnaapp.complementarity import feature_names as site_feature_names
 from rnaapp.embeddings import initialise_embedding_layer
 from rnaapp.encoding import (
     PAD_TOKEN,
@@ -31,7 +31,7 @@ from rnaapp.encoding import (
     token_span_to_nucleotides,
 )
 from rnaapp.models.base import Family, Progress
-from rnaapp.models.mixlmi import Standardise, check_site_feature_set, plant_site_features
+from rnaapp.models.mixlmi import Standardise, plant_site_features
 
 
 @dataclass(frozen=True)
@@ -77,7 +77,7 @@ class PremliConfig:
     site_feature_set: str = "sites"
 
     def __post_init__(self) -> None:
-        check_site_feature_set(self.site_feature_set)
+        site_feature_names(self.site_feature_set, setting="site_feature_set")
 
 
 class AttentionEncoder(nn.Module):
@@ -138,7 +138,7 @@ class PremliNet(nn.Module):
         self.target_encoder = AttentionEncoder(config.target_k, config.target_pool, config)
         size = 4 * config.gru_hidden
         if config.site_features:
-            site_count = len(FEATURE_SETS[config.site_feature_set])
+            site_count = len(site_feature_names(config.site_feature_set))
             self.site_standardise = Standardise(site_count)
             self.site_encoder = nn.Sequential(nn.Linear(site_count, 16), nn.ReLU())
             size += 16
