@@ -46,7 +46,7 @@ from site_data import REPOSITORY, benchmarks_directory  # noqa: E402
 
 from rnaapp import __version__  # noqa: E402
 from rnaapp.evaluate import compute_metrics  # noqa: E402
-from rnaapp.io import atomic_write  # noqa: E402
+from rnaapp.io import MISMATCH_KINDS, atomic_write, mirna_name_mismatches  # noqa: E402
 from rnaapp.models.plant_ensemble import join_members  # noqa: E402
 from rnaapp.predict import predict  # noqa: E402
 from rnaapp.registry import ModelCard, TrainedModel, build_model, save_model, set_default  # noqa: E402
@@ -119,16 +119,18 @@ def test_sets() -> dict[str, pd.DataFrame]:
 
 
 def mirbase_corrections(frame: pd.DataFrame) -> pd.Series:
-    """miRBase 22.1 sequence of each row whose ``mirna_id`` names a mature miRNA there with a *different*
-    sequence (a name/sequence mix-up of the source files), indexed like ``frame``; empty when none.
+    """miRBase 22.1 sequence of each row whose ``mirna_id`` names a mature miRNA there while its sequence is
+    that of *another* miRNA of the species (a name/sequence mix-up of the source files,
+    :func:`rnaapp.io.mirna_name_mismatches`), indexed like ``frame``; empty when none.
 
     In plant_lnc only ``test_stu`` has such rows: 4 positives named stu-miR530 carry the sequence of
     stu-miR5303a-d (the real stu-miR530 pairs with those lncRNAs at -21 to -26 kcal/mol, the stored one at
     -13 to -19), the name-prefix mix-up that the benchmark README reports and repairs for sly-miR530.
     """
     reference = mirbase_sequences(str(benchmarks_directory() / "reference" / "mature_mirbase22.1.fa"))
-    named = frame["mirna_id"].map(reference)
-    return named[named.notna() & (named != frame["mirna_seq"])]
+    mismatches = mirna_name_mismatches(frame, reference)
+    mixed_up = mismatches[mismatches["kind"] == MISMATCH_KINDS[0]]
+    return pd.Series(mixed_up["reference_seq"].to_numpy(), index=frame.index[mixed_up["row"].to_numpy() - 1])
 
 
 def corrected_probabilities(
@@ -531,6 +533,19 @@ def print_corrected(runs: dict[str, dict[int, dict]]) -> None:
     print(markdown(frame))
 
 
+def print_name_check() -> None:
+    """Rows of every plant file whose miRNA name has another sequence in miRBase 22.1, by kind
+    (:func:`rnaapp.io.mirna_name_mismatches`, the check the Evaluate page runs on uploads)."""
+    reference = mirbase_sequences(str(benchmarks_directory() / "reference" / "mature_mirbase22.1.fa"))
+    rows = []
+    for name in ("train", *(f"test_{species}" for species in TEST_SPECIES)):
+        frame = read_split(name)
+        kinds = mirna_name_mismatches(frame, reference)["kind"].value_counts()
+        rows.append({"file": f"{name}.csv", "rows": len(frame)} | {kind: int(kinds.get(kind, 0)) for kind in MISMATCH_KINDS})
+    print("\n### miRNA names whose miRBase 22.1 sequence differs from the one given (rows, by kind)\n")
+    print(markdown(pd.DataFrame(rows)))
+
+
 def command_report(arguments: argparse.Namespace) -> None:
     runs = load_runs()
     if not runs:
@@ -562,6 +577,7 @@ def command_report(arguments: argparse.Namespace) -> None:
     summary_frame = pd.DataFrame(summary)
     order = pd.to_numeric(summary_frame["mean AUC"], errors="coerce").fillna(-1)
     print(markdown(summary_frame.iloc[np.argsort(-order.to_numpy(), kind="stable")]))
+    print_name_check()
     print_corrected(runs)
     print("\n### Training time (CPU, seconds per epoch; featurisation seconds per test pair, first run)\n")
     rows = []

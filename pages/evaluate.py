@@ -51,7 +51,7 @@ from rnaapp.evaluation_report import (
     predictions_table,
     summarise_test_set,
 )
-from rnaapp.io import read_pairs
+from rnaapp.io import describe_name_mismatches, mirna_name_mismatches, read_pairs
 from rnaapp.registry import defaults
 from rnaapp.settings import load_settings, mirna_reference
 
@@ -100,6 +100,15 @@ def model_predictions(
         return cached_predictions(fingerprint, model_name, stamp, computed)
 
 
+def name_mismatches(pairs: pd.DataFrame) -> pd.DataFrame:
+    """Rows whose miRNA name has another sequence in miRBase (Settings) or the built-in examples."""
+    try:
+        reference = mirna_reference(load_settings().mirbase_path)
+    except USER_ERRORS:  # a miRBase file that has moved: the Settings page says so; no check then
+        reference = {}
+    return mirna_name_mismatches(pairs, reference)
+
+
 def keep_test_set(name: str, pairs: pd.DataFrame) -> None:
     """Store a parsed test set; results of another test set no longer apply."""
     names_only = int((pairs["target_seq"] == "").sum() + (pairs["mirna_seq"] == "").sum())
@@ -108,6 +117,7 @@ def keep_test_set(name: str, pairs: pd.DataFrame) -> None:
         "pairs": pairs,
         "fingerprint": pairs_fingerprint(pairs),
         "names_only": names_only,
+        "name_mismatches": name_mismatches(pairs),
     }
 
 
@@ -215,6 +225,11 @@ if data is not None:
             "The test set holds one class only: AUC and AUPR cannot be computed (they rank positives "
             "against negatives), and some other metrics are 0 by convention."
         )
+    mismatches = data.get("name_mismatches")
+    if mismatches is not None and not mismatches.empty:
+        st.warning(describe_name_mismatches(mismatches), icon="⚠️")
+        with st.expander(f"Rows whose miRNA sequence differs from the reference ({len(mismatches):,})"):
+            st.dataframe(mismatches, hide_index=True)
     with st.expander("Preview (first 100 rows)"):
         st.dataframe(data["pairs"].head(100), hide_index=True)
 else:

@@ -122,6 +122,22 @@ def _read(path: str, *, require_label: bool = False, names_only: bool = False):
     )
 
 
+def _warn_name_mismatches(pairs, source: str) -> None:
+    """Print to stderr which rows name a miRNA whose sequence in the miRBase file (or the built-in
+    examples) differs from the one given; nothing when no row does or the miRBase file cannot be read."""
+    from rnaapp.io import describe_name_mismatches, mirna_name_mismatches
+    from rnaapp.settings import load_settings, mirna_reference
+
+    try:
+        reference = mirna_reference(load_settings().mirbase_path)
+    except ValueError:
+        return
+    mismatches = mirna_name_mismatches(pairs, reference)
+    if not mismatches.empty:
+        rows = ", ".join(map(str, mismatches["row"].head(10))) + (", ..." if len(mismatches) > 10 else "")
+        print(f"{source}: note: {describe_name_mismatches(mismatches)} Rows: {rows}.", file=sys.stderr)
+
+
 def _is_gene(model) -> bool:
     return model.family.task == "gene"
 
@@ -176,6 +192,7 @@ def command_evaluate(arguments: argparse.Namespace) -> int:
     models = [_load(reference, arguments.device) for reference in dict.fromkeys(arguments.model or [None])]
     # Rows without sequences (miRNA and gene names) only when every model is a gene model.
     pairs = _read(arguments.file, require_label=True, names_only=all(map(_is_gene, models)))
+    _warn_name_mismatches(pairs, arguments.file)
     if arguments.by and arguments.by not in pairs.columns:
         raise CommandError(
             f"{arguments.file}: no column '{arguments.by}' to break down by; columns: {', '.join(pairs.columns)}"

@@ -148,3 +148,20 @@ def test_bad_files_show_a_message_and_keep_the_loaded_set(app, name, content, ex
     assert name in message and expected in message
     assert any("Still using the test set loaded before: good.csv" in caption.value for caption in app.caption)
     assert any("**good.csv**: 20 pairs" in markdown.value for markdown in app.markdown)
+
+
+def test_rows_whose_mirna_name_has_another_sequence_are_flagged(app):
+    pairs = synthetic_pairs(20, seed=2)
+    pairs.loc[3, ["mirna_id", "mirna_seq"]] = ["hsa-let-7a-5p", "UAGCUUAUCAGACUGAUGUUGA"]  # miR-21-5p's
+    upload(app, "mixed_up.csv", pairs.to_csv(index=False).encode())
+    warnings = [warning.value for warning in app.warning]
+    assert any(
+        "1 row names a miRNA whose reference sequence differs" in text
+        and "row 4, hsa-let-7a-5p with the sequence of hsa-miR-21-5p" in text
+        for text in warnings
+    ), warnings
+    table = next(frame.value for frame in app.dataframe if "sequence_of" in frame.value.columns)
+    assert table["row"].tolist() == [4]
+
+    upload(app, "clean.csv", synthetic_pairs(20, seed=2).to_csv(index=False).encode())
+    assert not any("reference sequence differs" in warning.value for warning in app.warning)

@@ -917,3 +917,17 @@ def test_train_any_family_with_negative_filter(capsys, store):
     training = load_model("filtered-seeds").card.training
     assert training["negative_filter"]["quantile"] == 0.05
     assert training["negative_filter"]["negatives"] == 60
+
+
+def test_evaluate_notes_rows_whose_mirna_name_has_another_sequence(capsys, store):
+    train(capsys, store, "seedy")
+    pairs = synthetic_pairs(120, seed=2)
+    pairs.loc[6, ["mirna_id", "mirna_seq"]] = ["hsa-miR-155-5p", "UAGCUUAUCAGACUGAUGUUGA"]  # miR-21-5p's
+    mixed_up = store.folder / "mixed_up.csv"
+    pairs.to_csv(mixed_up, index=False)
+    status, out, err = run(capsys, "evaluate", mixed_up, "--model", "seedy")
+    assert status == 0, err
+    assert "note: 1 row names a miRNA whose reference sequence differs" in err
+    assert "hsa-miR-155-5p with the sequence of hsa-miR-21-5p" in err and err.rstrip().endswith("Rows: 7.")
+    status, out, err = run(capsys, "evaluate", store.pairs, "--model", "seedy")
+    assert "reference sequence differs" not in err

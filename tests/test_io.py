@@ -712,3 +712,81 @@ def test_count_fasta_records_across_block_boundaries(tmp_path):
         assert [name for name, _ in iter_fasta(path)] == ["a", "b", "c"]
     (tmp_path / "empty.fa").write_bytes(b"")
     assert count_fasta_records(tmp_path / "empty.fa") == 0
+
+
+# ---------------------------------------------------------------------------------------------------------
+# miRNA names whose reference sequence differs from the one given
+# ---------------------------------------------------------------------------------------------------------
+
+NAME_REFERENCE = {
+    "stu-miR530": "UCUGCAUUUGCACCUGCACCU",
+    "stu-miR5303a": "UUUUGGAGAAUCCGACACGCACCC",
+    "stu-miR5303b": "UUUUGGAGAAUCCGACACGCACCC",
+    "osa-miR530-5p": "UGCAUUUGCACCUGCACCUUA",
+    "ath-miR775": "UUCGAUGUCUAGCAGUGCCA",
+    "ath-miR156a-5p": "UGACAGAAGAGAGUGAGCAC",
+}
+
+
+def name_pairs(rows: list[tuple[str, str]]) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "mirna_id": [name for name, _ in rows],
+            "mirna_seq": [sequence for _, sequence in rows],
+            "target_id": [f"t{index}" for index in range(len(rows))],
+            "target_seq": ["ACGU" * 10] * len(rows),
+        }
+    )
+
+
+def test_mirna_name_mismatches_kinds_and_order():
+    from rnaapp.io import MISMATCH_COLUMNS, MISMATCH_KINDS, mirna_name_mismatches
+
+    pairs = name_pairs(
+        [
+            ("ath-miR775", "UUUUCGAUGUCUAGCAGUGCCAA"),  # row 1: older annotation, 2 nt longer at both ends
+            ("ath-miR156a-5p", "UGACAGAAGAGAGUGAGCAC"),  # row 2: agrees
+            ("stu-miR530", "UUUUGGAGAAUCCGACACGCACCC"),  # row 3: the sequence of stu-miR5303a/b
+            ("ATH-MIR156A-5P extra words", "GCUCACUGCUCUAUCUGUCAUC"),  # row 4: other arm, name case-insensitive
+            ("unknown-miR1", "UUUUGGAGAAUCCGACACGCACCC"),  # row 5: not in the reference
+            ("stu-miR530", "UGCAUUUGCACCUGCACCUUA"),  # row 6: another species' miR530, shifted ends
+        ]
+    )
+    table = mirna_name_mismatches(pairs, NAME_REFERENCE)
+    assert list(table.columns) == list(MISMATCH_COLUMNS)
+    assert table["row"].tolist() == [3, 1, 6, 4]  # most suspicious kind first, then by row
+    assert table["kind"].tolist() == [MISMATCH_KINDS[0], MISMATCH_KINDS[1], MISMATCH_KINDS[1], MISMATCH_KINDS[2]]
+    first = table.iloc[0]
+    assert first["reference_seq"] == NAME_REFERENCE["stu-miR530"]
+    assert first["sequence_of"] == "stu-miR5303a, stu-miR5303b"
+    assert table.iloc[2]["sequence_of"] == "osa-miR530-5p"  # same family elsewhere: not a mix-up
+    assert table.iloc[3]["sequence_of"] == ""
+
+
+def test_mirna_name_mismatches_empty_cases():
+    from rnaapp.io import MISMATCH_COLUMNS, mirna_name_mismatches
+
+    agreeing = name_pairs([("ath-miR156a-5p", "UGACAGAAGAGAGUGAGCAC")])
+    for pairs, reference in [
+        (agreeing, NAME_REFERENCE),
+        (name_pairs([("stu-miR530", "UUUUGGAGAAUCCGACACGCACCC")]), {}),
+        (agreeing.drop(columns="mirna_id"), NAME_REFERENCE),
+        (name_pairs([("stu-miR530", "")]), NAME_REFERENCE),  # names only: nothing to compare
+    ]:
+        table = mirna_name_mismatches(pairs, reference)
+        assert table.empty and list(table.columns) == list(MISMATCH_COLUMNS)
+
+
+def test_describe_name_mismatches():
+    from rnaapp.io import describe_name_mismatches, mirna_name_mismatches
+
+    pairs = name_pairs(
+        [("stu-miR530", "UUUUGGAGAAUCCGACACGCACCC")] * 2 + [("ath-miR775", "UUUUCGAUGUCUAGCAGUGCCAA")]
+    )
+    text = describe_name_mismatches(mirna_name_mismatches(pairs, NAME_REFERENCE))
+    assert text.startswith("3 rows name a miRNA whose reference sequence differs from the one given: ")
+    assert "2 carry the sequence of another miRNA of the same species" in text
+    assert "first: row 1, stu-miR530 with the sequence of stu-miR5303a, stu-miR5303b" in text
+    assert "1 overlap it with shifted ends" in text
+    assert text.endswith("Models score the sequences as given.")
+    assert describe_name_mismatches(mirna_name_mismatches(pairs.iloc[:0], NAME_REFERENCE)) == ""
