@@ -460,6 +460,35 @@ def fit(
     return TrainedModel(card=card, family=family, config=config, module=module)
 
 
+def stratified_folds(labels: np.ndarray, folds: int, seed: int) -> np.ndarray:
+    """Fold of every pair for stratified k-fold cross-validation (what :func:`cross_validate` uses).
+
+    Parameters
+    ----------
+    labels
+        ``(n_pairs,)`` 0/1 labels.
+    folds
+        Number of folds, at least 2.
+    seed
+        Seed of the shuffle; the same labels, folds and seed give the same folds.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(n_pairs,)`` int fold numbers ``0 .. folds - 1``; each label is spread evenly over the folds.
+    """
+    if folds < 2:
+        raise ValueError("cross-validation needs at least 2 folds")
+    labels = np.asarray(labels)
+    rng = np.random.default_rng(seed)
+    assignment = np.empty(len(labels), dtype=int)
+    for label in (0, 1):
+        positions = np.flatnonzero(labels == label)
+        rng.shuffle(positions)
+        assignment[positions] = np.arange(len(positions)) % folds
+    return assignment
+
+
 def cross_validate(
     family_name: str,
     pairs: pd.DataFrame,
@@ -484,13 +513,7 @@ def cross_validate(
     if folds < 2:
         raise ValueError("cross-validation needs at least 2 folds")
     settings = training_config or training_config_for(family_name)
-    rng = np.random.default_rng(settings.seed)
-    assignment = np.empty(len(pairs), dtype=int)
-    labels = pairs["label"].to_numpy()
-    for label in (0, 1):
-        positions = np.flatnonzero(labels == label)
-        rng.shuffle(positions)
-        assignment[positions] = np.arange(len(positions)) % folds
+    assignment = stratified_folds(pairs["label"].to_numpy(), folds, settings.seed)
     rows = []
     for fold in range(folds):
         test = pairs.iloc[assignment == fold]

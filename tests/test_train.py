@@ -14,6 +14,7 @@ from rnaapp.train import (
     fit,
     hold_out,
     resolve_device,
+    stratified_folds,
     training_config_for,
 )
 
@@ -77,6 +78,21 @@ def test_cross_validation_table(pairs):
     )
     assert table.fold.tolist() == ["1", "2", "3", "mean", "std"]
     assert table.loc[table.fold == "mean", "AUC"].item() > 0.9
+
+
+def test_stratified_folds_spread_each_label_and_repeat_with_the_seed():
+    import numpy as np
+
+    labels = np.array([0] * 13 + [1] * 7)
+    folds = stratified_folds(labels, 3, seed=4)
+    assert folds.shape == (20,) and set(folds) == {0, 1, 2}
+    for label, count in ((0, 13), (1, 7)):
+        sizes = np.bincount(folds[labels == label], minlength=3)
+        assert sizes.sum() == count and sizes.max() - sizes.min() <= 1
+    assert (stratified_folds(labels, 3, seed=4) == folds).all()
+    assert not (stratified_folds(labels, 3, seed=5) == folds).all()
+    with pytest.raises(ValueError, match="at least 2"):
+        stratified_folds(labels, 1, seed=0)
 
 
 def test_resolve_device():
