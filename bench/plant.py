@@ -361,17 +361,28 @@ def command_cv(arguments: argparse.Namespace) -> None:
             print(f"{variant}: {arguments.folds}-fold ACC {np.mean(accuracy):.4f} +- {np.std(accuracy):.4f}", flush=True)
 
 
+#: The model every CV row is compared with on the same folds.
+CV_REFERENCE = "pairing_mlp+duplex"
+
+
 def cv_rows(labels: np.ndarray) -> list[dict]:
     """Rows of the CV table: every finished variant, the ensembles whose members finished every fold (the
-    average of the members' held-out probabilities), and per-fold runs still incomplete."""
-    rows = []
+    average of the members' held-out probabilities), and per-fold runs still incomplete; each with the
+    accuracy of :data:`CV_REFERENCE` on the same folds."""
+    summaries = {}
     for path in sorted((RESULTS / "cv").glob("*.json")):
         row = json.loads(path.read_text())
-        rows.append({"model": row["variant"], "folds": row["folds"],
-                     "ACC": f"{np.mean(row['ACC']):.4f} ± {np.std(row['ACC']):.4f}"})
-    finished = {row["model"] for row in rows}
+        summaries[row["variant"]] = row
+    reference = summaries.get(CV_REFERENCE, {}).get("ACC")
+
+    def row(model: str, folds: list[int], accuracy: list[float]) -> dict:
+        same = f"{np.mean([reference[fold] for fold in folds]):.4f}" if reference else ""
+        return {"model": model, "folds": len(folds), "ACC": f"{np.mean(accuracy):.4f} ± {np.std(accuracy):.4f}",
+                f"{CV_REFERENCE}, same folds": same}
+
+    rows = [row(name, list(range(summary["folds"])), summary["ACC"]) for name, summary in summaries.items()]
     for ensemble, members in ENSEMBLES.items():
-        folds = next((row["folds"] for row in rows if row["model"] == members[0]), None)
+        folds = summaries.get(members[0], {}).get("folds")
         arrays = [cv_fold_arrays(member, folds) for member in members] if folds else [None]
         if any(found is None for found in arrays):
             continue
@@ -381,14 +392,13 @@ def cv_rows(labels: np.ndarray) -> list[dict]:
             assert all((found[fold]["rows"] == rows_held_out).all() for found in arrays)
             average = np.mean([found[fold]["probabilities"] for found in arrays], axis=0)
             accuracy.append(species_metrics(labels[rows_held_out], average)["ACC"])
-        rows.append({"model": ensemble, "folds": folds, "ACC": f"{np.mean(accuracy):.4f} ± {np.std(accuracy):.4f}"})
+        rows.append(row(ensemble, list(range(folds)), accuracy))
     for directory in sorted(path for path in (RESULTS / "cv").iterdir() if path.is_dir()):
         variant = next((name for name in VARIANTS if name.replace(":", "_") == directory.name), directory.name)
         done = [json.loads(path.read_text()) for path in sorted(directory.glob("fold-*.json"))]
-        if done and variant not in finished:
-            accuracy = [row["ACC"] for row in done]
-            rows.append({"model": f"{variant} (unfinished: {len(done)} of {done[0]['folds']} folds)",
-                         "folds": len(done), "ACC": f"{np.mean(accuracy):.4f} ± {np.std(accuracy):.4f}"})
+        if done and variant not in summaries:
+            rows.append(row(f"{variant} (unfinished: {len(done)} of {done[0]['folds']} folds)",
+                            [entry["fold"] for entry in done], [entry["ACC"] for entry in done]))
     return rows
 
 
