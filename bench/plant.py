@@ -118,6 +118,11 @@ def test_sets() -> dict[str, pd.DataFrame]:
     return {species: read_split(f"test_{species}") for species in TEST_SPECIES}
 
 
+def mirbase_reference() -> dict[str, str]:
+    """miRBase 22.1 mature sequences by name (the benchmarks' reference; read once, cached)."""
+    return mirbase_sequences(str(benchmarks_directory() / "reference" / "mature_mirbase22.1.fa"))
+
+
 def mirbase_corrections(frame: pd.DataFrame) -> pd.Series:
     """miRBase 22.1 sequence of each row whose ``mirna_id`` names a mature miRNA there while its sequence is
     that of *another* miRNA of the species (a name/sequence mix-up of the source files,
@@ -127,7 +132,7 @@ def mirbase_corrections(frame: pd.DataFrame) -> pd.Series:
     stu-miR5303a-d (the real stu-miR530 pairs with those lncRNAs at -21 to -26 kcal/mol, the stored one at
     -13 to -19), the name-prefix mix-up that the benchmark README reports and repairs for sly-miR530.
     """
-    reference = mirbase_sequences(str(benchmarks_directory() / "reference" / "mature_mirbase22.1.fa"))
+    reference = mirbase_reference()
     mismatches = mirna_name_mismatches(frame, reference)
     mixed_up = mismatches[mismatches["kind"] == MISMATCH_KINDS[0]]
     return pd.Series(mixed_up["reference_seq"].to_numpy(), index=frame.index[mixed_up["row"].to_numpy() - 1])
@@ -302,7 +307,7 @@ def cv_fold_arrays(variant: str, folds: int) -> dict[int, dict[str, np.ndarray]]
 
 
 def write_cv_summary(variant: str, folds: int, accuracy: list[float]) -> None:
-    write_json(RESULTS / "cv" / f"{variant.replace(':', '_')}.json",
+    write_json(cv_directory(variant).with_suffix(".json"),
                {"variant": variant, "folds": folds, "ACC": accuracy})
 
 
@@ -632,7 +637,7 @@ def print_corrected(runs: dict[str, dict[int, dict]]) -> None:
 def print_name_check() -> None:
     """Rows of every plant file whose miRNA name has another sequence in miRBase 22.1, by kind
     (:func:`rnaapp.io.mirna_name_mismatches`, the check the Evaluate page runs on uploads)."""
-    reference = mirbase_sequences(str(benchmarks_directory() / "reference" / "mature_mirbase22.1.fa"))
+    reference = mirbase_reference()
     rows = []
     for name in ("train", *(f"test_{species}" for species in TEST_SPECIES)):
         frame = read_split(name)
