@@ -53,7 +53,7 @@ from rnaapp.evaluation_report import (
 )
 from rnaapp.io import describe_name_mismatches, mirna_name_mismatches, read_pairs
 from rnaapp.registry import defaults
-from rnaapp.settings import load_settings, mirna_reference
+from rnaapp.settings import configured_mirna_reference, load_settings, mirna_reference
 
 DATA_KEY = "evaluate_data"
 RESULT_KEY = "evaluate_result"
@@ -102,11 +102,7 @@ def model_predictions(
 
 def name_mismatches(pairs: pd.DataFrame) -> pd.DataFrame:
     """Rows whose miRNA name has another sequence in miRBase (Settings) or the built-in examples."""
-    try:
-        reference = mirna_reference(load_settings().mirbase_path)
-    except USER_ERRORS:  # a miRBase file that has moved: the Settings page says so; no check then
-        reference = {}
-    return mirna_name_mismatches(pairs, reference)
+    return mirna_name_mismatches(pairs, configured_mirna_reference())
 
 
 def keep_test_set(name: str, pairs: pd.DataFrame) -> None:

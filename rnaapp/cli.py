@@ -124,15 +124,12 @@ def _read(path: str, *, require_label: bool = False, names_only: bool = False):
 
 def _warn_name_mismatches(pairs, source: str) -> None:
     """Print to stderr which rows name a miRNA whose sequence in the miRBase file (or the built-in
-    examples) differs from the one given; nothing when no row does or the miRBase file cannot be read."""
+    examples) differs from the one given; nothing when no row does. An unreadable miRBase file leaves the
+    check to the built-in examples."""
     from rnaapp.io import describe_name_mismatches, mirna_name_mismatches
-    from rnaapp.settings import load_settings, mirna_reference
+    from rnaapp.settings import configured_mirna_reference
 
-    try:
-        reference = mirna_reference(load_settings().mirbase_path)
-    except ValueError:
-        return
-    mismatches = mirna_name_mismatches(pairs, reference)
+    mismatches = mirna_name_mismatches(pairs, configured_mirna_reference())
     if not mismatches.empty:
         rows = ", ".join(map(str, mismatches["row"].head(10))) + (", ..." if len(mismatches) > 10 else "")
         print(f"{source}: note: {describe_name_mismatches(mismatches)} Rows: {rows}.", file=sys.stderr)

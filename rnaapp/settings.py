@@ -32,6 +32,7 @@ __all__ = [
     "PRECISIONS",
     "SETTINGS_FILE",
     "Settings",
+    "configured_mirna_reference",
     "home_directory",
     "load_settings",
     "mirbase_sequences",
@@ -260,6 +261,19 @@ def mirna_reference(path: str | None = None) -> dict[str, str]:
         As for :func:`mirbase_sequences`.
     """
     return {**EXAMPLE_MIRNAS, **PLANT_EXAMPLE_MIRNAS, **mirbase_sequences(path)}
+
+
+def configured_mirna_reference() -> dict[str, str]:
+    """:func:`mirna_reference` for the configured miRBase file, or only the built-in examples when that file
+    cannot be read (moved or damaged since it was chosen; the Settings page says so).
+
+    For checks that should never stop the work they accompany, such as the miRNA name check of a test set
+    (:func:`rnaapp.io.mirna_name_mismatches`).
+    """
+    try:
+        return mirna_reference(load_settings().mirbase_path)
+    except InputError:
+        return {**EXAMPLE_MIRNAS, **PLANT_EXAMPLE_MIRNAS}
 
 
 def _suggestions(name: str, lower_names: Mapping[str, str]) -> list[str]:

@@ -19,6 +19,7 @@ from rnaapp.settings import (
     MIRBASE_HELP,
     PRECISIONS,
     Settings,
+    configured_mirna_reference,
     home_directory,
     load_settings,
     mirbase_sequences,
@@ -219,6 +220,15 @@ def test_mirna_reference_knows_the_examples_without_a_miRBase_file(home, mature)
     combined = mirna_reference(str(mature))
     assert combined["hsa-miR-124-3p"] == EXAMPLE_MIRNAS["hsa-miR-124-3p"]
     assert combined["mmu-miR-21a-5p"] == "UAGCUUAUCAGACUGAUGUUGA"
+
+
+def test_configured_mirna_reference_falls_back_to_the_examples(home, mature, monkeypatch, tmp_path):
+    built_in = {**EXAMPLE_MIRNAS, **PLANT_EXAMPLE_MIRNAS}
+    assert configured_mirna_reference() == built_in
+    monkeypatch.setenv("RNAAPP_MIRBASE", str(mature))
+    assert configured_mirna_reference()["mmu-miR-21a-5p"] == "UAGCUUAUCAGACUGAUGUUGA"
+    monkeypatch.setenv("RNAAPP_MIRBASE", str(tmp_path / "moved.fa"))  # chosen once, moved since
+    assert configured_mirna_reference() == built_in
 
 
 def test_resolve_names_and_sequences(mature):
