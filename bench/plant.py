@@ -371,9 +371,9 @@ CV_REFERENCE = "pairing_mlp+duplex"
 
 
 def cv_rows(labels: np.ndarray) -> list[dict]:
-    """Rows of the CV table: every finished variant, the ensembles whose members finished every fold (the
-    average of the members' held-out probabilities), and per-fold runs still incomplete; each with the
-    accuracy of :data:`CV_REFERENCE` on the same folds."""
+    """Rows of the CV table, best accuracy first: every finished variant, the ensembles whose members
+    finished every fold (the average of the members' held-out probabilities), then per-fold runs still
+    incomplete; each with the accuracy of :data:`CV_REFERENCE` on the same folds."""
     summaries = {}
     for path in sorted((RESULTS / "cv").glob("*.json")):
         row = json.loads(path.read_text())
@@ -398,6 +398,7 @@ def cv_rows(labels: np.ndarray) -> list[dict]:
             average = np.mean([found[fold]["probabilities"] for found in arrays], axis=0)
             accuracy.append(species_metrics(labels[rows_held_out], average)["ACC"])
         rows.append(row(ensemble, list(range(folds)), accuracy))
+    rows.sort(key=lambda found: -float(found["ACC"].split()[0]))
     for directory in sorted(path for path in (RESULTS / "cv").iterdir() if path.is_dir()):
         variant = next((name for name in VARIANTS if name.replace(":", "_") == directory.name), directory.name)
         done = [json.loads(path.read_text()) for path in sorted(directory.glob("fold-*.json"))]
