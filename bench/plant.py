@@ -385,7 +385,7 @@ def cv_rows(labels: np.ndarray) -> list[dict]:
         return {"model": model, "folds": len(folds), "ACC": f"{np.mean(accuracy):.4f} ± {np.std(accuracy):.4f}",
                 f"{CV_REFERENCE}, same folds": same}
 
-    rows = [row(name, list(range(summary["folds"])), summary["ACC"]) for name, summary in summaries.items()]
+    finished = [(name, list(range(summary["folds"])), summary["ACC"]) for name, summary in summaries.items()]
     for ensemble, members in ENSEMBLES.items():
         folds = summaries.get(members[0], {}).get("folds")
         arrays = [cv_fold_arrays(member, folds) for member in members] if folds else [None]
@@ -397,8 +397,8 @@ def cv_rows(labels: np.ndarray) -> list[dict]:
             assert all((found[fold]["rows"] == rows_held_out).all() for found in arrays)
             average = np.mean([found[fold]["probabilities"] for found in arrays], axis=0)
             accuracy.append(species_metrics(labels[rows_held_out], average)["ACC"])
-        rows.append(row(ensemble, list(range(folds)), accuracy))
-    rows.sort(key=lambda found: -float(found["ACC"].split()[0]))
+        finished.append((ensemble, list(range(folds)), accuracy))
+    rows = [row(*entry) for entry in sorted(finished, key=lambda entry: -np.mean(entry[2]))]
     for directory in sorted(path for path in (RESULTS / "cv").iterdir() if path.is_dir()):
         variant = next((name for name in VARIANTS if name.replace(":", "_") == directory.name), directory.name)
         done = [json.loads(path.read_text()) for path in sorted(directory.glob("fold-*.json"))]

@@ -260,7 +260,11 @@ def mirna_reference(path: str | None = None) -> dict[str, str]:
     path
         As for :func:`mirbase_sequences`.
     """
-    return {**EXAMPLE_MIRNAS, **PLANT_EXAMPLE_MIRNAS, **mirbase_sequences(path)}
+    return {**_built_in_mirnas(), **mirbase_sequences(path)}
+
+
+def _built_in_mirnas() -> dict[str, str]:
+    return {**EXAMPLE_MIRNAS, **PLANT_EXAMPLE_MIRNAS}
 
 
 def configured_mirna_reference() -> dict[str, str]:
@@ -271,9 +275,9 @@ def configured_mirna_reference() -> dict[str, str]:
     (:func:`rnaapp.io.mirna_name_mismatches`).
     """
     try:
-        return mirna_reference(load_settings().mirbase_path)
+        return mirna_reference()
     except InputError:
-        return {**EXAMPLE_MIRNAS, **PLANT_EXAMPLE_MIRNAS}
+        return _built_in_mirnas()
 
 
 def _suggestions(name: str, lower_names: Mapping[str, str]) -> list[str]:
