@@ -1,4 +1,7 @@
-"""A real browser clicks through the app: Predict (a site pair, a miRNA–gene pair), Evaluate and Train (then Models).
+"""A real browser clicks through the app's main flows.
+
+Predict (a site pair, a miRNA–gene pair by names), Scan & browse (a 3'UTR scan opened and exported, a plant
+lncRNA scan with the shipped plant model, a miRNA–gene candidate ranking), Evaluate, and Train (then Models).
 
 Playwright drives Debian's ``chromium`` (``/usr/bin/chromium``; ``.ci/run`` and ``make test`` install it with
 apt) against ``streamlit run app.py`` on a free local port, with an isolated ``RNAAPP_HOME``. Playwright
@@ -11,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -20,6 +24,7 @@ import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from rnaapp.examples import EXAMPLES
@@ -370,3 +375,97 @@ def test_train_a_quick_model_then_find_it_in_models(page, tmp_path, app_home):
     page.get_by_role("heading", name=MODEL_NAME, exact=True).first.wait_for()
     assert_no_exception(page)
     screenshot(page, "models")
+
+
+def download_csv(page, label: str, directory: Path) -> Path:
+    """Click a download button and return the saved file."""
+    with page.expect_download() as waiting:
+        page.get_by_role("button", name=label, exact=True).click()
+    path = directory / waiting.value.suggested_filename
+    waiting.value.save_as(path)
+    return path
+
+
+def scan_the_demo(page) -> None:
+    """Press Scan on the built-in demo inputs and wait for the results."""
+    page.get_by_role("button", name="Scan", exact=True).click()
+    page.get_by_text(re.compile(r"^Scanned \d+ miRNAs × \d+ transcripts")).wait_for(timeout=180_000)
+    wait_idle(page)
+
+
+def test_scan_a_3utr_browse_a_pair_and_export(page, tmp_path):
+    """Scan & browse: three miRNAs across the demo 3'UTR, open the best pair, export the ranked pairs."""
+    open_app(page)
+    go_to(page, "Scan & browse", "Scan transcripts and browse candidate interactions")
+    page.get_by_role("radio", name="miRNA–mRNA 3'UTR sites").check(force=True)
+    wait_idle(page)
+    scan_the_demo(page)
+    expect(page.get_by_text("Scanned 3 miRNAs × 1 transcripts")).to_be_visible()
+    expect(page.locator('[data-testid="stDataFrame"]').first).to_be_visible()
+
+    exported = pd.read_csv(download_csv(page, "Pairs (CSV)", tmp_path))
+    assert {"rank", "mirna_id", "target_id", "probability", "n_sites"} <= set(exported.columns)
+    assert exported["rank"].tolist() == sorted(exported["rank"])
+    assert set(exported["mirna_id"]) <= {"hsa-let-7a-5p", "hsa-miR-21-5p", "hsa-miR-155-5p"}
+
+    best = exported.iloc[0]
+    choose(page, "Open a pair (or click a row of the table)", f"#1 {best['mirna_id']}", main=True)
+    page.get_by_role("heading", name=f"{best['mirna_id']} × {best['target_id']}").wait_for()
+    page.get_by_text(re.compile(r"^Duplex · ΔG = -?[\d.]+ kcal/mol$")).wait_for()  # the chosen site's duplex
+    page.locator(".st-key-scan_site_map .js-plotly-plot").wait_for()  # the sites along the 3'UTR
+    # The default scan model (miTAR-style CNN) draws no attention map; mirna_site models do.
+    attention = page.locator(".st-key-scan_heatmap .js-plotly-plot").or_(page.get_by_text("has no attention map"))
+    attention.first.wait_for()
+    assert_no_exception(page)
+    screenshot(page, "scan-site")
+
+
+def test_scan_a_lncrna_with_the_plant_model(page, tmp_path):
+    """Scan & browse, plant task: the shipped plant model on the demo lncRNA, its duplex and attention."""
+    open_app(page)
+    go_to(page, "Scan & browse", "Scan transcripts and browse candidate interactions")
+    page.get_by_role("radio", name="plant miRNA–lncRNA").check(force=True)
+    wait_idle(page)
+    scan_the_demo(page)
+    expect(page.get_by_text("Scanned 1 miRNAs × 1 transcripts")).to_be_visible()
+
+    exported = pd.read_csv(download_csv(page, "Sites (CSV)", tmp_path))
+    assert {"mirna_id", "target_id", "start", "end", "expectation"} <= set(exported.columns)
+    assert len(exported) >= 1
+
+    choose(page, "Open a pair (or click a row of the table)", "#1 ", main=True)
+    page.get_by_text("(the site and its flanks)").first.wait_for()
+    page.locator(".st-key-scan_heatmap .js-plotly-plot").wait_for()  # whole-transcript attention
+    assert_no_exception(page)
+    screenshot(page, "scan-plant")
+
+
+def test_rank_candidate_gene_pairs(page, tmp_path):
+    """Scan & browse, miRNA–gene task: upload known pairs, rank the unknown ones with gene-default."""
+    known = pd.DataFrame(
+        {
+            "mirna_id": ["hsa-let-7a-5p", "hsa-let-7a-5p", "hsa-miR-21-5p", "hsa-miR-155-5p"],
+            "target_id": ["HMGA2", "KRAS", "PTEN", "SOCS1"],
+        }
+    )
+    path = tmp_path / "browser_known_pairs.csv"
+    known.to_csv(path, index=False)
+    open_app(page)
+    go_to(page, "Scan & browse", "Scan transcripts and browse candidate interactions")
+    page.get_by_role("radio", name="miRNA–gene").check(force=True)
+    page.get_by_role("heading", name="Rank candidate miRNA–gene interactions").wait_for()
+    wait_idle(page)
+    page.set_input_files('input[type="file"]', path)
+    page.get_by_text("3 miRNAs × 4 genes = 8 candidate pairs").wait_for()
+    wait_idle(page)
+
+    page.get_by_role("button", name="Rank candidates", exact=True).click()
+    page.get_by_text("highest-scoring unknown pairs").wait_for(timeout=120_000)
+    wait_idle(page)
+    ranked = pd.read_csv(download_csv(page, "Ranking (CSV)", tmp_path))
+    assert len(ranked) == 8  # every unknown pair (fewer than the top 20 asked for)
+    assert ranked["probability"].is_monotonic_decreasing
+    known_pairs = set(zip(known["mirna_id"], known["target_id"], strict=True))
+    assert not known_pairs & set(zip(ranked["mirna_id"], ranked["target_id"], strict=True))
+    assert_no_exception(page)
+    screenshot(page, "rank-gene")
