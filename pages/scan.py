@@ -518,7 +518,8 @@ def show_results(job: ScanJob) -> None:
         else "at least one candidate site"
     )
     st.success(
-        f"Scanned {len(job.mirnas)} miRNAs × {job.n_targets} transcripts with **{job.model}** in "
+        f"Scanned {counted(len(job.mirnas), 'miRNA')} × {counted(job.n_targets, 'transcript')} with "
+        f"**{job.model}** in "
         f"{job.finished - job.started:.1f} s: {int((pairs['n_sites'] > 0).sum()):,} pairs with {what}, "
         f"{len(sites):,} sites kept."
     )
@@ -728,6 +729,11 @@ def show_plant_site(job: ScanJob, chosen: Any, site: Any, mirna: str) -> None:
                 f"The model's attention covers the whole transcript ({len(target):,} nt); shown: nt "
                 f"{start + 1:,}–{end:,} around the site."
             )
+
+
+def counted(number: int, noun: str) -> str:
+    """``"1 miRNA"``, ``"3 miRNAs"``: a count with its noun in the right number."""
+    return f"{number:,} {noun}{'' if number == 1 else 's'}"
 
 
 def _site_label(site: Any, plant: bool = False) -> str:
