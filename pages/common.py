@@ -206,6 +206,11 @@ def excel_bytes(sheets: dict[str, pd.DataFrame]) -> bytes:
     return buffer.getvalue()
 
 
+def counted(number: int, noun: str) -> str:
+    """``"1 miRNA"``, ``"3 miRNAs"``: a count with its noun in the right number."""
+    return f"{number:,} {noun}{'' if number == 1 else 's'}"
+
+
 def download(label: str, data: bytes | Callable[[], bytes], file_name: str, mime: str, key: str) -> None:
     """A download button that does not rerun the page (results stay on screen)."""
     st.download_button(label, data, file_name=file_name, mime=mime, key=key, on_click="ignore")

@@ -21,6 +21,7 @@ import streamlit as st
 from pages.common import (
     USER_ERRORS,
     card_stamp,
+    counted,
     csv_bytes,
     default_model,
     download,
@@ -520,8 +521,8 @@ def show_results(job: ScanJob) -> None:
     st.success(
         f"Scanned {counted(len(job.mirnas), 'miRNA')} × {counted(job.n_targets, 'transcript')} with "
         f"**{job.model}** in "
-        f"{job.finished - job.started:.1f} s: {int((pairs['n_sites'] > 0).sum()):,} pairs with {what}, "
-        f"{len(sites):,} sites kept."
+        f"{job.finished - job.started:.1f} s: {counted(int((pairs['n_sites'] > 0).sum()), 'pair')} with {what}, "
+        f"{counted(len(sites), 'site')} kept."
     )
     with st.container(border=True):
         first, second, third, fourth = st.columns(4)
@@ -729,11 +730,6 @@ def show_plant_site(job: ScanJob, chosen: Any, site: Any, mirna: str) -> None:
                 f"The model's attention covers the whole transcript ({len(target):,} nt); shown: nt "
                 f"{start + 1:,}–{end:,} around the site."
             )
-
-
-def counted(number: int, noun: str) -> str:
-    """``"1 miRNA"``, ``"3 miRNAs"``: a count with its noun in the right number."""
-    return f"{number:,} {noun}{'' if number == 1 else 's'}"
 
 
 def _site_label(site: Any, plant: bool = False) -> str:
