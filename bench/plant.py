@@ -102,6 +102,11 @@ CANDIDATES = (
 TRAINING = {"epochs": 8, "patience": 3, "batch_size": 64, "learning_rate": 1e-3}
 
 
+def seconds_text(seconds: float) -> str:
+    """Seconds for a table: one decimal from 1 s up (66.5), three below (0.117)."""
+    return f"{seconds:.1f}" if seconds >= 1 else f"{seconds:.3f}"
+
+
 def markdown(frame: pd.DataFrame) -> str:
     """A DataFrame as a Markdown table (without needing ``tabulate``)."""
     cells = frame.astype(object).where(frame.notna(), "").astype(str)
@@ -689,7 +694,7 @@ def command_report(arguments: argparse.Namespace) -> None:
         per_pair = [value for value in per_pair if value is not None]
         rows.append({
             "model": variant,
-            "s/epoch": f"{np.mean(per_epoch):.1f}" if per_epoch else "",
+            "s/epoch": seconds_text(np.mean(per_epoch)) if per_epoch else "",
             "s/pair (bdi, predict)": f"{np.mean(per_pair):.4f}" if per_pair else "",
             "device": next(iter(seeds.values())).get("device", "cpu"),
         })
