@@ -520,9 +520,8 @@ def show_results(job: ScanJob) -> None:
     )
     st.success(
         f"Scanned {counted(len(job.mirnas), 'miRNA')} × {counted(job.n_targets, 'transcript')} with "
-        f"**{job.model}** in "
-        f"{job.finished - job.started:.1f} s: {counted(int((pairs['n_sites'] > 0).sum()), 'pair')} with {what}, "
-        f"{counted(len(sites), 'site')} kept."
+        f"**{job.model}** in {job.finished - job.started:.1f} s: "
+        f"{counted(int((pairs['n_sites'] > 0).sum()), 'pair')} with {what}, {counted(len(sites), 'site')} kept."
     )
     with st.container(border=True):
         first, second, third, fourth = st.columns(4)
