@@ -386,12 +386,17 @@ def download_csv(page, label: str, directory: Path) -> Path:
     return path
 
 
-def scan_the_demo(page, task: str) -> None:
-    """On Scan & browse, choose a task, press Scan on its built-in demo inputs and wait for the results."""
+def open_scan_page(page, task: str) -> None:
+    """Open Scan & browse and choose a task (by its label)."""
     open_app(page)
     go_to(page, "Scan & browse", "Scan transcripts and browse candidate interactions")
     page.get_by_role("radio", name=task).check(force=True)
     wait_idle(page)
+
+
+def scan_the_demo(page, task: str) -> None:
+    """On Scan & browse, choose a task, press Scan on its built-in demo inputs and wait for the results."""
+    open_scan_page(page, task)
     page.get_by_role("button", name="Scan", exact=True).click()
     page.get_by_text(re.compile(r"^Scanned \d+ miRNAs? × \d+ transcripts?")).wait_for(timeout=180_000)
     wait_idle(page)
@@ -446,11 +451,8 @@ def test_rank_candidate_gene_pairs(page, tmp_path):
     )
     path = tmp_path / "browser_known_pairs.csv"
     known.to_csv(path, index=False)
-    open_app(page)
-    go_to(page, "Scan & browse", "Scan transcripts and browse candidate interactions")
-    page.get_by_role("radio", name="miRNA–gene").check(force=True)
+    open_scan_page(page, "miRNA–gene")
     page.get_by_role("heading", name="Rank candidate miRNA–gene interactions").wait_for()
-    wait_idle(page)
     page.set_input_files('input[type="file"]', path)
     page.get_by_text("3 miRNAs × 4 genes = 8 candidate pairs").wait_for()
     wait_idle(page)
