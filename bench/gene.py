@@ -13,6 +13,15 @@ separately ("unseen"). Every run is saved under ``bench/results/gene/<variant>/s
     python bench/gene.py rank               # case study: train on all pairs, top 20, timing
     python bench/gene.py report [--ship]    # tables, measured next to published; --ship writes weights/
 
+3'UTRs (beyond the papers): MTIS-9214 has no gene sequences, but ``reference/utr3_miraw_panel.fa.gz`` holds
+full 3'UTRs keyed by Ensembl id for 4,025 genes. A gene symbol is given the 3'UTR that contains the most of
+its 40-nt windows in ``site_deepmirnatar`` (sequences only, its labels are never read), which names 828 of
+the 3,069 MTIS genes. Variants ``...-utr`` train and test with those 3'UTRs as target sequences (empty for
+the other genes); ``...-utr-shuffled`` is their control: the same 3'UTRs dealt out at random among the
+mapped genes, so whether a gene has a sequence is kept and which sequence it is is lost::
+
+    python bench/gene.py train --variant grmmi:graph-sites-utr grmmi:graph-sites-utr-shuffled --seed 0 1 2 --threads 1
+
 Rule for the default gene model, fixed before the runs: the learned variant (grmmi or aemigap, with or
 without the negative filter) with the highest mean test AUC; its seed-0 run is shipped as ``gene-default``.
 """
@@ -20,6 +29,7 @@ without the negative filter) with the highest mean test AUC; its seed-0 run is s
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import sys
 import time
@@ -36,9 +46,11 @@ from site_data import REPOSITORY, benchmarks_directory  # noqa: E402
 from rnaapp import __version__  # noqa: E402
 from rnaapp.evaluate import compute_metrics  # noqa: E402
 from rnaapp.graph import adjust_negatives  # noqa: E402
+from rnaapp.io import iter_fasta  # noqa: E402
 from rnaapp.predict import predict, predict_pairs  # noqa: E402
 from rnaapp.rank import rank_candidates, statuses_of  # noqa: E402
 from rnaapp.registry import ModelCard, build_model, load_model, save_model, set_default  # noqa: E402
+from rnaapp.sites import site_type_codes  # noqa: E402
 from rnaapp.train import fit, training_config_for  # noqa: E402
 
 RESULTS = REPOSITORY / "bench" / "results" / "gene"
@@ -75,6 +87,8 @@ VARIANTS: dict[str, tuple[str, dict, float | None]] = {
     "grmmi:fusion-none": ("grmmi", {"fusion": "none"}, None),
     "grmmi:no-crossfit": ("grmmi", {"graph_folds": 1}, None),
     "grmmi:leaky-graph": ("grmmi", {"graph_folds": 1, "seed_family": False}, None),
+    "grmmi:graph-sites-utr": ("grmmi", {"sequence_branch": False, "site_counts": True}, None),
+    "grmmi:graph-sites-utr-shuffled": ("grmmi", {"sequence_branch": False, "site_counts": True}, None),
 }
 #: Variants trained the way the published figures were made: GraRep of the graph of ALL 9,214 positives
 #: (GRBMTI's `2/node/output1.csv`, test edges included), no cross-fitting. Shows what that leak is worth.
@@ -92,6 +106,45 @@ def markdown(frame: pd.DataFrame) -> str:
 
 def read_split(name: str, dataset: str = "gene_mtis9214") -> pd.DataFrame:
     return pd.read_csv(benchmarks_directory() / dataset / f"{name}.csv", keep_default_na=False, dtype={"target_seq": str})
+
+
+@functools.cache
+def symbol_utrs() -> dict[str, str]:
+    """Gene symbol -> full 3'UTR (RNA, 5'->3') for the symbols of ``site_deepmirnatar`` found in the panel.
+
+    A symbol gets the panel 3'UTR (Ensembl id) that contains the most of its 40-nt windows (exact
+    substring; ties go to the smaller id). Only sequences and names are read, never labels.
+    """
+    panel = dict(iter_fasta(benchmarks_directory() / "reference" / "utr3_miraw_panel.fa.gz"))
+    panel = {name.split()[0]: sequence for name, sequence in panel.items()}
+    windows = pd.concat([read_split(split, "site_deepmirnatar") for split in ("train", "valid", "test")])
+    by_prefix: dict[str, set[str]] = {}
+    for window, symbol in zip(windows["target_seq"], windows["target_id"], strict=True):
+        if len(window) >= 20:
+            by_prefix.setdefault(window[:20], set()).add(symbol)
+    found: dict[str, dict[str, int]] = {}
+    for gene_id, sequence in sorted(panel.items()):
+        for start in range(len(sequence) - 19):
+            for symbol in by_prefix.get(sequence[start : start + 20], ()):
+                counts = found.setdefault(symbol, {})
+                counts[gene_id] = counts.get(gene_id, 0) + 1
+    return {symbol: panel[max(sorted(counts), key=counts.__getitem__)] for symbol, counts in found.items()}
+
+
+def with_utrs(frame: pd.DataFrame, variant: str) -> pd.DataFrame:
+    """``frame`` with the 3'UTR of each mapped gene as target sequence for ``...-utr`` variants.
+
+    ``...-utr-shuffled`` deals the same 3'UTRs out among the mapped genes by a fixed permutation (seed 0),
+    the same for every split, so a gene keeps having a sequence but not its own.
+    """
+    if not variant.endswith(("-utr", "-utr-shuffled")):
+        return frame
+    utrs = symbol_utrs()
+    if variant.endswith("-utr-shuffled"):
+        symbols = sorted(utrs)
+        dealt = np.random.default_rng(0).permutation(len(symbols))
+        utrs = {symbol: utrs[symbols[other]] for symbol, other in zip(symbols, dealt, strict=True)}
+    return frame.assign(target_seq=frame["target_id"].map(utrs).fillna(""))
 
 
 def metrics_of(labels: np.ndarray, probabilities: np.ndarray) -> dict[str, float]:
@@ -176,9 +229,11 @@ def command_train(arguments: argparse.Namespace) -> None:
             if (directory / "results.json").is_file() and not arguments.force:
                 print(f"{variant} seed {seed}: done already")
                 continue
-            model, seconds, filter_report = train_variant(variant, train, valid, seed, arguments.epochs)
+            model, seconds, filter_report = train_variant(
+                variant, with_utrs(train, variant), with_utrs(valid, variant), seed, arguments.epochs
+            )
             started = time.time()
-            probabilities = predict_pairs(model, test)["probability"].to_numpy()
+            probabilities = predict_pairs(model, with_utrs(test, variant))["probability"].to_numpy()
             results = {
                 "variant": variant,
                 "seed": seed,
@@ -254,8 +309,8 @@ def command_cv(arguments: argparse.Namespace) -> None:
         for fold in range(arguments.folds):
             if str(fold) in done["folds"]:
                 continue
-            test = pool[folds == fold].reset_index(drop=True)
-            rest = pool[folds != fold].reset_index(drop=True)
+            test = with_utrs(pool[folds == fold].reset_index(drop=True), variant)
+            rest = with_utrs(pool[folds != fold].reset_index(drop=True), variant)
             status = status_of(rest, test)
             labels = test["label"].to_numpy()
             if variant in ("degree_sum", "degree_product"):
@@ -415,6 +470,9 @@ def report_tables() -> str:
             f"\nNegative filter (quantile 0.05 of positive distances): {report['dropped']} of {report['negatives']} "
             f"training negatives dropped ({report['dropped_fraction']:.1%})."
         )
+    utr_lines = utr_table(runs, test, status)
+    if utr_lines:
+        lines.append(utr_lines)
     cv_rows = []
     for path in sorted((RESULTS / "cv").glob("*.json")):
         values = json.loads(path.read_text())
@@ -456,6 +514,61 @@ def report_tables() -> str:
     return "\n".join(lines)
 
 
+UTR_ROWS = ("grmmi", "grmmi:graph-only", "grmmi:graph-sites-utr", "grmmi:graph-sites-utr-shuffled")
+
+
+def utr_table(runs: dict[str, dict[int, dict]], test: pd.DataFrame, status: pd.Series) -> str:
+    """AUC on test pairs with and without a panel 3'UTR, for the 3'UTR variants, their control and baselines."""
+    if "grmmi:graph-sites-utr" not in runs:
+        return ""
+    with_utr = with_utrs(test, "grmmi:graph-sites-utr")
+    has_utr = (with_utr["target_seq"] != "").to_numpy()
+    labels = test["label"].to_numpy()
+    seen = (status == "seen").to_numpy()
+
+    def aucs(probabilities: np.ndarray) -> dict[str, float]:
+        groups = {"all": np.ones(len(labels), bool), "with 3'UTR": has_utr, "without": ~has_utr,
+                  "with 3'UTR, seen": has_utr & seen, "with 3'UTR, unseen": has_utr & ~seen}
+        return {name: compute_metrics(labels[mask], probabilities[mask])["AUC"] for name, mask in groups.items()}
+
+    rows = []
+    for variant in UTR_ROWS:
+        seeds = runs.get(variant, {})
+        per_seed = [aucs(read_probabilities(variant, seed)) for seed in sorted(seeds)]
+        if per_seed:
+            rows.append({"model": variant, "runs": str(len(per_seed))}
+                        | {name: _mean_sd([values[name] for values in per_seed]) for name in per_seed[0]})
+    names_only = []
+    for seed in sorted(runs["grmmi:graph-sites-utr"]):
+        _, model = load_run_model("grmmi:graph-sites-utr", seed)
+        names_only.append(aucs(predict_pairs(model, test)["probability"].to_numpy()))
+    rows.append({"model": "grmmi:graph-sites-utr, given names only", "runs": str(len(names_only))}
+                | {name: _mean_sd([values[name] for values in names_only]) for name in names_only[0]})
+    codes = site_type_codes(with_utr["mirna_seq"].tolist(), with_utr["target_seq"].tolist()) / 5.0
+    rows.append({"model": "best site type (rule, 8mer = 5 ... none = 0)", "runs": "1"}
+                | {name: f"{value:.4f}" for name, value in aucs(codes).items()})
+    counts = f"{int(has_utr.sum())} of {len(test)} test pairs ({int((has_utr & seen).sum())} seen, {int((has_utr & ~seen).sum())} unseen)"
+    return (
+        f"\n3'UTRs from the Mimosa panel for {len(set(test.loc[has_utr, 'target_id']))} test genes, {counts}; "
+        "AUC by group, mean ± sd over runs (the shuffled control keeps which genes have a 3'UTR, not which one):\n\n"
+        + markdown(pd.DataFrame(rows))
+    )
+
+
+def read_probabilities(variant: str, seed: int) -> np.ndarray:
+    with np.load(run_directory(variant, seed) / "probabilities.npz") as stored:
+        return stored["test"].astype(np.float64)
+
+
+def load_run_model(variant: str, seed: int):
+    """The model saved by the ``train`` run of ``variant`` and ``seed``: (card, TrainedModel)."""
+    from safetensors.torch import load_file
+
+    stem = run_directory(variant, seed) / f"{variant.replace(':', '_')}-seed{seed}"
+    card = ModelCard.from_dict(json.loads(stem.with_suffix(".json").read_text()))
+    return card, build_model(card, load_file(str(stem.with_suffix(".safetensors"))))
+
+
 def command_report(arguments: argparse.Namespace) -> None:
     print(report_tables())
     if arguments.ship:
@@ -470,12 +583,7 @@ def ship() -> None:
         if variant in runs and 0 in runs[variant]
     }
     best = max(scored, key=scored.get)
-    directory = run_directory(best, 0)
-    stem = f"{best.replace(':', '_')}-seed0"
-    from safetensors.torch import load_file
-
-    card = ModelCard.from_dict(json.loads((directory / f"{stem}.json").read_text()))
-    model = build_model(card, load_file(str(directory / f"{stem}.safetensors")))
+    card, model = load_run_model(best, 0)
     run = runs[best][0]
     family, settings, quantile = VARIANTS[best]
     card.name = "gene-default"
@@ -508,6 +616,60 @@ def ship() -> None:
     save_model(model, weights, name="gene-default")
     set_default("gene-default", directory=weights)
     print(f"shipped {best} seed 0 as weights/gene-default (mean AUC {scored[best]:.4f})")
+    if 0 in runs.get(UTR_MODEL, {}):
+        ship_utr_model(runs[UTR_MODEL][0], weights)
+
+
+#: Shipped as ``gene-utr`` next to the default: the graph model that also reads sites on a given 3'UTR.
+UTR_MODEL = "grmmi:graph-sites-utr"
+
+
+def ship_utr_model(run: dict, weights: Path) -> None:
+    """Write the seed-0 run of :data:`UTR_MODEL` into ``weights/`` as ``gene-utr`` with its card."""
+    card, model = load_run_model(UTR_MODEL, 0)
+    test = read_split("test")
+    with_utr = with_utrs(test, UTR_MODEL)
+    has_utr = (with_utr["target_seq"] != "").to_numpy()
+    labels = test["label"].to_numpy()
+    probabilities = read_probabilities(UTR_MODEL, 0)
+    names_only = predict_pairs(model, test)["probability"].to_numpy()
+    card.name = "gene-utr"
+    card.description = (
+        "miRNA-gene association model that also reads the gene's 3'UTR: grmmi graph branch (GraRep, degrees, "
+        "seed-family support) plus the counts of canonical seed sites of the miRNA on the whole 3'UTR given as "
+        "target sequence. Without a sequence it scores like the names-only graph model."
+    )
+    card.training = dict(card.training) | {
+        "data": "gene_mtis9214/train.csv (early stopping on valid.csv), 3'UTRs from reference/utr3_miraw_panel.fa.gz",
+        "split": "GRBMTI's 70/10/20 split of MTIS-9214 (random negatives)",
+        "inputs": (
+            "miRNA sequence (miRBase 22.1), miRNA/gene names (graph nodes) and, for the 828 MTIS genes whose "
+            "site_deepmirnatar 40-nt windows lie in a panel 3'UTR, that full 3'UTR (empty for the other genes)"
+        ),
+        "seed": 0,
+        "command": f"python bench/gene.py train --variant {UTR_MODEL} --seed 0 && python bench/gene.py report --ship",
+        "leakage": (
+            "Graph from training positives only, cross-fitted in 10 folds. Gene symbols are matched to panel 3'UTRs "
+            "through site_deepmirnatar window sequences, never its labels; the control with the same 3'UTRs dealt "
+            "out at random among the mapped genes (grmmi:graph-sites-utr-shuffled) scores like the names-only "
+            "model, so having a sequence is not itself the signal. The 3'UTR panel is Mimosa data "
+            "(non-commercial terms)."
+        ),
+    }
+    card.metrics = {
+        "mtis9214_test": run["test"]["all"],
+        "mtis9214_test_seen": run["test"]["seen"],
+        "mtis9214_test_unseen": run["test"]["unseen"],
+        "mtis9214_test_with_utr": metrics_of(labels[has_utr], probabilities[has_utr]),
+        "mtis9214_test_names_only": metrics_of(labels, names_only),
+    }
+    card.notes = [
+        f"variant {UTR_MODEL}; test pairs with a 3'UTR: {int(has_utr.sum())} of {len(test)}",
+        "give the gene's full 3'UTR (5'->3') as target sequence; any length is read",
+    ]
+    card.created = ""
+    save_model(model, weights, name="gene-utr")
+    print(f"shipped {UTR_MODEL} seed 0 as weights/gene-utr (AUC {run['test']['all']['AUC']:.4f})")
 
 
 def main() -> None:

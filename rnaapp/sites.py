@@ -229,6 +229,40 @@ def site_type_codes(mirnas: Sequence[str], targets: Sequence[str]) -> np.ndarray
     return codes
 
 
+def site_type_counts(mirnas: Sequence[str], targets: Sequence[str]) -> np.ndarray:
+    """Number of canonical sites of each type of each (miRNA, target) pair, as :func:`find_seed_sites` finds them.
+
+    Each distinct pair is searched once; an empty target (or a miRNA shorter than 8 nt) has no sites.
+
+    Parameters
+    ----------
+    mirnas, targets
+        Equal-length sequences of miRNA and target strings; pair ``i`` is ``(mirnas[i], targets[i])``.
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape ``(n_pairs, 5)``, dtype ``int32``; columns in :data:`SITE_TYPES` order (8mer, 7mer-m8, 7mer-A1,
+        6mer, offset-6mer).
+    """
+    if len(mirnas) != len(targets):
+        raise ValueError(f"got {len(mirnas)} miRNAs but {len(targets)} targets")
+    column = {site_type: index for index, site_type in enumerate(SITE_TYPES)}
+    counted: dict[tuple[str, str], np.ndarray] = {}
+    counts = np.zeros((len(mirnas), len(SITE_TYPES)), dtype=np.int32)
+    for index, pair in enumerate(zip(mirnas, targets, strict=True)):
+        row = counted.get(pair)
+        if row is None:
+            row = np.zeros(len(SITE_TYPES), dtype=np.int32)
+            mirna, target = pair
+            if target and len(mirna) >= 8:
+                for site in find_seed_sites(mirna, target):
+                    row[column[site.site_type]] += 1
+            counted[pair] = row
+        counts[index] = row
+    return counts
+
+
 def _pair_classes(mirna_seed_reversed: str, window: str) -> tuple[int, int, int]:
     """Count (Watson-Crick, wobble, mismatch) positions of a seed against an antiparallel target window."""
     watson_crick = wobbles = mismatches = 0

@@ -14,6 +14,7 @@ from rnaapp.models.aemigap import AemigapConfig, pair_vector_width
 from rnaapp.models.grmmi import GrmmiConfig, SequenceEncoder, encode_distinct
 from rnaapp.predict import predict, predict_pairs
 from rnaapp.registry import ModelCard, TrainedModel, load_model, save_model
+from rnaapp.sites import reverse_complement
 
 from .conftest import SMALL_GENE_CONFIGS, gene_pairs
 
@@ -169,6 +170,9 @@ ABLATIONS = [
     {"graph_folds": 1},
     {"sequence_branch": False, "fusion": "add"},
     {"graph_branch": False, "fusion": "average", "attention": False},
+    {"site_counts": True},
+    {"sequence_branch": False, "site_counts": True},
+    {"graph_branch": False, "site_counts": True, "fusion": "add"},
 ]
 
 
@@ -334,3 +338,27 @@ def test_seed_family_tables_survive_saving(user_home):
     assert torch.equal(loaded.module.family.counts, model.module.family.counts)
     assert not loaded.module.family.training_keys.numel()
     assert np.allclose(predict_pairs(loaded, pairs)["probability"], predict_pairs(model, pairs)["probability"])
+
+
+def test_grmmi_site_counts_read_whole_targets_and_change_the_score():
+    """Graph + site counts: no target-length limit, zeros without sequence, a site of the miRNA counts."""
+    pairs = gene_pairs()
+    model, _ = built("grmmi", {"sequence_branch": False, "site_counts": True, "target_length": 100}, pairs)
+    assert model.family.max_target_length(model.config) is None
+    mirna = pairs["mirna_seq"].iloc[0]
+    site = reverse_complement(mirna[1:8]) + "A"  # an 8mer site of the miRNA
+    background = "C" * 5000  # longer than target_length: read whole by the site counts
+    targets = ["", background, background[:2000] + site + background[2000:], (site + "CCCC") * 3]
+    features = model.family.featurize(
+        model.config, [mirna] * 4, targets, mirna_ids=["gmir-0"] * 4, target_ids=["gene-0"] * 4
+    )
+    assert features["target_tokens"].shape == (4, 1)
+    np.testing.assert_allclose(features["site_counts"][:2], 0)
+    np.testing.assert_allclose(features["site_counts"][2], np.log1p([1, 0, 0, 0, 0]), rtol=1e-6)
+    np.testing.assert_allclose(features["site_counts"][3], np.log1p([3, 0, 0, 0, 0]), rtol=1e-6)
+    with torch.no_grad():
+        logits = model.module(**tensors(features))
+    assert logits[0] == logits[1]  # no sites: as if no sequence
+    assert len(set(logits.tolist()[1:])) == 3
+    probabilities = predict(model, [mirna] * 4, targets, mirna_ids=["gmir-0"] * 4, target_ids=["gene-0"] * 4)
+    np.testing.assert_allclose(probabilities, torch.sigmoid(logits).numpy(), rtol=1e-5)

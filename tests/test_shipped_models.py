@@ -200,3 +200,36 @@ def test_the_shipped_gene_model_reproduces_its_recorded_auc(shipped, benchmarks)
     )
     reproduced = compute_metrics(test.label.to_numpy(), probabilities)
     assert reproduced["AUC"] == pytest.approx(model.card.metrics["mtis9214_test"]["AUC"], abs=AUC_TOLERANCE)
+
+
+@pytest.mark.skipif(not (WEIGHTS / "gene-utr.json").is_file(), reason="gene-utr is not shipped")
+def test_the_shipped_utr_gene_model_reads_seed_sites_on_a_whole_3utr(shipped):
+    """A seen pair scores higher when the given 3'UTR (longer than any window) holds 8mer sites of the miRNA."""
+    from rnaapp.sites import reverse_complement
+
+    model = load_model("gene-utr")
+    assert model.card.task == "gene" and model.config.site_counts and not model.config.sequence_branch
+    assert model.family.max_target_length(model.config) is None
+    mirna = "UAGCAGCACGUAAAUAUUGGCG"  # hsa-miR-16-5p
+    site = reverse_complement(mirna[1:8]) + "A"
+    background = "CCAGG" * 1000  # 5 kb without any site of miR-16
+    targets = ["", background, background[:2500] + site + background[2500:4000] + site + background[4000:]]
+    probabilities = predict(
+        model, [mirna] * 3, targets, mirna_ids=["hsa-miR-16-5p"] * 3, target_ids=["VEGFA"] * 3
+    )
+    assert probabilities[0] == pytest.approx(probabilities[1])  # no site: as if names only
+    assert probabilities[2] > probabilities[1]
+
+
+@pytest.mark.benchmarks
+@pytest.mark.skipif(not (WEIGHTS / "gene-utr.json").is_file(), reason="gene-utr is not shipped")
+def test_the_shipped_utr_gene_model_reproduces_its_names_only_auc(shipped, benchmarks):
+    """Given names only (MTIS-9214 test, no 3'UTRs), gene-utr scores as its card records."""
+    model = load_model("gene-utr")
+    test = read_pairs(benchmarks / "gene_mtis9214" / "test.csv", require_label=True, require_sequences=False)
+    probabilities = predict(
+        model, test.mirna_seq.tolist(), test.target_seq.tolist(),
+        mirna_ids=test.mirna_id.tolist(), target_ids=test.target_id.tolist(),
+    )
+    reproduced = compute_metrics(test.label.to_numpy(), probabilities)
+    assert reproduced["AUC"] == pytest.approx(model.card.metrics["mtis9214_test_names_only"]["AUC"], abs=AUC_TOLERANCE)

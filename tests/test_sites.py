@@ -15,6 +15,7 @@ from rnaapp.sites import (
     seed_alignment,
     seed_alignment_score,
     site_type_codes,
+    site_type_counts,
 )
 
 LET_7A = "UGAGGUAGUAGGUUGUAUAGUU"  # hsa-let-7a-5p: seed (2-7) GAGGUA, position 8 G
@@ -139,6 +140,28 @@ def test_best_site_type_agrees_with_find_seed_sites():
 def test_site_type_codes_rejects_unequal_lengths():
     with pytest.raises(ValueError):
         site_type_codes([LET_7A], [])
+
+
+def test_site_type_counts_on_hand_built_targets():
+    # let-7a: 6mer, 8mer, 7mer-m8 (test_several_sites_sorted_by_start) and an 8mer twice more; miR-155: none.
+    target = FLANK + "GUACCUCG" + FLANK + "CUACCUCA" + FLANK + "CUACCUCG" + FLANK + "CUACCUCA" * 2 + FLANK
+    counts = site_type_counts([LET_7A, MIR_155, LET_7A, "UGAGGUA", LET_7A], [target, target, "", target, target])
+    assert counts.dtype == np.int32 and counts.shape == (5, len(SITE_TYPES))
+    np.testing.assert_array_equal(counts[0], [3, 1, 0, 1, 0])  # 8mer, 7mer-m8, 7mer-A1, 6mer, offset-6mer
+    np.testing.assert_array_equal(counts[1], [0, 0, 0, 0, 0])
+    np.testing.assert_array_equal(counts[2], [0, 0, 0, 0, 0])  # empty target
+    np.testing.assert_array_equal(counts[3], [0, 0, 0, 0, 0])  # miRNA shorter than 8 nt: no typed sites
+    np.testing.assert_array_equal(counts[4], counts[0])
+
+
+def test_site_type_counts_agree_with_find_seed_sites():
+    mirnas, targets = _random_pairs(500, seed=2)
+    counts = site_type_counts(mirnas, targets)
+    for row, mirna, target in zip(counts, mirnas, targets, strict=True):
+        found = [site.site_type for site in find_seed_sites(mirna, target)]
+        assert row.tolist() == [found.count(site_type) for site_type in SITE_TYPES]
+    with pytest.raises(ValueError):
+        site_type_counts([LET_7A], [])
 
 
 def test_seed_alignment_perfect_8mer():

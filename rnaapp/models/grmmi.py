@@ -15,6 +15,11 @@ Ablation switches: ``attention=False``; ``lstm`` = ``"bi"`` / ``"uni"`` / ``"non
 ``"concat"`` (the paper's) / ``"add"`` / ``"average"`` / ``"deep"`` (3-layer MLP) / ``"none"`` (a linear
 layer on the concatenation); ``sequence_branch=False`` (graph only) and ``graph_branch=False``
 (sequences only).
+
+Beyond the paper, ``site_counts=True`` adds the canonical seed sites of the miRNA on the *whole* target
+(:func:`rnaapp.sites.site_type_counts`: 8mer, 7mer-m8, 7mer-A1, 6mer, offset-6mer, as ``log(1 + count)``)
+to the fused features. They read targets of any length (a full 3'UTR), also when the sequence branch is
+off, and are zero for a pair without target sequence.
 """
 
 from __future__ import annotations
@@ -49,6 +54,7 @@ from rnaapp.models.graph_nodes import (
     prepare_nodes,
 )
 from rnaapp.models.mixlmi import Standardise
+from rnaapp.sites import SITE_TYPES, site_type_counts
 
 LSTM_KINDS = ("bi", "uni", "none")
 FUSIONS = ("concat", "add", "average", "deep", "none")
@@ -63,7 +69,8 @@ class GrmmiConfig:
     k, embedding_dim, embedding_epochs
         k-mer length, FastText vector size and training passes.
     mirna_length, target_length
-        Longest miRNA and target (nt) read; longer targets are refused with a message.
+        Longest miRNA and target (nt) the sequence branch reads; longer targets are refused with a message
+        (no limit without the sequence branch).
     filters, kernel_size, lstm_hidden, heads
         Convolution filters and width, LSTM state size per direction, attention heads.
     lstm, attention, fusion, sequence_branch, graph_branch
@@ -73,6 +80,8 @@ class GrmmiConfig:
     seed_family
         Also use the seed-family support of the pair (beyond the paper): how many miRNAs with the same seed
         (nucleotides 2-8) target the gene in the training graph (needs ``graph_branch``).
+    site_counts
+        Also read the counts of canonical seed sites of the miRNA on the whole target (beyond the paper).
     dense, dropout
         Fusion network size and dropout.
     mirna_nodes, gene_nodes
@@ -97,6 +106,7 @@ class GrmmiConfig:
     graph_dimension: int = 4
     graph_folds: int = 10
     seed_family: bool = True
+    site_counts: bool = False
     dense: int = 64
     dropout: float = 0.3
     mirna_nodes: tuple[str, ...] = ()
@@ -169,7 +179,8 @@ class GrmmiNet(nn.Module):
     Inputs: ``mirna_tokens`` ``(batch, mirna_length - k + 1)``, ``target_tokens`` ``(batch, target tokens)``
     (reversed target; all padding for a pair without target sequence), ``mirna_node`` and ``gene_node``
     ``(batch,)`` node indices (-1 = unseen), ``graph_view`` ``(batch,)`` (0 = the saved graph) and, with
-    ``seed_family``, ``seed_code`` ``(batch,)`` (:func:`rnaapp.graph.seed_codes` of the miRNA). Output
+    ``seed_family``, ``seed_code`` ``(batch,)`` (:func:`rnaapp.graph.seed_codes` of the miRNA); with
+    ``site_counts``, ``site_counts`` ``(batch, 5)`` (``log(1 + count)`` of each site type). Output
     logits ``(batch,)``; with ``return_attention`` also the head-averaged attention ``(batch, miRNA tokens,
     target tokens)``.
     """
@@ -195,6 +206,8 @@ class GrmmiNet(nn.Module):
                 self.family = SeedFamilySupport(len(config.gene_nodes))
                 graph_width += 1
             parts.append(graph_width)
+        if config.site_counts:
+            parts[-1] += len(SITE_TYPES)
         if config.fusion in ("add", "average") and len(parts) == 2:
             self.projections = nn.ModuleList([nn.Linear(size, config.dense) for size in parts])
             head_input = config.dense
@@ -245,6 +258,7 @@ class GrmmiNet(nn.Module):
         gene_node: torch.Tensor,
         graph_view: torch.Tensor,
         seed_code: torch.Tensor | None = None,
+        site_counts: torch.Tensor | None = None,
         return_attention: bool = False,
     ) -> torch.Tensor | tuple[torch.Tensor, torch.Tensor]:
         parts, weights = [], None
@@ -259,6 +273,10 @@ class GrmmiNet(nn.Module):
                     seed_code = torch.full_like(gene_node, -1)
                 graph_parts.append(self.family(seed_code, gene_node, graph_view))
             parts.append(torch.cat(graph_parts, dim=1))
+        if self.config.site_counts:
+            if site_counts is None:
+                site_counts = parts[-1].new_zeros(parts[-1].shape[0], len(SITE_TYPES))
+            parts[-1] = torch.cat([parts[-1], site_counts.to(parts[-1].dtype)], dim=1)
         if hasattr(self, "projections"):
             projected = [projection(part) for projection, part in zip(self.projections, parts, strict=True)]
             fused = projected[0] + projected[1]
@@ -317,7 +335,7 @@ class GrmmiFamily(Family):
         return GrmmiNet(config)
 
     def max_target_length(self, config: GrmmiConfig) -> int | None:
-        return config.target_length
+        return config.target_length if config.sequence_branch else None
 
     def featurize(
         self,
@@ -330,13 +348,19 @@ class GrmmiFamily(Family):
         target_ids: Sequence[str] | None = None,
     ) -> dict[str, np.ndarray]:
         mirna_length = max([config.mirna_length, *map(len, mirnas)]) if len(mirnas) else config.mirna_length
-        target_length = max([config.k, *map(len, targets)]) if len(targets) else config.k
+        if config.sequence_branch:
+            target_length = max([config.k, *map(len, targets)]) if len(targets) else config.k
+            target_tokens = _tokens(targets, config.k, target_length, reverse=True)
+        else:  # graph only: the target is read by the site counts alone, never tokenised
+            target_tokens = np.zeros((len(targets), 1), dtype=np.int16)
         features = {
             "mirna_tokens": _tokens(mirnas, config.k, mirna_length),
-            "target_tokens": _tokens(targets, config.k, target_length, reverse=True),
+            "target_tokens": target_tokens,
         } | node_arrays(config, len(mirnas), mirna_ids, target_ids)
         if config.graph_branch and config.seed_family:
             features["seed_code"] = distinct_seed_codes(mirnas)
+        if config.site_counts:
+            features["site_counts"] = np.log1p(site_type_counts(mirnas, targets)).astype(np.float32)
         if progress is not None:
             progress(len(mirnas), len(mirnas))
         return features
