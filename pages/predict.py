@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 
+import pandas as pd
 import streamlit as st
 
 from pages.common import (
@@ -150,7 +151,8 @@ if gene_task:
         "miRNA–gene association models find the miRNA and the gene in the interaction graph they were "
         "trained on **by name**: type the miRNA's miRBase name and the gene's name as in the training data "
         "(e.g. an official symbol). The target sequence is optional; with one you also get seed sites, the "
-        "duplex and (for grmmi models) the attention map."
+        "duplex and (for grmmi models) the attention map. For a whole 3'UTR choose `gene-utr`: it reads "
+        "every seed site of the miRNA on it, at any length (`gene-default` reads at most 2000 nt)."
     )
 
 example_names = [example.name for example in EXAMPLES]
@@ -298,13 +300,17 @@ def show(result: dict) -> None:
     for index, row in report.scores.iterrows():
         columns[index % len(columns)].metric(
             row["model"],
-            f"{row['probability']:.3f}",
+            "—" if pd.isna(row["probability"]) else f"{row['probability']:.3f}",
             help=f"{row['family']} model; probability of interaction (0-1)"
             + (
                 f"; best site at {row['best_site_start']} ({row['best_site_type']})" if row["scanned"] else ""
             )
-            + (f"; node status: {row['node_status']}" if row.get("node_status") else ""),
+            + (f"; node status: {row['node_status']}" if row.get("node_status") else "")
+            + (f"; no score: {row['note']}" if row.get("note") else ""),
         )
+    for _, row in report.scores.iterrows():
+        if row.get("note"):
+            st.caption(f"{row['model']}: no score, {row['note']}.")
     if report.gene:
         show_node_status(result, report)
         if report.hybrid is None:

@@ -23,7 +23,7 @@ from plotly.colors import qualitative
 from plotly.subplots import make_subplots
 
 from rnaapp.evaluate import ConfusionMatrix
-from rnaapp.sites import SITE_TYPES
+from rnaapp.sites import SITE_RANK, SITE_TYPES
 from rnaapp.structure import Hybrid, duplex_diagram
 
 __all__ = [
@@ -628,7 +628,9 @@ def site_map_figure(length: int, sites: pd.DataFrame, *, title: str | None = Non
         Transcript length in nt, drawn as a grey line along the bottom.
     sites
         One row per candidate site with columns ``start`` (0-based), ``end`` (exclusive), ``site_type``
-        and ``probability``.
+        and ``probability``; without ``probability`` (sites no model scored one by one, as for a
+        miRNA–gene model) the height is the site type's strength, 8mer = 1 down to offset-6mer = 0.2 and
+        0.1 for a non-canonical site.
     title
         Figure title.
 
@@ -643,9 +645,13 @@ def site_map_figure(length: int, sites: pd.DataFrame, *, title: str | None = Non
     ValueError
         If a column is missing.
     """
-    missing = [column for column in ("start", "end", "site_type", "probability") if column not in sites]
+    missing = [column for column in ("start", "end", "site_type") if column not in sites]
     if missing:
         raise ValueError(f"sites has no column(s) {missing}; it has {list(sites.columns)}")
+    scored = "probability" in sites
+    if not scored:
+        sites = sites.assign(probability=[SITE_RANK.get(site_type, 0.5) / 5 for site_type in sites["site_type"]])
+    height = "probability" if scored else "strength"
     figure = go.Figure(
         go.Scatter(
             x=[1, length], y=[0, 0], mode="lines", line={"color": "#999999", "width": 6}, name="transcript",
@@ -669,7 +675,7 @@ def site_map_figure(length: int, sites: pd.DataFrame, *, title: str | None = Non
             )
         )  # fmt: skip
         hover = [
-            f"{site_type} at {start + 1:,}–{end:,}<br>probability {probability:.3f}"
+            f"{site_type} at {start + 1:,}–{end:,}" + (f"<br>probability {probability:.3f}" if scored else "")
             for start, end, probability in zip(group["start"], group["end"], probabilities, strict=True)
         ]
         figure.add_trace(
@@ -686,7 +692,7 @@ def site_map_figure(length: int, sites: pd.DataFrame, *, title: str | None = Non
     figure.update_layout(
         title=title,
         xaxis={"title": {"text": "target position (nt)"}, "range": [0, length + 1]},
-        yaxis={"title": {"text": "probability"}, "range": [-0.05, 1.05]},
+        yaxis={"title": {"text": height if scored else "site strength (8mer = 1)"}, "range": [-0.05, 1.05]},
         legend={"title": {"text": "site type"}},
         height=360,
     )

@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from rnaapp.io import InputError
 from rnaapp.predict import predict
 from rnaapp.rank import node_status as graph_node_status
 from rnaapp.registry import TrainedModel
@@ -64,6 +65,7 @@ GENE_SCORE_COLUMNS = {
     "node_status": "miRNA–gene models: whether the miRNA and the gene were in the interaction graph the model "
     "was trained on (seen) or not (unseen miRNA, unseen gene, both unseen); an unseen node's score rests "
     "on the sequences alone",
+    "note": "miRNA–gene models: why a model gave no score (a target longer than its sequence branch reads)",
 }
 
 #: Explanations of the seed site table of :class:`PairReport`.
@@ -348,14 +350,28 @@ def _gene_report(
     """:func:`pair_report` when the first model is a miRNA-gene model: names count, the target is optional.
 
     Every model scores the pair whole, under its names; the scores say whether each model saw both nodes.
+    A model whose sequence branch reads fewer nucleotides than the target has gets no score (NaN) and a
+    ``note``, so a whole 3'UTR can be compared across models; when no model can read it, it is refused.
     With a target sequence, its seed sites are listed (strongest first, at most ``max_sites``), the duplex
     is drawn for the window around the strongest one (the whole target when it is at most one window
     long) and the attention covers the whole target.
     """
     names = _names(mirna_id, target_id)
+    if not any(_fits(model, target) for model in models):
+        limit = max(model.family.max_target_length(model.config) or 0 for model in models)
+        raise InputError(
+            f"the target is {len(target)} nt; {', '.join(model.name for model in models)} "
+            f"read{'s' if len(models) == 1 else ''} targets of at most {limit} nt. Give a region of at most "
+            f"{limit} nt, or choose a miRNA–gene model that reads whole 3'UTRs (one trained with site_counts "
+            "and no sequence branch, such as the shipped gene-utr)"
+        )
     rows = []
     for model in models:
-        if model.family.uses_names or not target:
+        note = ""
+        if not _fits(model, target):
+            note = f"target longer than the {model.family.max_target_length(model.config)} nt this model reads"
+            scored = {"probability": np.nan, "scanned": False, "best_site_start": pd.NA, "best_site_type": ""}
+        elif model.family.uses_names or not target:
             probability = float(predict(model, [mirna], [target], **names)[0])
             scored = {"probability": probability, "scanned": False, "best_site_start": pd.NA, "best_site_type": ""}
         else:
@@ -365,7 +381,7 @@ def _gene_report(
             if model.family.task == "gene"
             else ""
         )
-        rows.append(_score_row(model, scored) | {"node_status": status})
+        rows.append(_score_row(model, scored) | {"node_status": status, "note": note})
     scores = pd.DataFrame(rows)
     candidates = candidate_sites(mirna, target) if target and mirna else []
     candidates = sorted(candidates, key=lambda site: (-SITE_RANK.get(site.site_type, 0.5), site.start))

@@ -17,6 +17,7 @@ from rnaapp.examples import EXAMPLE_MIRNAS
 from rnaapp.jobs import list_jobs
 from rnaapp.rank import RANK_COLUMNS
 from rnaapp.registry import load_model
+from rnaapp.sites import reverse_complement
 
 from .conftest import SMALL_GENE_CONFIGS, gene_pairs
 from .test_app import button, choose_task, save_user_model, start
@@ -121,6 +122,30 @@ def test_predict_by_names_only_says_when_a_node_is_unseen(saved):
     statuses = app.dataframe[0].value
     assert statuses["node_status"].tolist() == ["unseen gene", "unseen gene"]
     assert "Scores (CSV)" in [download.label for download in app.get("download_button")]
+
+
+def test_predict_a_whole_3utr_with_the_shipped_gene_models(user_home):
+    """gene-default reads at most 2000 nt, gene-utr a whole 3'UTR: both side by side, then gene-default alone."""
+    st.cache_data.clear()
+    mirna = EXAMPLE_MIRNAS["hsa-miR-16-5p"]
+    site = reverse_complement(mirna[1:8]) + "A"
+    utr = "CCAGGAUUGC" * 250 + site + "CCAGGAUUGC" * 250  # 5,008 nt with one 8mer of miR-16
+    app = start()
+    choose_task(app, "predict_task", "gene")
+    app.multiselect(key="predict_models").set_value(["gene-default", "gene-utr"]).run()
+    app.text_input(key="predict_mirna").set_value("hsa-miR-16-5p")
+    app.text_input(key="predict_gene").set_value("VEGFA")
+    app.text_area(key="predict_target").set_value(utr)
+    button(app, "Predict").click().run()
+    assert not app.exception and not app.error, [error.value for error in app.error]
+    metrics = {metric.label: metric.value for metric in app.metric}
+    assert metrics["gene-default"] == "—" and 0.0 <= float(metrics["gene-utr"]) <= 1.0
+    assert any("gene-default: no score, target longer than the 2000 nt" in c.value for c in app.caption)
+    assert metrics["Best seed site"].startswith("8mer")
+    app.multiselect(key="predict_models").set_value(["gene-default"]).run()
+    button(app, "Predict").click().run()
+    assert not app.exception
+    assert any("at most 2000 nt" in error.value and "gene-utr" in error.value for error in app.error)
 
 
 def test_rank_candidate_interactions_on_the_browse_page(saved):

@@ -186,8 +186,12 @@ def test_site_map_figure():
     assert markers[0].text[0] == "8mer at 11–18<br>probability 0.900"
     empty = figures.site_map_figure(120, sites.iloc[:0])
     assert len(empty.data) == 1 and empty.layout.annotations[0].text == "no candidate sites"
-    with pytest.raises(ValueError, match="probability"):
-        figures.site_map_figure(120, sites.drop(columns="probability"))
+    unscored = figures.site_map_figure(120, sites.drop(columns="probability").assign(site_type=["8mer", "6mer", "x"]))
+    markers = [trace for trace in unscored.data if trace.mode == "markers"]
+    assert [(trace.name, list(trace.y)) for trace in markers] == [("8mer", [1.0]), ("6mer", [0.4]), ("x", [0.1])]
+    assert markers[0].text[0] == "8mer at 11–18" and unscored.layout.yaxis.title.text == "site strength (8mer = 1)"
+    with pytest.raises(ValueError, match="site_type"):
+        figures.site_map_figure(120, sites.drop(columns="site_type"))
 
 
 def test_figure_bytes_rejects_other_formats():

@@ -107,3 +107,24 @@ def test_a_gene_report_lists_seed_sites_strongest_first(tiny_gene_model):
     assert report.attention.shape == (len(MIRNA), len(target))
     unnamed = pair_report([grmmi], MIRNA, target)
     assert unnamed.node_status == "both unseen"
+
+
+def test_a_gene_report_leaves_out_models_that_cannot_read_a_whole_3utr(tiny_gene_model):
+    """A model reading fewer nucleotides gets NaN and a note; when no chosen model can read it, it is refused."""
+    import dataclasses
+
+    from rnaapp.io import InputError
+
+    grmmi = tiny_gene_model("grmmi", True)
+    short = dataclasses.replace(grmmi, config=dataclasses.replace(grmmi.config, target_length=200))
+    short.card = dataclasses.replace(grmmi.card, name="short-grmmi")
+    rng = np.random.default_rng(2)
+    background = "".join(rng.choice(list("ACGU"), 600))
+    target = background[:400] + SITE + background[440:]
+    report = pair_report([short, grmmi], MIRNA, target, mirna_id="gmir-0", target_id="gene-0")
+    assert np.isnan(report.scores["probability"].iloc[0]) and 0 <= report.scores["probability"].iloc[1] <= 1
+    assert report.scores["note"].tolist() == ["target longer than the 200 nt this model reads", ""]
+    assert report.node_status == "seen" and report.sites["site_type"].iloc[0] == "8mer"
+    assert report.attention_model == grmmi.name
+    with pytest.raises(InputError, match="short-grmmi reads targets of at most 200 nt"):
+        pair_report([short], MIRNA, target, mirna_id="gmir-0", target_id="gene-0")
