@@ -547,9 +547,16 @@ def utr_table(runs: dict[str, dict[int, dict]], test: pd.DataFrame, status: pd.S
     codes = site_type_codes(with_utr["mirna_seq"].tolist(), with_utr["target_seq"].tolist()) / 5.0
     rows.append({"model": "best site type (rule, 8mer = 5 ... none = 0)", "runs": "1"}
                 | {name: f"{value:.4f}" for name, value in aucs(codes).items()})
-    counts = f"{int(has_utr.sum())} of {len(test)} test pairs ({int((has_utr & seen).sum())} seen, {int((has_utr & ~seen).sum())} unseen)"
+    genes = set(pd.concat([read_split(split) for split in ("train", "valid", "test")])["target_id"])
+    mapped = len(genes & set(symbol_utrs()))
+    counts = (
+        f"{int(has_utr.sum())} of {len(test)} test pairs ({int((has_utr & seen).sum())} seen, "
+        f"{int((has_utr & ~seen).sum())} unseen; positives {labels[has_utr].mean():.1%} of them, "
+        f"{labels.mean():.1%} of all)"
+    )
     return (
-        f"\n3'UTRs from the Mimosa panel for {len(set(test.loc[has_utr, 'target_id']))} test genes, {counts}; "
+        f"\n3'UTRs from the Mimosa panel for {mapped} of the {len(genes)} MTIS-9214 genes; "
+        f"{len(set(test.loc[has_utr, 'target_id']))} test genes, {counts}; "
         "AUC by group, mean ± sd over runs (the shuffled control keeps which genes have a 3'UTR, not which one):\n\n"
         + markdown(pd.DataFrame(rows))
     )
