@@ -356,10 +356,14 @@ def command_site(arguments: argparse.Namespace) -> None:
 
 
 def command_rank(arguments: argparse.Namespace) -> None:
-    """Case study: grmmi trained on all 9,214 positives and all negatives, every unknown pair ranked."""
-    pool = pd.concat([read_split(name) for name in ("train", "valid", "test")], ignore_index=True)
+    """Case study: a variant trained on all 9,214 positives and all negatives, every unknown pair ranked."""
+    variant = arguments.variant
+    family, settings, _ = VARIANTS[variant]
+    pool = with_utrs(pd.concat([read_split(name) for name in ("train", "valid", "test")], ignore_index=True), variant)
+    gene_sequences = dict(zip(pool["target_id"], pool["target_seq"], strict=True))
     started = time.time()
-    model = fit("grmmi", pool, training_config=training_config_for("grmmi", {"seed": 0}), name="grmmi-case-study")
+    model = fit(family, pool, model_config=settings, training_config=training_config_for(family, {"seed": 0}),
+                name="case-study")
     train_seconds = time.time() - started
     started = time.time()
     top = rank_candidates(model, pool, top=arguments.top)
@@ -378,7 +382,7 @@ def command_rank(arguments: argparse.Namespace) -> None:
         if missing:
             published.append({"pair": f"{mirna}–{gene}", "rank": f"{' and '.join(missing)} not in MTIS-9214"})
             continue
-        score = predict(model, [pool.loc[pool["mirna_id"] == mirna, "mirna_seq"].iloc[0]], [""],
+        score = predict(model, [pool.loc[pool["mirna_id"] == mirna, "mirna_seq"].iloc[0]], [gene_sequences[gene]],
                         mirna_ids=[mirna], target_ids=[gene])[0]
         published.append({"pair": f"{mirna}–{gene}", "probability": float(score)})
     # The rank of a published pair = 1 + the number of unknown pairs scoring higher (one full pass).
@@ -391,7 +395,7 @@ def command_rank(arguments: argparse.Namespace) -> None:
             pair_mirnas = [m for m in block for _ in genes]
             pair_genes = genes * len(block)
             unknown = np.array([(m, g) not in known for m, g in zip(pair_mirnas, pair_genes, strict=True)])
-            scores = predict(model, [sequences[m] for m in pair_mirnas], [""] * len(pair_mirnas),
+            scores = predict(model, [sequences[m] for m in pair_mirnas], [gene_sequences[g] for g in pair_genes],
                              mirna_ids=pair_mirnas, target_ids=pair_genes)[unknown]
             higher += (scores[None, :] > thresholds[:, None]).sum(1)
         for row, count in zip(published, higher, strict=True):
@@ -400,7 +404,7 @@ def command_rank(arguments: argparse.Namespace) -> None:
     overlap = sum(
         (row_m, row_g) in set(PUBLISHED_CASE_PAIRS) for row_m, row_g in zip(top["mirna_id"], top["target_id"], strict=True)
     )
-    output = RESULTS / "case_study"
+    output = RESULTS / ("case_study" if variant == "grmmi" else f"case_study_{variant.replace(':', '_')}")
     output.mkdir(parents=True, exist_ok=True)
     top.to_csv(output / "top.csv", index=False)
     summary = {
@@ -410,6 +414,7 @@ def command_rank(arguments: argparse.Namespace) -> None:
         "published_pairs": published,
         "published_pairs_in_top": overlap,
         "threads": torch.get_num_threads(),
+        "variant": variant,
     }
     (output / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
     print(top.to_string(index=False))
@@ -496,14 +501,15 @@ def report_tables() -> str:
         ]
         lines.append("\nsite_deepmirnatar test split (gene names as nodes, 40-nt site sequences):\n")
         lines.append(markdown(pd.DataFrame(site_rows)))
-    case = RESULTS / "case_study" / "summary.json"
-    if case.is_file():
+    for case in sorted(RESULTS.glob("case_study*/summary.json")):
         summary = json.loads(case.read_text())
-        top = pd.read_csv(RESULTS / "case_study" / "top.csv")
+        top = pd.read_csv(case.parent / "top.csv", keep_default_na=False)
         top["probability"] = top["probability"].map("{:.5f}".format)
+        variant = summary.get("variant", "grmmi")
+        inputs = " (with the 3'UTRs of the mapped genes)" if variant.endswith("-utr") else ""
         lines.append(
-            f"\nCase study: grmmi trained on all MTIS-9214 pairs; {summary['candidates']:,} unknown pairs ranked in "
-            f"{summary['rank_seconds']} s. Top {len(top)}:\n"
+            f"\nCase study: {variant} trained on all MTIS-9214 pairs{inputs}; {summary['candidates']:,} unknown "
+            f"pairs ranked in {summary['rank_seconds']} s. Top {len(top)}:\n"
         )
         lines.append(markdown(top))
         published = "; ".join(
@@ -696,6 +702,7 @@ def main() -> None:
     site.add_argument("--epochs", type=int, default=8)
     rank = commands.add_parser("rank")
     rank.add_argument("--top", type=int, default=20)
+    rank.add_argument("--variant", default="grmmi", choices=["grmmi", "grmmi:graph-sites-utr"])
     report = commands.add_parser("report")
     report.add_argument("--ship", action="store_true")
     for sub in (train, cv, site, rank):

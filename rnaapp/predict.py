@@ -40,9 +40,15 @@ def check_target_lengths(model: TrainedModel, targets: Sequence[str], *, source:
     too_long = np.flatnonzero(lengths > limit)
     if too_long.size:
         row = int(too_long[0])
+        advice = (
+            "give a region of the 3'UTR, or a miRNA–gene model that reads whole 3'UTRs (site_counts without "
+            "sequence branch, such as the shipped gene-utr)"
+            if model.family.task == "gene"
+            else "give the candidate site region instead of the whole transcript"
+        )
         raise InputError(
-            f"target is {lengths[row]} nt; model '{model.name}' scores target sites of at most {limit} nt "
-            f"({too_long.size} row(s) too long); give the candidate site region instead of the whole transcript",
+            f"target is {lengths[row]} nt; model '{model.name}' reads targets of at most {limit} nt "
+            f"({too_long.size} row(s) too long); {advice}",
             source=source,
             row=row + 1,
         )

@@ -128,3 +128,5 @@ def test_a_gene_report_leaves_out_models_that_cannot_read_a_whole_3utr(tiny_gene
     assert report.attention_model == grmmi.name
     with pytest.raises(InputError, match="short-grmmi reads targets of at most 200 nt"):
         pair_report([short], MIRNA, target, mirna_id="gmir-0", target_id="gene-0")
+    with pytest.raises(InputError, match="reads targets of at most 200 nt .* reads whole 3'UTRs"):
+        predict(short, [MIRNA], [target], mirna_ids=["gmir-0"], target_ids=["gene-0"])
