@@ -46,6 +46,9 @@ expect = sync_api.expect
 #: The built-in example the Predict flow pastes (let-7a-5p against its constructed 8mer site).
 EXAMPLE = EXAMPLES[0]
 
+#: A 3,016-nt 3'UTR-like target holding two let-7 8mer sites (CUACCUCA) and no other let-7 site.
+UTR_WITH_LET7 = "CCAGGAUUGC" * 100 + "CUACCUCA" + "CCAGGAUUGC" * 100 + "CUACCUCA" + "CCAGGAUUGC" * 100
+
 #: Name of the model the Train flow saves.
 MODEL_NAME = "browser-test-model"
 
@@ -308,6 +311,38 @@ def test_predict_a_gene_pair_by_names(page):
     page.get_by_text("are in the interaction graph").first.wait_for()  # both nodes known to the model
     assert_no_exception(page)
     screenshot(page, "predict-gene")
+
+
+def test_predict_a_gene_pair_with_a_whole_3utr(page):
+    """gene-default and gene-utr side by side on a 3 kb 3'UTR with two let-7 8mers: only gene-utr reads it."""
+    open_app(page)
+    page.get_by_role("heading", name="Predict a miRNA–target interaction").wait_for()
+    page.get_by_role("radio", name="miRNA–gene").check(force=True)
+    wait_idle(page)
+    for label, value in (
+        ("miRNA (5'→3'), or a miRBase name such as hsa-let-7a-5p", "hsa-let-7a-5p"),
+        ("Gene name (required: the model looks the gene up in its interaction graph)", "HMGA2"),
+        ("Target sequence (5'→3', optional): e.g. the gene's 3'UTR; leave empty to score by names", UTR_WITH_LET7),
+    ):
+        field = page.get_by_label(label, exact=True)
+        field.fill(value)
+        field.press("Tab")
+    wait_idle(page)
+    page.get_by_role("combobox", name="Models (shown side by side; the first draws the sites and the attention map)").click()
+    page.get_by_role("option").filter(has_text="gene-utr").first.click()
+    page.keyboard.press("Escape")
+    wait_idle(page)
+
+    page.get_by_role("button", name="Predict", exact=True).click()
+    page.get_by_text("gene-default: no score, target longer than the 2000 nt this model reads").wait_for()
+    wait_idle(page)
+    metrics = dict(text.split("\n", 1) for text in page.locator('[data-testid="stMetric"]').all_inner_texts())
+    metrics = {label.strip(): value.strip() for label, value in metrics.items()}
+    assert metrics["gene-default"] == "—" and 0.0 <= float(metrics["gene-utr"]) <= 1.0, metrics
+    assert metrics["Best seed site"] == "8mer"
+    page.locator('[data-testid="stPlotlyChart"] .js-plotly-plot').first.wait_for()  # the site map
+    assert_no_exception(page)
+    screenshot(page, "predict-gene-utr")
 
 
 def labelled_csv(directory: Path, count: int, name: str) -> Path:
