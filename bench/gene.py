@@ -588,6 +588,11 @@ def command_report(arguments: argparse.Namespace) -> None:
         ship()
 
 
+def test_split_metrics(run: dict) -> dict[str, dict]:
+    """A run's test-split metrics as a card records them: all pairs, seen and unseen ones."""
+    return {f"mtis9214_test{suffix}": run["test"][group] for group, suffix in (("all", ""), ("seen", "_seen"), ("unseen", "_unseen"))}
+
+
 def ship() -> None:
     runs = load_runs()
     scored = {
@@ -618,11 +623,7 @@ def ship() -> None:
             "separately. Negatives are random unobserved cells (degree is informative)."
         ),
     }
-    card.metrics = {
-        "mtis9214_test": run["test"]["all"],
-        "mtis9214_test_seen": run["test"]["seen"],
-        "mtis9214_test_unseen": run["test"]["unseen"],
-    }
+    card.metrics = test_split_metrics(run)
     card.notes = [f"variant {best}, selected by the highest mean test AUC among {', '.join(sorted(scored))}"]
     card.created = ""
     weights = REPOSITORY / "weights"
@@ -669,10 +670,7 @@ def ship_utr_model(run: dict, weights: Path) -> None:
             "(non-commercial terms)."
         ),
     }
-    card.metrics = {
-        "mtis9214_test": run["test"]["all"],
-        "mtis9214_test_seen": run["test"]["seen"],
-        "mtis9214_test_unseen": run["test"]["unseen"],
+    card.metrics = test_split_metrics(run) | {
         "mtis9214_test_with_utr": metrics_of(labels[has_utr], probabilities[has_utr]),
         "mtis9214_test_names_only": metrics_of(labels, names_only),
     }
