@@ -277,15 +277,14 @@ if st.button("Evaluate", type="primary", disabled=data is None):
                 ),
                 f"Model {name}",
             )
-            if prediction is None:
-                break
-            predictions[name] = prediction
+            if prediction is not None:  # a model that cannot score this set says why; the others go on
+                predictions[name] = prediction
         bar.empty()
-        if len(predictions) == len(chosen):
+        if predictions:
             st.session_state[RESULT_KEY] = {
                 "fingerprint": data["fingerprint"],
                 "name": data["name"],
-                "models": tuple(chosen),
+                "models": tuple(predictions),
                 "predictions": predictions,
             }
 

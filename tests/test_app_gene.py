@@ -194,6 +194,29 @@ def test_evaluate_names_only_pairs_by_node_status(saved):
     assert status["AUC"].iloc[0] > 0
 
 
+def test_evaluate_whole_3utrs_with_the_model_that_reads_them(user_home):
+    """gene-default cannot read a 3 kb 3'UTR and says so; gene-utr is still evaluated next to it."""
+    st.cache_data.clear()
+    utr = "CCAGGAUUGC" * 300  # 3,000 nt
+    pairs = pd.DataFrame(
+        {
+            "mirna_id": ["hsa-let-7a-5p", "hsa-miR-21-5p", "hsa-miR-16-5p", "hsa-miR-155-5p"],
+            "target_id": ["HMGA2", "PTEN", "NO-SUCH-GENE", "KRAS"],
+            "target_seq": [utr, "", utr, ""],
+            "label": [1, 1, 0, 0],
+        }
+    )
+    app = start("pages/evaluate.py")
+    upload(app, "evaluate_upload", "utrs.csv", pairs)
+    app.multiselect[0].set_value(["gene-default", "gene-utr"]).run()
+    button(app, "Evaluate").click().run()
+    assert not app.exception
+    (error,) = [error.value for error in app.error]
+    assert error.startswith("Model gene-default:") and "reads targets of at most 2000 nt" in error
+    metrics = next(frame.value for frame in app.dataframe if "model" in frame.value.columns and "AUC" in frame.value.columns)
+    assert metrics["model"].tolist() == ["gene-utr"] and metrics["AUC"].between(0, 1).all()
+
+
 def test_models_page_lists_a_gene_model_with_a_short_config(saved):
     name = saved("grmmi")
     app = start("pages/models.py")
