@@ -41,7 +41,7 @@ from pages.common import (
 )
 from rnaapp import figures
 from rnaapp.examples import EXAMPLES
-from rnaapp.io import read_pairs
+from rnaapp.io import attach_target_sequences, read_fasta, read_pairs
 from rnaapp.rank import rank_candidates, seen_nodes
 from rnaapp.registry import defaults
 from rnaapp.report import PairReport, pair_report
@@ -152,6 +152,9 @@ RANK_DATA_KEY = "rank_data"
 RANK_ERROR_KEY = "_rank_upload_error"
 RANK_SEEN_KEY = "_rank_upload_seen"
 RANK_RESULT_KEY = "rank_result"
+RANK_UTR_KEY = "rank_utrs"
+RANK_UTR_ERROR_KEY = "_rank_utr_error"
+RANK_UTR_SEEN_KEY = "_rank_utr_seen"
 #: What the columns of the ranking mean (:data:`rnaapp.rank.RANK_COLUMNS`).
 RANK_MEANINGS = {
     "rank": "1 = the most likely new interaction",
@@ -200,6 +203,30 @@ def read_known_pairs(upload: Any | None) -> None:
         "pairs": pairs,
         "fingerprint": hashlib.sha256(pairs.to_csv(index=False).encode()).hexdigest(),
     }
+
+
+def read_gene_utrs(upload: Any | None) -> None:
+    """Parse an optional FASTA of the genes' 3'UTRs once; no upload forgets the last one."""
+    if upload is None:
+        st.session_state.pop(RANK_UTR_KEY, None)
+    content = new_upload(upload, RANK_UTR_SEEN_KEY, RANK_UTR_ERROR_KEY)
+    if content is None:
+        return
+    try:
+        records = read_fasta(content, name=upload.name)
+    except USER_ERRORS as error:
+        st.session_state[RANK_UTR_ERROR_KEY] = str(error)
+        return
+    st.session_state[RANK_UTR_KEY] = {"name": upload.name, "records": records}
+
+
+def ranking_data(data: dict, utrs: dict | None) -> tuple[dict, int]:
+    """The uploaded pairs with the uploaded 3'UTRs attached by gene name, and how many genes got one."""
+    if utrs is None:
+        return data, 0
+    pairs, genes = attach_target_sequences(data["pairs"], utrs["records"])
+    fingerprint = hashlib.sha256(pairs.to_csv(index=False).encode()).hexdigest()
+    return data | {"pairs": pairs, "fingerprint": fingerprint}, genes
 
 
 def known_summary(pairs: pd.DataFrame) -> tuple[int, int, int]:
@@ -312,12 +339,29 @@ def show_ranking() -> None:
         show_error(ValueError(st.session_state[RANK_ERROR_KEY]), "This file cannot be used")
         if data is not None:
             st.caption(f"Still using the pairs loaded before: {data['name']}.")
+    utr_upload = st.file_uploader(
+        "3'UTRs of the genes (FASTA, .gz accepted; optional): headers name the genes as in the pairs",
+        type=None,
+        key="rank_utr_upload",
+        help="Pairs without a target sequence get the 3'UTR of their gene (header id, or a |-separated field "
+        "of it such as >ENSG…|ENST…|TP53; the longest of several isoforms). A model that reads whole 3'UTRs "
+        "(gene-utr) then counts each miRNA's seed sites, and the table lists the best one.",
+    )
+    read_gene_utrs(utr_upload)
+    if st.session_state.get(RANK_UTR_ERROR_KEY):
+        show_error(ValueError(st.session_state[RANK_UTR_ERROR_KEY]), "This FASTA file cannot be used")
     if data is not None:
+        data, genes_with_utr = ranking_data(data, st.session_state.get(RANK_UTR_KEY))
         known, n_mirnas, n_genes = known_summary(data["pairs"])
         st.markdown(
             f"**{data['name']}**: {len(data['pairs']):,} pairs · {known:,} known interactions · "
             f"{n_mirnas:,} miRNAs × {n_genes:,} genes = {n_mirnas * n_genes - known:,} candidate pairs"
         )
+        if st.session_state.get(RANK_UTR_KEY):
+            st.caption(
+                f"{st.session_state[RANK_UTR_KEY]['name']}: 3'UTRs attached to {genes_with_utr:,} of the "
+                f"{n_genes:,} genes."
+            )
     else:
         st.info("Upload the known pairs to rank the unknown ones.")
 

@@ -8,7 +8,7 @@ Contract (other tools call it, so it stays stable)::
                                                     # OUT.parquet, OUT.sites.parquet, OUT.top.csv
     rnaapp evaluate FILE [--model NAME ...] [--json] [--plot CURVES.png] [--by COLUMN]
     rnaapp train --family F --data FILE [--valid FILE] [--config FILE] --name NAME [--filter-negatives Q]
-    rnaapp rank KNOWN_PAIRS [--model NAME | --family F] [--top N] [-o OUT.csv]
+    rnaapp rank KNOWN_PAIRS [--model NAME | --family F] [--utrs FASTA] [--top N] [-o OUT.csv]
                                                     # the most likely unknown miRNA-gene pairs
     rnaapp models [--json]
 
@@ -422,6 +422,15 @@ def command_rank(arguments: argparse.Namespace) -> int:
         arguments.family = arguments.family or "grmmi"
         model_settings, training = _training_settings(arguments)
         known = _read(arguments.known_pairs, require_label=True, names_only=True)
+    if arguments.utrs:
+        from rnaapp.io import attach_target_sequences, read_fasta
+
+        _check_file(arguments.utrs)
+        known, genes = attach_target_sequences(known, read_fasta(arguments.utrs))
+        print(
+            f"{Path(arguments.utrs).name}: 3'UTRs attached to {genes:,} of the {known['target_id'].nunique():,} genes",
+            file=sys.stderr,
+        )
     mirnas = known["mirna_id"].nunique()
     bar = tqdm(
         total=mirnas, desc=f"ranking {source}", unit="miRNA", file=sys.stderr, leave=False, disable=mirnas < 2
@@ -886,6 +895,12 @@ def build_parser() -> argparse.ArgumentParser:
     rank.add_argument("--model", help="rank with this trained model (name, family or task, e.g. gene)")
     rank.add_argument("--family", help="train a model of this family on KNOWN_PAIRS first (default grmmi)")
     rank.add_argument("--top", type=_positive_int, default=20, metavar="N", help="pairs to list (default 20)")
+    rank.add_argument(
+        "--utrs",
+        metavar="FASTA",
+        help="3'UTRs of the genes (headers name them; the longest isoform is used) for pairs without a target "
+        "sequence; with a model that reads whole 3'UTRs (gene-utr) their seed sites count",
+    )
     rank.add_argument("-o", "--output", help="write the ranking to this CSV (TSV for .tsv)")
     rank.add_argument("--config", help='with --family: JSON file {"model": {...}, "training": {...}}')
     rank.add_argument("--epochs", type=int, help="with --family: training epochs")

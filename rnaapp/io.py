@@ -46,6 +46,7 @@ __all__ = [
     "MIRNA_LENGTH_RANGE",
     "PAIR_COLUMNS",
     "InputError",
+    "attach_target_sequences",
     "count_fasta_records",
     "iter_fasta",
     "normalise_sequence",
@@ -1252,6 +1253,43 @@ def count_fasta_records(path: str | os.PathLike) -> int:
         except (OSError, EOFError, zlib.error) as err:
             raise _stream_error(err, compressed, source) from None
     return count
+
+
+def attach_target_sequences(pairs: pd.DataFrame, records: pd.DataFrame) -> tuple[pd.DataFrame, int]:
+    """Give the pairs without a target sequence the sequence of their gene from FASTA records.
+
+    For pairs named by gene (miRNA–gene association data) and a FASTA of 3'UTRs whose headers name the
+    genes. A record matches a pair's ``target_id`` by its header id or any ``|``-separated field of it
+    (``>ENSG…|ENST…|TP53`` matches TP53), exactly, else ignoring case; of several records of one gene
+    (isoforms) the longest is used. Sequences already in ``pairs`` are kept.
+
+    Parameters
+    ----------
+    pairs : pandas.DataFrame, shape (n, ...)
+        With ``target_id`` and, optionally, ``target_seq`` (empty where unknown).
+    records : pandas.DataFrame
+        :func:`read_fasta` of the sequences (columns ``id`` and ``seq``).
+
+    Returns
+    -------
+    (pandas.DataFrame, int)
+        A copy of ``pairs`` with ``target_seq`` filled where a record matched, and the number of distinct
+        genes that received a sequence.
+    """
+    exact: dict[str, str] = {}
+    folded: dict[str, str] = {}
+    for record_id, sequence in zip(records["id"].astype(str), records["seq"].astype(str), strict=True):
+        for key in {record_id, *filter(None, record_id.split("|"))}:
+            for table, name in ((exact, key), (folded, key.upper())):
+                if len(sequence) > len(table.get(name, "")):
+                    table[name] = sequence
+    genes = pairs["target_id"].fillna("").astype(str)
+    found = genes.map(lambda gene: exact.get(gene) or folded.get(gene.upper()) or "")
+    current = pairs["target_seq"].fillna("").astype(str) if "target_seq" in pairs else pd.Series("", index=pairs.index)
+    filled = (current == "") & (found != "")
+    result = pairs.copy()
+    result["target_seq"] = current.where(~filled, found)
+    return result, int(genes[filled].nunique())
 
 
 def read_mirbase(path_or_buffer: Any) -> dict[str, str]:

@@ -172,6 +172,29 @@ def test_rank_candidate_interactions_on_the_browse_page(saved):
     assert set(app.dataframe[0].value["mirna_id"]) == {"hsa-miR-21-5p"}
 
 
+def test_rank_with_3utrs_uploaded_as_fasta(saved):
+    """A FASTA of 3'UTRs next to the names-only pairs: genes get their sequence, the table their best site."""
+    saved("grmmi")
+    app = start("pages/scan.py")
+    choose_task(app, "scan_task", "gene")
+    upload(app, "rank_upload", "known.csv", named_pairs(with_sequences=False)[["mirna_id", "target_id", "label"]])
+    let7 = EXAMPLE_MIRNAS["hsa-let-7a-5p"]
+    utr = "CCAGG" * 100 + reverse_complement(let7[1:8]) + "A" + "CCAGG" * 100
+    fasta = f">ENSG0001|gene-22\n{utr}\n".encode()
+    app.file_uploader(key="rank_utr_upload").set_value(("utrs.fa", fasta, "text/plain")).run()
+    assert not app.exception and not app.error, [error.value for error in app.error]
+    assert any("utrs.fa: 3'UTRs attached to 1 of the 24 genes" in caption.value for caption in app.caption)
+    app.number_input(key="rank_top").set_value(500).run()
+    button(app, "Rank candidates").click().run()
+    assert not app.exception and not app.error, [error.value for error in app.error]
+    table = app.dataframe[0].value
+    sites = table.set_index(["mirna_id", "target_id"])["site_type"]
+    assert sites[("hsa-let-7a-5p", "gene-22")] == "8mer"
+    assert set(sites[sites.index.get_level_values("target_id") != "gene-22"]) == {""}
+    app.file_uploader(key="rank_utr_upload").set_value(("bad.fa", b"not a fasta", "text/plain")).run()
+    assert any("This FASTA file cannot be used" in error.value for error in app.error)
+
+
 def test_evaluate_names_only_pairs_by_node_status(saved):
     name = saved("aemigap")
     pairs = named_pairs(with_sequences=False)[["mirna_id", "target_id", "label"]]

@@ -818,6 +818,27 @@ def test_rank_with_a_trained_model(capsys, gene_store):
     assert len(out.strip().split("\n")) == 4
 
 
+def test_rank_with_3utrs_from_a_fasta(capsys, gene_store):
+    """--utrs gives the genes of a names-only file their 3'UTR; the ranking types each pair's best site."""
+    from rnaapp.sites import reverse_complement
+
+    path = gene_store.folder / "gene.csv"
+    mirna = gene_pairs().query("mirna_id == 'gmir-0'")["mirna_seq"].iloc[0]
+    utr = "CCAGG" * 200 + reverse_complement(mirna[1:8]) + "A" + "CCAGG" * 100  # one 8mer of gmir-0
+    utrs = gene_store.folder / "utrs.fa"
+    utrs.write_text(f">ENSG0001|gene-22\n{utr}\n>not-in-the-file\nACGU\n", encoding="utf-8")
+    output = gene_store.folder / "ranked.csv"
+    status, _, err = run(capsys, "rank", path, "--model", "gene", "--utrs", utrs, "--top", "300", "-o", output)
+    assert status == 0, err
+    assert "utrs.fa: 3'UTRs attached to 1 of the 24 genes" in err
+    ranked = pd.read_csv(output, keep_default_na=False)
+    sites = dict(zip(zip(ranked["mirna_id"], ranked["target_id"], strict=True), ranked["site_type"], strict=True))
+    assert sites[("gmir-0", "gene-22")] == "8mer"
+    assert {site for (_, gene), site in sites.items() if gene != "gene-22"} == {""}  # no sequence: no site
+    status, _, err = run(capsys, "rank", path, "--model", "gene", "--utrs", gene_store.folder / "none.fa")
+    assert_one_line_error(status, err, "none.fa: no such file")
+
+
 def test_rank_trains_a_model_first(capsys, gene_store):
     path = gene_store.folder / "gene.csv"
     output = gene_store.folder / "ranked.csv"

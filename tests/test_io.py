@@ -19,6 +19,7 @@ from rnaapp.io import (
     MIRNA_LENGTH_RANGE,
     PAIR_COLUMNS,
     InputError,
+    attach_target_sequences,
     normalise_sequence,
     pairs_from_sequences,
     read_fasta,
@@ -77,6 +78,25 @@ def assert_clean_pairs(table: pd.DataFrame, *, sequences: bool = True) -> None:
     if "label" in table.columns:
         assert table["label"].dtype.kind == "i"
         assert set(table["label"]) <= {0, 1}
+
+
+def test_attach_target_sequences_by_gene_name():
+    records = read_fasta(io.BytesIO(
+        b">ENSG01|ENST01|TP53\nACGUACGU\n>ENSG01|ENST02|TP53\nACGUACGUAAAA\n>kras\nGGGG\n>OTHER\nCCCC\n"
+    ))
+    pairs = pd.DataFrame({
+        "mirna_id": ["m1", "m2", "m1", "m3", "m1"],
+        "target_id": ["TP53", "TP53", "KRAS", "PTEN", "ENSG01"],
+        "target_seq": ["", None, "UUUU", "", ""],
+    })
+    original = pairs.copy()
+    attached, genes = attach_target_sequences(pairs, records)
+    # TP53: the longer isoform; KRAS keeps the sequence it has; PTEN: no record
+    assert attached["target_seq"].tolist() == ["ACGUACGUAAAA", "ACGUACGUAAAA", "UUUU", "", "ACGUACGUAAAA"]
+    assert genes == 2  # TP53 and ENSG01
+    assert pairs.equals(original)  # the input is not changed
+    names_only, genes = attach_target_sequences(pairs.drop(columns="target_seq").assign(target_id="KRAS"), records)
+    assert names_only["target_seq"].tolist() == ["GGGG"] * 5 and genes == 1  # kras, case ignored
 
 
 # --------------------------------------------------------------------------------------------------------
