@@ -10,6 +10,7 @@ probabilities and metrics), so runs can be spread over processes and the table r
     python bench/plant.py rescore                     # older runs: metrics with miRBase sequences (below)
     python bench/plant.py baselines
     python bench/plant.py cv --variant hybrid_mfe --folds 10
+    python bench/plant.py accessibility             # does the best site's accessibility add to the default?
     python bench/plant.py report                      # the table, measured numbers next to published ones
     python bench/plant.py report --ship               # also write the default plant model into weights/
 
@@ -45,13 +46,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from site_data import REPOSITORY, benchmarks_directory  # noqa: E402
 
 from rnaapp import __version__  # noqa: E402
+from rnaapp.complementarity import best_site  # noqa: E402
 from rnaapp.evaluate import compute_metrics  # noqa: E402
 from rnaapp.io import MISMATCH_KINDS, atomic_write, mirna_name_mismatches  # noqa: E402
 from rnaapp.models.plant_ensemble import join_members  # noqa: E402
 from rnaapp.predict import predict  # noqa: E402
 from rnaapp.registry import ModelCard, TrainedModel, build_model, save_model, set_default  # noqa: E402
 from rnaapp.settings import mirbase_sequences  # noqa: E402
-from rnaapp.structure import hybrid_energies  # noqa: E402
+from rnaapp.structure import accessibility, hybrid_energies  # noqa: E402
 from rnaapp.train import cross_validate, fit, stratified_folds, training_config_for  # noqa: E402
 
 TEST_SPECIES = ("bdi", "mtr", "stu", "aly", "sly")
@@ -280,6 +282,100 @@ def command_baselines(arguments: argparse.Namespace) -> None:
         np.savez(directory / "probabilities.npz", **probabilities)
         save_corrected(directory, results, *corrected_probabilities(model_scorer(model), tests, probabilities))
         print(variant, {s: round(v["AUC"], 4) for s, v in results["species"].items()}, flush=True)
+
+
+#: Where ``accessibility`` writes its result (read by ``report``).
+ACCESSIBILITY = RESULTS / "accessibility.json"
+#: The default plant model's members, whose 10-fold out-of-fold probabilities the accessibility check uses.
+ACCESSIBILITY_BASE = ENSEMBLES["ensemble+duplex"]
+
+
+def site_accessibility(pair: tuple[str, str]) -> tuple[float, float]:
+    """(best, mean) RNAplfold probability that a 20-nt stretch within the best complementary site is unpaired."""
+    mirna, target = pair
+    site = best_site(mirna, target)
+    if site is None:
+        return 0.0, 0.0
+    profile = accessibility(target, unpaired_length=min(20, len(target)))
+    stretch = profile[site.start : max(site.start + 1, site.end - 19)]
+    stretch = stretch[np.isfinite(stretch)]
+    return (float(stretch.max()), float(stretch.mean())) if len(stretch) else (0.0, 0.0)
+
+
+def command_accessibility(arguments: argparse.Namespace) -> None:
+    """Does the best site's accessibility add to the default model? Out-of-fold check on the training pool.
+
+    The 10-fold CV out-of-fold probabilities of the default's members (averaged) are combined with the
+    RNAplfold accessibility of each pair's best complementary site by a logistic regression, itself
+    cross-validated (10 folds); then fitted on the whole pool and applied to every test species' runs.
+    """
+    from multiprocessing import Pool
+
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import StratifiedKFold, cross_val_predict
+
+    train = read_split("train")
+    labels = train["label"].to_numpy()
+    members = [cv_fold_arrays(variant, 10) for variant in ACCESSIBILITY_BASE]
+    if any(member is None for member in members):
+        raise SystemExit(f"needs the 10-fold CV runs of {' and '.join(ACCESSIBILITY_BASE)} (bench/plant.py cv)")
+    out_of_fold = np.zeros(len(train))
+    for member in members:
+        for arrays in member.values():
+            out_of_fold[arrays["rows"]] += arrays["probabilities"] / len(members)
+    tests = test_sets()
+    started = time.time()
+    with Pool(arguments.workers) as pool:
+        features = {
+            name: np.array(pool.map(site_accessibility, list(zip(frame["mirna_seq"], frame["target_seq"], strict=True)), chunksize=16))
+            for name, frame in {"train": train, **tests}.items()
+        }
+    seconds = time.time() - started
+
+    def design(probabilities: np.ndarray, access: np.ndarray) -> np.ndarray:
+        return np.column_stack([np.log(np.clip(probabilities, 1e-5, 1 - 1e-5) / np.clip(1 - probabilities, 1e-5, 1)), access])
+
+    folds = StratifiedKFold(10, shuffle=True, random_state=0)
+    combined = design(out_of_fold, features["train"])
+    result = {"pairs": len(train), "seconds": round(seconds, 1), "workers": arguments.workers,
+              "train_AUC_default": compute_metrics(labels, out_of_fold)["AUC"],
+              "train_AUC_access_alone": compute_metrics(labels, features["train"][:, 0])["AUC"]}
+    for name, columns in (("default_refit", [0]), ("with_access", [0, 1, 2])):
+        held_out = cross_val_predict(LogisticRegression(max_iter=1000), combined[:, columns], labels, cv=folds,
+                                     method="predict_proba")[:, 1]
+        result[f"train_AUC_{name}"] = compute_metrics(labels, held_out)["AUC"]
+    regression = LogisticRegression(max_iter=1000).fit(combined, labels)
+    result["coefficients"] = dict(zip(["logit", "access_best", "access_mean"], map(float, regression.coef_[0]), strict=True))
+    runs = load_runs()["ensemble+duplex"]
+    result["test"] = {}
+    for species, frame in tests.items():
+        truth = frame["label"].to_numpy()
+        before = [compute_metrics(truth, run["probabilities"][species])["AUC"] for run in runs.values()]
+        after = [compute_metrics(truth, regression.predict_proba(design(run["probabilities"][species], features[species]))[:, 1])["AUC"]
+                 for run in runs.values()]
+        result["test"][species] = {"default": float(np.mean(before)), "with_access": float(np.mean(after)), "runs": len(runs)}
+    write_json(ACCESSIBILITY, result)
+    print(json.dumps(result, indent=2))
+
+
+def accessibility_lines() -> list[str]:
+    """The report's lines on the accessibility check (empty until ``accessibility`` has run)."""
+    if not ACCESSIBILITY.exists():
+        return []
+    result = json.loads(ACCESSIBILITY.read_text())
+    test = result["test"]
+    return [
+        "",
+        "### Accessibility of the best site (RNAplfold, W 80, L 40, u 20), added to the default's probability",
+        "",
+        f"Training pool, 10-fold out-of-fold ({result['pairs']} pairs): default {result['train_AUC_default']:.4f}, "
+        f"refitted alone {result['train_AUC_default_refit']:.4f}, with accessibility {result['train_AUC_with_access']:.4f} "
+        f"(accessibility alone {result['train_AUC_access_alone']:.4f}; coefficients "
+        + ", ".join(f"{name} {value:+.3f}" for name, value in result["coefficients"].items())
+        + f"). Test species, mean AUC over {next(iter(test.values()))['runs']} runs, default → with accessibility: "
+        + ", ".join(f"{species} {values['default']:.4f} → {values['with_access']:.4f}" for species, values in test.items())
+        + f". Folding every pair: {result['seconds']:.0f} s on {result['workers']} workers.",
+    ]
 
 
 def model_scorer(model: TrainedModel) -> Callable[[list[str], list[str]], np.ndarray]:
@@ -705,6 +801,8 @@ def command_report(arguments: argparse.Namespace) -> None:
         print(markdown(pd.DataFrame(
             rows + [{"model": "MixLMI (published)", "folds": 10, "ACC": f"{PUBLISHED_CV_ACC:.4f}"}]
         )))
+    for line in accessibility_lines():
+        print(line)
     chosen = choose_default(runs)
     print(f"\nDefault plant model by the stated rule: {chosen}")
     if arguments.ship:
@@ -730,6 +828,8 @@ def main() -> None:
     cv.add_argument("--epochs", type=int, default=0)
     cv.add_argument("--fold", nargs="+", type=int, help="only these folds (0-based; variants of VARIANTS)")
     cv.add_argument("--force", action="store_true", help="rerun folds that exist")
+    access = commands.add_parser("accessibility", help="does the best site's accessibility add to the default?")
+    access.add_argument("--workers", type=int, default=2)
     timing = commands.add_parser("timing", help="featurisation time per pair")
     timing.add_argument("--pairs", type=int, default=200)
     timing.add_argument("--workers", type=int, default=2)
@@ -740,7 +840,7 @@ def main() -> None:
         nargs="+",
         help="commands written into the shipped card (default: train the chosen variant's seed 0, then ship)",
     )
-    for sub in (train, rescore, baselines, cv, timing, report):
+    for sub in (train, rescore, baselines, cv, access, timing, report):
         sub.add_argument("--threads", type=int, default=1, help="torch CPU threads")
         sub.add_argument("--device", default="auto")
     arguments = parser.parse_args()
@@ -751,6 +851,7 @@ def main() -> None:
         "baselines": command_baselines,
         "cv": command_cv,
         "timing": command_timing,
+        "accessibility": command_accessibility,
         "report": command_report,
     }
     commands_by_name[arguments.command](arguments)
