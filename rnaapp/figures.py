@@ -651,7 +651,6 @@ def site_map_figure(length: int, sites: pd.DataFrame, *, title: str | None = Non
     scored = "probability" in sites
     if not scored:
         sites = sites.assign(probability=[SITE_RANK.get(site_type, 0.5) / 5 for site_type in sites["site_type"]])
-    height = "probability" if scored else "strength"
     figure = go.Figure(
         go.Scatter(
             x=[1, length], y=[0, 0], mode="lines", line={"color": "#999999", "width": 6}, name="transcript",
@@ -692,7 +691,7 @@ def site_map_figure(length: int, sites: pd.DataFrame, *, title: str | None = Non
     figure.update_layout(
         title=title,
         xaxis={"title": {"text": "target position (nt)"}, "range": [0, length + 1]},
-        yaxis={"title": {"text": height if scored else "site strength (8mer = 1)"}, "range": [-0.05, 1.05]},
+        yaxis={"title": {"text": "probability" if scored else "site strength (8mer = 1)"}, "range": [-0.05, 1.05]},
         legend={"title": {"text": "site type"}},
         height=360,
     )
