@@ -217,7 +217,11 @@ def read_gene_utrs(upload: Any | None) -> None:
     except USER_ERRORS as error:
         st.session_state[RANK_UTR_ERROR_KEY] = str(error)
         return
-    st.session_state[RANK_UTR_KEY] = {"name": upload.name, "records": records}
+    st.session_state[RANK_UTR_KEY] = {
+        "name": upload.name,
+        "records": records,
+        "digest": hashlib.sha256(content).hexdigest(),
+    }
 
 
 def ranking_data(data: dict, utrs: dict | None) -> tuple[dict, int]:
@@ -225,7 +229,7 @@ def ranking_data(data: dict, utrs: dict | None) -> tuple[dict, int]:
     if utrs is None:
         return data, 0
     pairs, genes = attach_target_sequences(data["pairs"], utrs["records"])
-    fingerprint = hashlib.sha256(pairs.to_csv(index=False).encode()).hexdigest()
+    fingerprint = hashlib.sha256(f"{data['fingerprint']} {utrs['digest']}".encode()).hexdigest()
     return data | {"pairs": pairs, "fingerprint": fingerprint}, genes
 
 
