@@ -280,3 +280,21 @@ def new_upload(upload: Any | None, seen_key: str, error_key: str) -> bytes | Non
     st.session_state[seen_key] = seen
     st.session_state.pop(error_key, None)
     return content
+
+
+def parse_new_upload(
+    upload: Any | None, seen_key: str, error_key: str, parse: Callable[[bytes, str], Any]
+) -> tuple[Any, str] | None:
+    """``(parse(content, name), sha256 of content)`` for a new upload (see :func:`new_upload`), else None.
+
+    A file ``parse`` refuses (one of :data:`USER_ERRORS`) leaves its message under ``error_key`` and gives
+    None, so the caller keeps what it loaded before.
+    """
+    content = new_upload(upload, seen_key, error_key)
+    if content is None:
+        return None
+    try:
+        return parse(content, upload.name), st.session_state[seen_key][1]
+    except USER_ERRORS as error:
+        st.session_state[error_key] = str(error)
+        return None

@@ -23,7 +23,7 @@ from pages.common import (
     installed_tasks,
     model_cards,
     model_label,
-    new_upload,
+    parse_new_upload,
     remember,
     run_safely,
     selected_model,
@@ -124,22 +124,23 @@ def use_demo() -> None:
 
 def read_upload(upload: UploadedFile | None) -> None:
     """Parse a new upload once; a bad file leaves the test set already loaded in place."""
-    content = new_upload(upload, UPLOAD_SEEN_KEY, UPLOAD_ERROR_KEY)
-    if content is None:
-        return
-    try:
-        pairs = read_pairs(content, name=upload.name, require_label=True)
-    except USER_ERRORS as error:
-        # Pairs given by names only (miRNA–gene test sets) are read when that was the only problem.
+
+    def parse(content: bytes, name: str) -> pd.DataFrame:
         try:
-            reference = mirna_reference(load_settings().mirbase_path)
-            pairs = read_pairs(
-                content, name=upload.name, require_label=True, require_sequences=False, mirna_reference=reference
-            )
-        except USER_ERRORS:
-            st.session_state[UPLOAD_ERROR_KEY] = str(error)
-            return
-    keep_test_set(upload.name, pairs)
+            return read_pairs(content, name=name, require_label=True)
+        except USER_ERRORS as error:
+            # Pairs given by names only (miRNA–gene test sets) are read when that was the only problem.
+            try:
+                reference = mirna_reference(load_settings().mirbase_path)
+                return read_pairs(
+                    content, name=name, require_label=True, require_sequences=False, mirna_reference=reference
+                )
+            except USER_ERRORS:
+                raise error from None
+
+    parsed = parse_new_upload(upload, UPLOAD_SEEN_KEY, UPLOAD_ERROR_KEY, parse)
+    if parsed is not None:
+        keep_test_set(upload.name, parsed[0])
 
 
 def default_models(names: list[str]) -> list[str]:

@@ -19,7 +19,6 @@ import pandas as pd
 import streamlit as st
 
 from pages.common import (
-    USER_ERRORS,
     card_stamp,
     counted,
     csv_bytes,
@@ -30,7 +29,7 @@ from pages.common import (
     get_model,
     model_cards,
     model_task,
-    new_upload,
+    parse_new_upload,
     remember,
     run_safely,
     selected_model,
@@ -189,39 +188,31 @@ def cached_ranking(
 
 def read_known_pairs(upload: Any | None) -> None:
     """Parse an upload of known pairs once (names only are fine); a bad file keeps the previous one."""
-    content = new_upload(upload, RANK_SEEN_KEY, RANK_ERROR_KEY)
-    if content is None:
-        return
-    try:
+
+    def parse(content: bytes, name: str) -> pd.DataFrame:
         reference = mirna_reference(load_settings().mirbase_path)
-        pairs = read_pairs(content, name=upload.name, require_sequences=False, mirna_reference=reference)
-    except USER_ERRORS as error:
-        st.session_state[RANK_ERROR_KEY] = str(error)
-        return
-    st.session_state[RANK_DATA_KEY] = {
-        "name": upload.name,
-        "pairs": pairs,
-        "fingerprint": hashlib.sha256(pairs.to_csv(index=False).encode()).hexdigest(),
-    }
+        return read_pairs(content, name=name, require_sequences=False, mirna_reference=reference)
+
+    parsed = parse_new_upload(upload, RANK_SEEN_KEY, RANK_ERROR_KEY, parse)
+    if parsed is not None:
+        pairs, _ = parsed
+        st.session_state[RANK_DATA_KEY] = {
+            "name": upload.name,
+            "pairs": pairs,
+            "fingerprint": hashlib.sha256(pairs.to_csv(index=False).encode()).hexdigest(),
+        }
 
 
 def read_gene_utrs(upload: Any | None) -> None:
     """Parse an optional FASTA of the genes' 3'UTRs once; no upload forgets the last one."""
     if upload is None:
         st.session_state.pop(RANK_UTR_KEY, None)
-    content = new_upload(upload, RANK_UTR_SEEN_KEY, RANK_UTR_ERROR_KEY)
-    if content is None:
-        return
-    try:
-        records = read_fasta(content, name=upload.name)
-    except USER_ERRORS as error:
-        st.session_state[RANK_UTR_ERROR_KEY] = str(error)
-        return
-    st.session_state[RANK_UTR_KEY] = {
-        "name": upload.name,
-        "records": records,
-        "digest": hashlib.sha256(content).hexdigest(),
-    }
+    parsed = parse_new_upload(
+        upload, RANK_UTR_SEEN_KEY, RANK_UTR_ERROR_KEY, lambda content, name: read_fasta(content, name=name)
+    )
+    if parsed is not None:
+        records, digest = parsed
+        st.session_state[RANK_UTR_KEY] = {"name": upload.name, "records": records, "digest": digest}
 
 
 def ranking_data(data: dict, utrs: dict | None) -> tuple[dict, int]:
