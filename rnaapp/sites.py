@@ -193,6 +193,11 @@ def best_site_type(mirna: str, target: str) -> str:
     return "none"
 
 
+def _check_paired(mirnas: Sequence[str], targets: Sequence[str]) -> None:
+    if len(mirnas) != len(targets):
+        raise ValueError(f"got {len(mirnas)} miRNAs but {len(targets)} targets")
+
+
 def site_type_codes(mirnas: Sequence[str], targets: Sequence[str]) -> np.ndarray:
     """Strongest site type of each (miRNA, target) pair, as :data:`SITE_RANK` codes.
 
@@ -209,8 +214,7 @@ def site_type_codes(mirnas: Sequence[str], targets: Sequence[str]) -> np.ndarray
     numpy.ndarray
         Shape ``(n_pairs,)``, dtype ``int8``; 5 = 8mer ... 1 = offset-6mer, 0 = none.
     """
-    if len(mirnas) != len(targets):
-        raise ValueError(f"got {len(mirnas)} miRNAs but {len(targets)} targets")
+    _check_paired(mirnas, targets)
     ranked_kmers: dict[str, list[tuple[int, str]]] = {}
     codes = np.zeros(len(mirnas), dtype=np.int8)
     for index, (mirna, target) in enumerate(zip(mirnas, targets, strict=True)):
@@ -245,8 +249,7 @@ def site_type_counts(mirnas: Sequence[str], targets: Sequence[str]) -> np.ndarra
         Shape ``(n_pairs, 5)``, dtype ``int32``; columns in :data:`SITE_TYPES` order (8mer, 7mer-m8, 7mer-A1,
         6mer, offset-6mer).
     """
-    if len(mirnas) != len(targets):
-        raise ValueError(f"got {len(mirnas)} miRNAs but {len(targets)} targets")
+    _check_paired(mirnas, targets)
     column = {site_type: index for index, site_type in enumerate(SITE_TYPES)}
     counted: dict[tuple[str, str], np.ndarray] = {}
     counts = np.zeros((len(mirnas), len(SITE_TYPES)), dtype=np.int32)
