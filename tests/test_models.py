@@ -62,14 +62,16 @@ def test_reverse_within_length_keeps_padding_in_place():
     assert torch.equal(reverse_within_length(flipped, lengths), values)
 
 
-def test_site_score_does_not_depend_on_batch_or_padding(pairs):
-    """A pair scores the same alone, in a batch, and next to a longer target (padding-invariant)."""
+@pytest.mark.parametrize("pairing_features", [False, True])
+def test_site_score_does_not_depend_on_batch_or_padding(pairs, pairing_features):
+    """A pair scores the same alone, in a batch, and next to a longer miRNA and target (padding-invariant)."""
     torch.manual_seed(0)
     family = get_family("mirna_site")
-    config = MirnaSiteConfig(**SMALL_SITE)
+    config = MirnaSiteConfig(**SMALL_SITE, pairing_features=pairing_features)
     module = MirnaSiteNet(config).eval()
-    mirnas = pairs.mirna_seq.tolist()[:80]
-    targets = pairs.target_seq.tolist()[:79] + ["ACGU" * 14]  # one longer target changes the batch width
+    # One longer miRNA and one longer target change the batch's widths.
+    mirnas = pairs.mirna_seq.tolist()[:79] + ["UGAGGUAGUAGGUUGUAUAGUUUUAGGGUC"]
+    targets = pairs.target_seq.tolist()[:79] + ["ACGU" * 14]
     features = {k: torch.from_numpy(v) for k, v in family.featurize(config, mirnas, targets).items()}
     with torch.no_grad():
         together = module(**features)

@@ -247,6 +247,8 @@ class PairingFeatures(nn.Module):
     G:U 0.5) of miRNA nucleotides ``i, i+1, i+2`` against target nucleotides ``j+2, j+1, j`` (antiparallel).
     A 2-D convolution and ReLU turn the ``(miRNA, target)`` map into ``channels`` maps, which are max-pooled
     over the target and then over the miRNA (and averaged over the miRNA): output ``(batch, 2 * channels)``.
+    Padding positions are left out of every pooling, so a pair's features do not depend on the lengths of
+    the other pairs of its batch (padding scores 0, like the convolution's own zero padding).
     """
 
     def __init__(self, config: MirnaSiteConfig, channels: int = 16, kernel: int = 7) -> None:
@@ -271,8 +273,13 @@ class PairingFeatures(nn.Module):
             )
             scores = scores + self.strength[index]
         maps = torch.relu(self.convolution(scores.unsqueeze(1) / self.overlap))  # (batch, channels, m, t)
-        per_mirna_position = maps.amax(-1)  # (batch, channels, m)
-        return torch.cat([per_mirna_position.amax(-1), per_mirna_position.mean(-1)], dim=-1)
+        # ReLU outputs are >= 0, so zeroing padding positions leaves every maximum over real positions as is.
+        mirna_used = (mirna_tokens != PAD_TOKEN).to(maps.dtype)  # (batch, m)
+        target_used = (target_tokens != PAD_TOKEN).to(maps.dtype)  # (batch, t)
+        maps = maps * target_used[:, None, None, :]
+        per_mirna_position = maps.amax(-1) * mirna_used[:, None, :]  # (batch, channels, m)
+        mirna_mean = per_mirna_position.sum(-1) / mirna_used.sum(-1, keepdim=True).clamp_min(1.0)
+        return torch.cat([per_mirna_position.amax(-1), mirna_mean], dim=-1)
 
 
 def trim_padding(tokens: torch.Tensor) -> torch.Tensor:
