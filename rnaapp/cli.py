@@ -54,6 +54,8 @@ def _load(reference: str | None, device: str):
     from rnaapp.registry import ModelNotFoundError, load_model
     from rnaapp.train import resolve_device
 
+    if reference is not None and not reference.strip():
+        raise CommandError("--model is empty: give a model name, a family or a task (site, plant, gene)")
     try:
         return load_model(reference, device=resolve_device(device))
     except (ModelNotFoundError, ValueError) as error:
@@ -78,11 +80,13 @@ def _score(model, pairs, source: str, precision: str = "float32"):
         last[0] = done
 
     limit = model.family.max_target_length(model.config)
+    pairs = _keep_input_columns(pairs, source)
     try:
         # Gene models score miRNA-gene associations by name and graph: nothing to scan (too long is refused).
         too_long = limit is not None and (pairs["target_seq"].str.len() > limit).any()
         if not too_long or model.family.task == "gene":
-            return predict_pairs(model, pairs, progress=advance, source=source, precision=precision)
+            scored = predict_pairs(model, pairs, progress=advance, source=source, precision=precision)
+            return _with_node_status(model, scored, source) if _is_gene(model) else scored
         scores = transcript_probabilities(
             model,
             pairs["mirna_seq"].tolist(),
@@ -97,6 +101,59 @@ def _score(model, pairs, source: str, precision: str = "float32"):
     for column in ("probability", "scanned", "best_site_start", "best_site_type"):
         scored[column] = scores[column].array
     return scored
+
+
+#: Columns the scoring adds to the input's.
+_OUTPUT_COLUMNS = ("probability", "scanned", "best_site_start", "best_site_type", "node_status")
+
+
+def _keep_input_columns(pairs, source: str):
+    """``pairs`` with input columns named like an output column renamed ``input_<name>`` (and a note), so
+    that scoring never overwrites what the file gave."""
+    clashes = [column for column in _OUTPUT_COLUMNS if column in pairs.columns]
+    if not clashes:
+        return pairs
+    renamed = {column: f"input_{column}" for column in clashes}
+    print(
+        f"{source}: note: the input column(s) {', '.join(clashes)} are kept as "
+        f"{', '.join(renamed.values())} (the output writes its own)",
+        file=sys.stderr,
+    )
+    return pairs.rename(columns=renamed)
+
+
+def _with_node_status(model, scored, source: str):
+    """Gene-model scores with ``node_status`` (whether the miRNA and gene were in the training graph), and a
+    note on stderr naming the rows whose score rests on no graph edge and no sequence of the miRNA."""
+    from rnaapp.rank import node_status
+
+    scored = scored.copy()
+    scored["node_status"] = node_status(model, scored["mirna_id"].tolist(), scored["target_id"].tolist())
+    no_evidence = (scored["node_status"].isin(["unseen miRNA", "both unseen"])) & (
+        scored["mirna_seq"].fillna("").astype(str) == ""
+    )
+    if no_evidence.any():
+        rows = [str(index + 1) for index in range(len(scored)) if no_evidence.iloc[index]]
+        shown = ", ".join(rows[:10]) + (", ..." if len(rows) > 10 else "")
+        print(
+            f"{source}: warning: {len(rows)} row(s) name a miRNA that is neither in {model.name}'s training "
+            f"graph nor in the miRBase file (no sequence): their score rests on no evidence about that miRNA. "
+            f"Rows: {shown}.",
+            file=sys.stderr,
+        )
+    return scored
+
+
+def _check_output(path: str | Path, option: str) -> None:
+    """Refuse an output path that is a folder, or whose folder is a file, before any work is done."""
+    path = Path(path)
+    if path.is_dir():
+        raise CommandError(f"{option} {path}: is a folder; give a file name")
+    for parent in path.parents:
+        if parent.exists():
+            if not parent.is_dir():
+                raise CommandError(f"{option} {path}: {parent} is a file, not a folder")
+            break
 
 
 def _check_file(path: str) -> None:
@@ -142,8 +199,14 @@ def _is_gene(model) -> bool:
 def command_predict(arguments: argparse.Namespace) -> int:
     from rnaapp.io import pairs_from_sequences
 
-    if arguments.file and (arguments.mirna or arguments.target):
+    given = {"--mirna": arguments.mirna, "--target": arguments.target}
+    if arguments.file and any(value is not None for value in given.values()):
         raise CommandError("give either FILE or --mirna and --target, not both")
+    for option, value in given.items():
+        if value is not None and not value.strip():
+            raise CommandError(f"the sequence given with {option} is empty")
+    if arguments.output:
+        _check_output(arguments.output, "-o")
     if arguments.file:
         _check_file(arguments.file)
         model = _load(arguments.model, arguments.device)
@@ -186,6 +249,8 @@ def command_evaluate(arguments: argparse.Namespace) -> int:
     from rnaapp.evaluate import METRIC_NAMES, evaluate, metrics_by_group, plot_curves
 
     _check_file(arguments.file)
+    if arguments.plot:
+        _check_output(arguments.plot, "--plot")
     models = [_load(reference, arguments.device) for reference in dict.fromkeys(arguments.model or [None])]
     # Rows without sequences (miRNA and gene names) only when every model is a gene model.
     pairs = _read(arguments.file, require_label=True, names_only=all(map(_is_gene, models)))
@@ -220,14 +285,20 @@ def command_evaluate(arguments: argparse.Namespace) -> int:
 
     table = pd.DataFrame(
         [
-            {"model": name} | {key: entry["metrics"][key] for key in METRIC_NAMES}
+            {"model": name}
+            | {key: math.nan if entry["metrics"][key] is None else entry["metrics"][key] for key in METRIC_NAMES}
             for name, entry in results.items()
         ]
     )
-    print(
-        f"{arguments.file}: {len(pairs)} pairs ({int(pairs['label'].sum())} positive), threshold {arguments.threshold}"
-    )
-    print(table.to_string(index=False, float_format=lambda value: f"{value:.4f}"))
+    positives = int(pairs["label"].sum())
+    print(f"{arguments.file}: {len(pairs)} pairs ({positives} positive), threshold {arguments.threshold}")
+    print(table.to_string(index=False, na_rep="n/a", float_format=lambda value: f"{value:.4f}"))
+    if positives in (0, len(pairs)):
+        missing = "negative" if positives else "positive"
+        print(
+            f"note: the file has no {missing} pairs, so AUC and AUPR are undefined (n/a) and "
+            f"{'SPE' if positives else 'SEN and PRE'} are 0 by convention; measure on a file with both classes."
+        )
     for name, entry in results.items():
         matrix = entry["confusion"]
         print(f"{name}: TP {matrix['tp']}  FP {matrix['fp']}  TN {matrix['tn']}  FN {matrix['fn']}")
@@ -414,6 +485,8 @@ def command_rank(arguments: argparse.Namespace) -> int:
         except ValueError as error:
             raise CommandError(str(error)) from None
     _check_file(arguments.known_pairs)
+    if arguments.output:
+        _check_output(arguments.output, "-o")
     source = Path(arguments.known_pairs).name
     if arguments.model:
         model = _load(arguments.model, arguments.device)
@@ -510,7 +583,13 @@ def _scan_outputs(output: str) -> tuple[Path, Path, Path, bool]:
             base.with_name(f"{base.name}.top{path.suffix}"),
             True,
         )
+    if suffix not in {"", ".parquet"}:
+        raise CommandError(
+            f"-o {output}: give OUT.parquet (or OUT without a suffix: .parquet is added), OUT.csv or OUT.tsv"
+        )
     base = path.with_suffix("") if suffix == ".parquet" else path
+    if not suffix:
+        path = path.with_name(f"{path.name}.parquet")
     return path, base.with_name(f"{base.name}.sites.parquet"), base.with_name(f"{base.name}.top.csv"), False
 
 
@@ -572,6 +651,8 @@ def command_scan(arguments: argparse.Namespace) -> int:
         if not Path(path).is_file():
             raise CommandError(f"{path}: no such file")
     pairs_path, sites_path, top_path, as_csv = _scan_outputs(arguments.output)
+    for path in (pairs_path, sites_path, top_path):
+        _check_output(path, "-o")
     if arguments.scheduler:
         try:
             import dask.distributed  # noqa: F401
@@ -582,6 +663,12 @@ def command_scan(arguments: argparse.Namespace) -> int:
     mirnas = read_mirnas_file(arguments.mirnas, mirna_reference(load_settings().mirbase_path))
     n_targets, nucleotides = _check_targets(arguments.targets)
     model = _load(arguments.model or _scan_default(), arguments.device)
+    if _is_gene(model):
+        raise CommandError(
+            f"{model.name} is a miRNA-gene association model: it scores a miRNA and a gene as a whole, not sites "
+            "along a transcript; score pairs with `rnaapp predict --model gene` or rank candidates with "
+            "`rnaapp rank`, and scan with a site or plant model (e.g. --model site)"
+        )
 
     workers = arguments.workers or default_scan_workers()
     if arguments.workers is None and nucleotides * len(mirnas) < _SMALL_SCAN_NUCLEOTIDES:
@@ -646,6 +733,9 @@ def command_scan(arguments: argparse.Namespace) -> int:
         shown = blocks[0].drop(columns="ranking")
         with pd.option_context("display.max_columns", None, "display.width", 200):
             print(shown.to_string(index=False, float_format=lambda value: f"{value:.4f}"))
+    elif top_path.is_file():
+        top_path.unlink()  # a top list of an earlier scan to the same OUT would not match this one
+        print(f"removed {top_path}: it listed an earlier scan", file=sys.stderr)
     rate = nucleotides * len(mirnas) / max(seconds, 1e-9)
     where = arguments.scheduler or ("1 process" if workers == 1 else f"{workers} processes")
     print(
@@ -676,15 +766,19 @@ _positive_int = _whole_number(1)
 _count = _whole_number(0)
 
 
-def _quantile(text: str) -> float:
-    """An argparse type for a quantile in [0, 1]."""
+def _unit_interval(text: str) -> float:
+    """An argparse type for a number in [0, 1] (a quantile, a probability threshold)."""
     try:
         value = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected a number from 0 to 1, not {text!r}") from None
-    if not 0 <= value <= 1:
+    if not 0 <= value <= 1:  # NaN fails too
         raise argparse.ArgumentTypeError(f"must be from 0 to 1, not {value:g}")
     return value
+
+
+_quantile = _unit_interval
+_probability = _unit_interval
 
 
 def command_models(arguments: argparse.Namespace) -> int:
@@ -840,7 +934,10 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate = commands.add_parser("evaluate", help="measure models on a labelled file")
     evaluate.add_argument("file")
     evaluate.add_argument("--model", action="append", help="model name, family or task; repeat to compare")
-    evaluate.add_argument("--threshold", type=float, default=0.5)
+    evaluate.add_argument(
+        "--threshold", type=_probability, default=0.5, help="a pair is called positive at this probability or "
+        "above (0 to 1; default 0.5)"
+    )
     evaluate.add_argument("--by", help="also break the metrics down by this column (e.g. species, mirna_id)")
     evaluate.add_argument("--json", action="store_true", help="print JSON")
     evaluate.add_argument("--curves", action="store_true", help="include ROC/PR points in the JSON")
@@ -854,13 +951,13 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--valid", help="labelled validation pairs for early stopping")
     train.add_argument("--config", help='JSON file {"model": {...}, "training": {...}}')
     train.add_argument("--name", required=True)
-    train.add_argument("--epochs", type=int)
-    train.add_argument("--batch-size", type=int)
+    train.add_argument("--epochs", type=_positive_int)
+    train.add_argument("--batch-size", type=_positive_int)
     train.add_argument("--learning-rate", type=float)
     train.add_argument("--seed", type=int)
     train.add_argument("--device", help="auto, cpu or cuda")
     train.add_argument(
-        "--cv", type=int, metavar="K", help="run K-fold cross-validation instead (nothing saved)"
+        "--cv", type=_whole_number(2), metavar="K", help="run K-fold cross-validation instead (nothing saved)"
     )
     train.add_argument("--output", help="model folder (default: the user model folder)")
     train.add_argument(
@@ -903,7 +1000,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     rank.add_argument("-o", "--output", help="write the ranking to this CSV (TSV for .tsv)")
     rank.add_argument("--config", help='with --family: JSON file {"model": {...}, "training": {...}}')
-    rank.add_argument("--epochs", type=int, help="with --family: training epochs")
+    rank.add_argument("--epochs", type=_positive_int, help="with --family: training epochs")
     rank.add_argument("--seed", type=int, help="with --family: training seed")
     rank.add_argument("--save", metavar="NAME", help="with --family: save the trained model under this name")
     rank.add_argument("--device", default="auto", help="auto, cpu or cuda")

@@ -156,9 +156,8 @@ def _sequence_issue(
         if allow_empty:
             return None
         return "empty sequence", f"{molecule} sequence is empty"
-    bad = _BAD_LETTER.search(seq)
-    if bad is not None:
-        short = f"letters other than {_ALLOWED_LETTERS} ({bad.group()!r} at position {bad.start() + 1})"
+    short = _letter_issue(seq)
+    if short is not None:
         return short, f"{molecule} sequence has {short}"
     too_short = min_length is not None and len(seq) < min_length
     too_long = max_length is not None and len(seq) > max_length
@@ -166,6 +165,23 @@ def _sequence_issue(
         short = f"{molecule} is {len(seq)} nt; {_length_expectation(min_length, max_length)}"
         return short, short
     return None
+
+
+def _letter_issue(seq: str) -> str | None:
+    """What is wrong with the letters of a *normalised* non-empty sequence, or ``None``."""
+    bad = _BAD_LETTER.search(seq)
+    if bad is not None:
+        return f"letters other than {_ALLOWED_LETTERS} ({bad.group()!r} at position {bad.start() + 1})"
+    return None
+
+
+def sequence_letter_problem(seq: str, molecule: str) -> str | None:
+    """For a *normalised* sequence, the sentence saying what is wrong with its letters, or ``None``.
+
+    E.g. ``"miRNA sequence has letters other than ACGUTN ('X' at position 3)"``.
+    """
+    short = _letter_issue(seq)
+    return None if short is None else f"{molecule} sequence has {short}"
 
 
 def sequence_problem(

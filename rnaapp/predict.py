@@ -5,6 +5,7 @@ Scans and the app call :func:`predict`; there is no other inference path.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, nullcontext
@@ -13,7 +14,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from rnaapp.io import InputError
+from rnaapp.io import InputError, normalise_sequence, sequence_letter_problem
 from rnaapp.registry import TrainedModel
 
 Progress = Callable[[int, int], None]
@@ -129,6 +130,51 @@ def pair_names(pairs: pd.DataFrame) -> dict[str, list[str] | None]:
     }
 
 
+#: A sequence in normal form: uppercase RNA letters and N only.
+_NORMAL = re.compile(r"[ACGUN]*")
+
+
+def checked_sequences(
+    sequences: Sequence[str], *, molecule: str, source: str = "<input>", allow_empty: bool = False
+) -> list[str]:
+    """Sequences normalised (:func:`rnaapp.io.normalise_sequence`) and checked, one per pair.
+
+    Sequences already in normal form (uppercase A, C, G, U, N) are passed through after one check of each
+    distinct value, so whole-transcript scans pay little for it.
+
+    Parameters
+    ----------
+    sequences
+        One sequence per pair (DNA letters, lowercase and whitespace are accepted).
+    molecule
+        ``"miRNA"`` or ``"target"``, for the message.
+    source
+        Name used in the message.
+    allow_empty
+        Whether an empty sequence is accepted (miRNA-gene models score pairs by name).
+
+    Raises
+    ------
+    rnaapp.io.InputError
+        Naming the first bad pair (``row`` = 1-based pair number) and what is wrong with it.
+    """
+    distinct = set(sequences)
+    if all(isinstance(value, str) and _NORMAL.fullmatch(value) and (value or allow_empty) for value in distinct):
+        return list(sequences)
+    normalised = {value: normalise_sequence(value) if isinstance(value, str) else None for value in distinct}
+    for index, value in enumerate(sequences):
+        sequence = normalised[value]
+        if sequence is None:
+            problem = f"{molecule} sequence is not text ({value!r})"
+        elif not sequence and not allow_empty:
+            problem = f"{molecule} sequence is empty"
+        else:
+            problem = sequence_letter_problem(sequence, molecule)
+        if problem is not None:
+            raise InputError(problem, source=source, row=index + 1)
+    return [normalised[value] for value in sequences]
+
+
 def predict(
     model: TrainedModel,
     mirnas: Sequence[str],
@@ -150,7 +196,8 @@ def predict(
     model
         A loaded model (:func:`rnaapp.registry.load_model`); runs on its device.
     mirnas, targets
-        Normalised RNA sequences (5'->3'), one pair per index.
+        Sequences 5'->3', one pair per index (DNA letters, lowercase and whitespace are normalised; see
+        :func:`checked_sequences`). Empty sequences only for miRNA-gene models, which score names.
     batch_size
         Pairs per forward pass.
     workers
@@ -184,6 +231,9 @@ def predict(
             raise ValueError(f"{len(ids)} names for {len(mirnas)} pairs")
     if return_attention and not model.family.has_attention:
         raise ValueError(f"model '{model.name}' ({model.family.name}) has no attention map")
+    by_name = model.family.task == "gene"
+    mirnas = checked_sequences(mirnas, molecule="miRNA", source=source, allow_empty=by_name)
+    targets = checked_sequences(targets, molecule="target", source=source, allow_empty=by_name)
     check_target_lengths(model, targets, source=source)
     total = len(mirnas)
     probabilities = np.zeros(total, dtype=np.float64)

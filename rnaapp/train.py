@@ -14,6 +14,7 @@ import dataclasses
 import math
 import os
 import random
+import re
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -27,6 +28,23 @@ from rnaapp.evaluate import compute_metrics
 from rnaapp.models import Family, config_from_dict, get_family
 from rnaapp.predict import batch_logits, pair_names, predict
 from rnaapp.registry import ModelCard, TrainedModel
+
+#: Device names accepted wherever a device is chosen.
+DEVICE_PATTERN = re.compile(r"^(auto|cpu|cuda(:[0-9]+)?|mps)$")
+
+
+def check_device_name(device: str | torch.device) -> str:
+    """Validate a device name (``auto``, ``cpu``, ``cuda``, ``cuda:N`` or ``mps``); returns it as text.
+
+    Raises
+    ------
+    ValueError
+        For any other name.
+    """
+    text = str(device)
+    if not isinstance(device, str | torch.device) or not DEVICE_PATTERN.match(text):
+        raise ValueError(f"unknown device {text!r}: use auto, cpu or cuda (cuda:N for a GPU of several)")
+    return text
 
 
 @dataclass(frozen=True)
@@ -69,6 +87,36 @@ class TrainingConfig:
     valid_fraction: float = 0.1
     max_grad_norm: float = 1.0
     ema_decay: float = 0.999
+
+    def __post_init__(self) -> None:
+        """Refuse settings of the wrong type or out of range, with the setting's name."""
+        whole = {"epochs": 1, "batch_size": 1, "patience": 1, "seed": 0}
+        for name, minimum in whole.items():
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise ValueError(f"{name} must be a whole number, not {value!r}")
+            if value < minimum:
+                raise ValueError(f"{name} must be at least {minimum}, not {value}")
+        # (name, lowest, highest, whether the lowest value itself is allowed)
+        ranges = {
+            "learning_rate": (0.0, None, False),
+            "weight_decay": (0.0, None, True),
+            "valid_fraction": (0.0, 1.0, False),
+            "max_grad_norm": (0.0, None, False),
+            "ema_decay": (0.0, 1.0, True),
+        }
+        for name, (lowest, highest, closed) in ranges.items():
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+                raise ValueError(f"{name} must be a number, not {value!r}")
+            if value < lowest or (value == lowest and not closed) or (highest is not None and value >= highest):
+                bounds = f"{'at least' if closed else 'above'} {lowest:g}" + (
+                    f" and below {highest:g}" if highest is not None else ""
+                )
+                raise ValueError(f"{name} must be {bounds}, not {value:g}")
+        if not isinstance(self.mixed_precision, bool):
+            raise ValueError(f"mixed_precision must be true or false, not {self.mixed_precision!r}")
+        check_device_name(self.device)
 
 
 # Settings that suit some families better than the defaults.
@@ -195,11 +243,11 @@ def resolve_device(device: str | torch.device = "auto") -> torch.device:
     Raises
     ------
     ValueError
-        When CUDA is requested but not available.
+        For an unknown device name, or when CUDA is requested but not available.
     """
     if str(device) == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    device = torch.device(device)
+    device = torch.device(check_device_name(device))
     if device.type == "cuda" and not torch.cuda.is_available():
         raise ValueError("CUDA was requested but no CUDA GPU is available; use --device cpu")
     return device
@@ -480,6 +528,13 @@ def stratified_folds(labels: np.ndarray, folds: int, seed: int) -> np.ndarray:
     if folds < 2:
         raise ValueError("cross-validation needs at least 2 folds")
     labels = np.asarray(labels)
+    positives = int((labels == 1).sum())
+    negatives = len(labels) - positives
+    if min(positives, negatives) < folds:
+        raise ValueError(
+            f"{folds}-fold cross-validation needs at least {folds} positive and {folds} negative pairs, so that "
+            f"every fold has both; the data has {positives} positive and {negatives} negative pairs"
+        )
     rng = np.random.default_rng(seed)
     assignment = np.empty(len(labels), dtype=int)
     for label in (0, 1):

@@ -730,10 +730,14 @@ def test_gene_predict_reads_rows_of_names_without_target_sequence(capsys, gene_s
         "target_seq",
         "label",
         "probability",
+        "node_status",
     ]
     assert scored["mirna_seq"].tolist() == [LET_7A, "", "", LET_7A]  # filled by name where known
-    assert (scored["target_seq"] == "").all()
     model = load_model("gene")
+    from rnaapp.rank import node_status
+
+    assert scored["node_status"].tolist() == list(node_status(model, scored["mirna_id"], scored["target_id"]))
+    assert (scored["target_seq"] == "").all()
     expected = predict(
         model,
         scored["mirna_seq"].tolist(),
@@ -749,12 +753,25 @@ def test_gene_predict_reads_rows_of_names_without_target_sequence(capsys, gene_s
     assert status == 0, err
     scored = pd.read_csv(output, keep_default_na=False)
     given = gene_pairs()
-    assert list(scored.columns) == [*given.columns, "probability"]
-    pd.testing.assert_frame_equal(scored.drop(columns="probability"), given, check_dtype=False)
+    assert list(scored.columns) == [*given.columns, "probability", "node_status"]
+    pd.testing.assert_frame_equal(scored.drop(columns=["probability", "node_status"]), given, check_dtype=False)
     np.testing.assert_allclose(scored["probability"], predict_pairs(model, given)["probability"], atol=1e-6)
     status, out, err = run(capsys, "predict", gene_store.folder / "gene.csv", "--model", "tiny-grmmi")
     assert status == 0, err
     assert "probability" in out.split("\n")[0] and len(out.strip().split("\n")) == len(given) + 1
+
+
+def test_gene_predict_warns_of_rows_without_evidence_about_the_mirna(capsys, gene_store):
+    """A miRNA with no training edge and no sequence (name unknown to miRBase) is named on stderr."""
+    path = gene_store.folder / "unknown.csv"
+    pd.DataFrame({"mirna_id": ["hsa-let-7a-5p", "hsa-miR-9999-5p"], "target_id": ["gene-0", "KRAS"]}).to_csv(
+        path, index=False
+    )
+    status, out, err = run(capsys, "predict", path, "--model", "gene")
+    assert status == 0, err
+    assert "warning: 1 row(s) name a miRNA that is neither in tiny-grmmi's training graph" in err
+    assert "Rows: 2." in err
+    assert "both unseen" in out
 
 
 def test_gene_rows_without_sequences_are_refused_by_sequence_models(capsys, gene_store):
@@ -952,3 +969,122 @@ def test_evaluate_notes_rows_whose_mirna_name_has_another_sequence(capsys, store
     assert "hsa-miR-155-5p with the sequence of hsa-miR-21-5p" in err and err.rstrip().endswith("Rows: 7.")
     status, out, err = run(capsys, "evaluate", store.pairs, "--model", "seedy")
     assert "reference sequence differs" not in err
+
+
+# --------------------------------------------------------------------------------------------------------
+# Bad options and outputs: refused in one line before any work, nothing of the user's lost
+# --------------------------------------------------------------------------------------------------------
+
+
+def test_error_empty_model_and_empty_sequences(capsys, store):
+    train(capsys, store, "seedy")
+    assert_one_line_error(*run(capsys, "predict", store.pairs, "--model", "")[::2], "--model is empty")
+    status, _, err = run(capsys, "predict", "--mirna", "", "--target", TARGET, "--model", "seedy")
+    assert_one_line_error(status, err, "--mirna is empty")
+    status, _, err = run(capsys, "predict", "--mirna", MIRNA, "--target", "  ", "--model", "seedy")
+    assert_one_line_error(status, err, "--target is empty")
+
+
+def test_predict_keeps_an_input_column_named_like_an_output(capsys, store):
+    train(capsys, store, "seedy")
+    given = pd.read_csv(store.pairs).assign(probability=0.123)
+    path = store.folder / "with_probability.csv"
+    given.to_csv(path, index=False)
+    output = store.folder / "scored.csv"
+    status, _, err = run(capsys, "predict", path, "--model", "seedy", "-o", output)
+    assert status == 0, err
+    assert "kept as input_probability" in err
+    scored = pd.read_csv(output)
+    assert (scored["input_probability"] == 0.123).all()
+    assert not np.allclose(scored["probability"], 0.123)
+
+
+@pytest.mark.parametrize("command", ["predict", "evaluate", "rank"])
+def test_error_output_path_is_a_folder_or_below_a_file(capsys, store, command):
+    train(capsys, store, "seedy")
+    option = "--plot" if command == "evaluate" else "-o"
+    folder = store.folder / "a_folder"
+    folder.mkdir()
+    a_file = store.folder / "a_file"
+    a_file.write_text("keep me", encoding="utf-8")
+    for output, fragment in ((folder, "is a folder"), (a_file / "x.csv", "is a file, not a folder")):
+        status, out, err = run(capsys, command, store.pairs, "--model", "seedy", option, output)
+        assert_one_line_error(status, err, fragment)
+        assert out == ""
+    assert a_file.read_text(encoding="utf-8") == "keep me"
+
+
+def test_scan_refuses_gene_models_and_unknown_suffixes(capsys, scan_inputs, gene_store):
+    status, _, err = run(
+        capsys, "scan", "--mirnas", scan_inputs.mirnas, "--targets", scan_inputs.targets, "--model", "gene",
+        "-o", scan_inputs.folder / "genes.parquet",
+    )
+    assert_one_line_error(status, err, "miRNA-gene association model", "rnaapp rank")
+    status, _, err = run_scan(capsys, scan_inputs, "hits.txt")
+    assert_one_line_error(status, err, "OUT.parquet")
+    assert not list(scan_inputs.folder.iterdir())
+
+
+def test_scan_without_suffix_writes_parquet_and_drops_a_stale_top_list(capsys, scan_inputs):
+    status, _, err = run_scan(capsys, scan_inputs, "hits", "--workers", "1", "--top", "2")
+    assert status == 0, err
+    folder = scan_inputs.folder
+    assert sorted(path.name for path in folder.iterdir()) == ["hits.parquet", "hits.sites.parquet", "hits.top.csv"]
+    status, _, err = run_scan(capsys, scan_inputs, "hits.parquet", "--workers", "1", "--top", "0")
+    assert status == 0, err
+    assert "removed" in err and not (folder / "hits.top.csv").exists()
+
+
+@pytest.mark.parametrize(
+    ("options", "fragment"),
+    [
+        (["--epochs", "0"], "--epochs: must be at least 1"),
+        (["--batch-size", "0"], "--batch-size: must be at least 1"),
+        (["--cv", "0"], "--cv: must be at least 2"),
+    ],
+)
+def test_error_train_options_out_of_range(capsys, store, options, fragment):
+    status, _, err = run_argparse(capsys, "train", "--family", "seed_rule", "--data", store.pairs, "--name", "x",
+                                  *options)
+    assert status == 2 and fragment in err and "Traceback" not in err
+    assert not store.models.exists()
+
+
+def run_argparse(capsys, *arguments) -> tuple[int, str, str]:
+    """Like :func:`run`, for options argparse refuses (it exits with status 2)."""
+    with pytest.raises(SystemExit) as stopped:
+        run(capsys, *arguments)
+    captured = capsys.readouterr()
+    return stopped.value.code, captured.out, captured.err
+
+
+@pytest.mark.parametrize(
+    ("options", "fragment"),
+    [
+        (["--cv", "100"], "100-fold cross-validation needs at least 100 positive and 100 negative pairs"),
+        (["--device", "gpu"], "unknown device 'gpu'"),
+        (["--learning-rate", "-1"], "learning_rate must be above 0"),
+    ],
+)
+def test_error_train_settings_refused_in_one_line(capsys, store, options, fragment):
+    status, _, err = run(capsys, "train", "--family", "seed_rule", "--data", store.pairs, "--name", "x", *options)
+    assert_one_line_error(status, err, fragment)
+    assert not store.models.exists()
+
+
+def test_error_predict_unknown_device(capsys, store):
+    train(capsys, store, "seedy")
+    status, _, err = run(capsys, "predict", store.pairs, "--model", "seedy", "--device", "tpu")
+    assert_one_line_error(status, err, "unknown device 'tpu'")
+
+
+def test_evaluate_one_class_shows_undefined_metrics_as_na(capsys, store):
+    train(capsys, store, "seedy")
+    positives = store.folder / "positives.csv"
+    pd.read_csv(store.pairs).query("label == 1").to_csv(positives, index=False)
+    status, out, err = run(capsys, "evaluate", positives, "--model", "seedy")
+    assert status == 0, err
+    assert "None" not in out and "n/a" in out
+    assert "no negative pairs, so AUC and AUPR are undefined" in out
+    status, _, err = run_argparse(capsys, "evaluate", store.pairs, "--model", "seedy", "--threshold", "2")
+    assert status == 2 and "must be from 0 to 1" in err

@@ -205,3 +205,27 @@ def test_bfloat16_precision_is_close_and_bad_precision_is_refused(site_model):
     np.testing.assert_allclose(fast, reference, atol=0.05)
     with pytest.raises(ValueError, match="precision"):
         predict(site_model, mirnas, targets, precision="float8")
+
+
+def test_predict_normalises_typed_sequences(seed_model):
+    """DNA letters, lowercase and whitespace (a pasted line break) give the scores of the clean RNA."""
+    frame = synthetic_pairs(4, seed=8)
+    clean = predict(seed_model, frame.mirna_seq.tolist(), frame.target_seq.tolist())
+    messy_mirnas = [f" {mirna.lower().replace('u', 't')}\n" for mirna in frame.mirna_seq]
+    messy_targets = [f"{target[:10]}\n{target[10:]}" for target in frame.target_seq]
+    np.testing.assert_allclose(predict(seed_model, messy_mirnas, messy_targets), clean)
+
+
+@pytest.mark.parametrize(
+    ("mirna", "target", "message"),
+    [
+        ("", "ACGUACGUACGU", "row 2: miRNA sequence is empty"),
+        ("UGAGGUAGUAGXUUGUAUAGUU", "ACGUACGUACGU", "row 2: miRNA sequence has letters other than ACGUTN ('X' at position 12)"),
+        ("UGAGGUAGUAGGUUGUAUAGUU", "", "row 2: target sequence is empty"),
+        ("UGAGGUAGUAGGUUGUAUAGUU", "ACGU1", "row 2: target sequence has letters other than ACGUTN ('1'"),
+        (None, "ACGU", "row 2: miRNA sequence is not text (None)"),
+    ],
+)
+def test_predict_refuses_bad_sequences_naming_the_pair(seed_model, mirna, target, message):
+    with pytest.raises(InputError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        predict(seed_model, ["UGAGGUAGUAGGUUGUAUAGUU", mirna], ["ACGUACGUACGU", target], source="mine")

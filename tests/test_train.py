@@ -93,6 +93,33 @@ def test_stratified_folds_spread_each_label_and_repeat_with_the_seed():
     assert not (stratified_folds(labels, 3, seed=5) == folds).all()
     with pytest.raises(ValueError, match="at least 2"):
         stratified_folds(labels, 1, seed=0)
+    with pytest.raises(ValueError, match="needs at least 8 positive and 8 negative pairs.*7 positive and 13"):
+        stratified_folds(labels, 8, seed=0)
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"epochs": 0}, "epochs must be at least 1, not 0"),
+        ({"batch_size": -3}, "batch_size must be at least 1"),
+        ({"epochs": "x"}, "epochs must be a whole number, not 'x'"),
+        ({"epochs": 2.5}, "epochs must be a whole number"),
+        ({"learning_rate": 0}, "learning_rate must be above 0"),
+        ({"learning_rate": "fast"}, "learning_rate must be a number"),
+        ({"valid_fraction": 1.0}, "valid_fraction must be above 0 and below 1"),
+        ({"ema_decay": float("nan")}, "ema_decay must be a number"),
+        ({"mixed_precision": "yes"}, "mixed_precision must be true or false"),
+        ({"device": "gpu"}, "unknown device 'gpu': use auto, cpu or cuda"),
+    ],
+)
+def test_training_config_refuses_bad_settings_by_name(overrides, message):
+    with pytest.raises(ValueError, match=message):
+        training_config_for("mirna_site", overrides)
+
+
+def test_training_config_accepts_valid_settings():
+    config = training_config_for("mirna_site", {"epochs": 1, "learning_rate": 1, "ema_decay": 0, "device": "cuda:1"})
+    assert (config.epochs, config.learning_rate, config.device) == (1, 1, "cuda:1")
 
 
 def test_resolve_device():
