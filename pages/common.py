@@ -168,6 +168,20 @@ def selected_model() -> str | None:
     return name if name in {card.name for card in model_cards()} else default_model("site")
 
 
+def sidebar_model_changed(page: str) -> str | None:
+    """The sidebar's model when the user changed it since ``page`` was last drawn, else None.
+
+    Pages remember their own choice of model; they call this to follow the sidebar when the user picks
+    another model there (before the page's first drawing, a sidebar model other than the site task's
+    default counts as a change).
+    """
+    key = f"_sidebar_model_seen_by_{page}"
+    chosen = selected_model()
+    seen = st.session_state.get(key, default_model("site"))
+    st.session_state[key] = chosen
+    return chosen if seen != chosen else None
+
+
 def show_error(error: BaseException, what: str = "") -> None:
     """Show a problem the user can fix, without a traceback."""
     prefix = f"{what}: " if what else ""

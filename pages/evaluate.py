@@ -29,6 +29,7 @@ from pages.common import (
     selected_model,
     set_remembered,
     show_error,
+    sidebar_model_changed,
     upload_help,
 )
 from rnaapp import figures
@@ -242,6 +243,10 @@ if "evaluate_models" in st.session_state:
     kept = [name for name in st.session_state["evaluate_models"] if name in card_names]
     if kept != st.session_state["evaluate_models"]:
         set_remembered("evaluate_models", kept)
+followed = sidebar_model_changed("evaluate")
+if followed in card_names and "evaluate_models" in st.session_state:
+    # A model chosen in the sidebar joins the comparison (first), the others stay.
+    set_remembered("evaluate_models", list(dict.fromkeys([followed, *st.session_state["evaluate_models"]])))
 st.multiselect(
     "Models to compare (baselines included: seed_rule = seed-match rule, hybrid_mfe = duplex energy)",
     card_names,

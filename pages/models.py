@@ -27,6 +27,7 @@ from rnaapp.registry import (
     ModelCard,
     defaults,
     delete_model,
+    model_file_problems,
     model_summary,
     rename_model,
     set_default,
@@ -314,6 +315,8 @@ if FLASH_KEY in st.session_state:
 if st.session_state.pop("_models_clear_name", False):
     set_remembered(NEW_NAME_KEY, "")
 
+for problem in model_file_problems():
+    st.warning(f"Not usable: {problem}", icon="⚠️")
 cards = model_cards()
 if not cards:
     st.info("No model is installed. Train one on the Train page.")

@@ -27,6 +27,7 @@ from pages.common import (
     selected_model,
     set_remembered,
     show_error,
+    sidebar_model_changed,
     task_chooser,
 )
 from rnaapp import figures
@@ -144,6 +145,11 @@ st.caption(
     "both 5'→3'. Upper or lower case, U or T and line breaks are all fine. Plant miRNA–lncRNA models score "
     "the whole target and look for near-complete complementarity instead of seed sites."
 )
+followed = sidebar_model_changed("predict")
+if followed is not None and model_task(followed) in installed_tasks():
+    # A model chosen in the sidebar is the one Predict uses (with its task).
+    set_remembered("predict_task", model_task(followed))
+    set_remembered("predict_models", [followed])
 task = task_chooser("predict_task", "Task (which models to use)", on_change=task_changed)
 gene_task = task == "gene"
 if gene_task:

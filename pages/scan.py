@@ -35,6 +35,7 @@ from pages.common import (
     selected_model,
     set_remembered,
     show_error,
+    sidebar_model_changed,
     task_chooser,
     upload_help,
 )
@@ -466,6 +467,9 @@ scan_default = defaults()["uses"].get("scan")
 if st.session_state.get("scan_model") not in task_models:
     st.session_state.pop("scan_model", None)
     st.session_state.pop("_remembered_scan_model", None)
+followed = sidebar_model_changed("scan")
+if followed in task_models:
+    set_remembered("scan_model", followed)  # a model chosen in the sidebar is the one the scan uses
 model_name = (
     model_column.selectbox(
         "Model",

@@ -387,13 +387,13 @@ def _filter_negatives(pairs, quantile: float):
 
 def command_train(arguments: argparse.Namespace) -> int:
     from rnaapp.models import FAMILIES
-    from rnaapp.registry import check_name, save_model, set_default
+    from rnaapp.registry import check_new_name, save_model, set_default
     from rnaapp.train import TrainingCancelled, cross_validate, fit
 
     if arguments.family not in FAMILIES:
         raise CommandError(f"unknown family '{arguments.family}'; known: {', '.join(sorted(FAMILIES))}")
     try:
-        check_name(arguments.name)
+        check_new_name(arguments.name, arguments.output)  # before training, not after it
     except ValueError as error:
         raise CommandError(str(error)) from None
     model_settings, training = _training_settings(arguments)
@@ -478,10 +478,10 @@ def command_rank(arguments: argparse.Namespace) -> int:
             f"{', '.join(training_options)} only go with --family (training a model to rank with)"
         )
     if arguments.save:
-        from rnaapp.registry import check_name
+        from rnaapp.registry import check_new_name
 
         try:
-            check_name(arguments.save)
+            check_new_name(arguments.save)
         except ValueError as error:
             raise CommandError(str(error)) from None
     _check_file(arguments.known_pairs)
@@ -782,8 +782,10 @@ _probability = _unit_interval
 
 
 def command_models(arguments: argparse.Namespace) -> int:
-    from rnaapp.registry import defaults, list_models
+    from rnaapp.registry import defaults, list_models, model_file_problems
 
+    for problem in model_file_problems():
+        print(f"rnaapp: warning: {problem}", file=sys.stderr)
     chosen = defaults()
     rows = []
     for card in list_models():
@@ -808,14 +810,16 @@ def command_models(arguments: argparse.Namespace) -> int:
     if not rows:
         print("no models installed")
         return 0
-    width = max(len(row["name"]) for row in rows)
-    print(f"{'name':<{width}}  {'family':<11} {'task':<5} {'source':<8} default  test AUC")
     for row in rows:
-        mark = "task+family" if row["task_default"] else ("family" if row["default"] else "")
+        row["mark"] = "task+family" if row["task_default"] else ("family" if row["default"] else "")
+    columns = ("name", "family", "task", "source", "mark")
+    widths = {column: max(len("default" if column == "mark" else column), *(len(row[column]) for row in rows))
+              for column in columns}
+    header = [("default" if column == "mark" else column).ljust(widths[column]) for column in columns]
+    print("  ".join([*header, "test AUC"]))
+    for row in rows:
         auc = ", ".join(f"{value:.4f} ({data})" for data, value in row["test_auc"].items())
-        print(
-            f"{row['name']:<{width}}  {row['family']:<11} {row['task']:<5} {row['source']:<8} {mark:<8} {auc}"
-        )
+        print("  ".join([*(row[column].ljust(widths[column]) for column in columns), auc]).rstrip())
     return 0
 
 

@@ -10,8 +10,15 @@ Cards carry a ``format`` number (:data:`FORMAT_VERSION`). Cards of older formats
 (:func:`upgrade_card`), so models saved by earlier releases keep loading; a card of a newer format than this
 code knows is refused with a message asking to upgrade rnaapp.
 
-Saving is atomic: files are written under temporary names and renamed into place, weights first and card
-last, so a listing never sees half a model and a failed save leaves the previous model as it was.
+Saving is atomic across both files: weights and card are first written completely to temporary files in the
+target folder, and only then renamed into place, weights first and card last. A save that fails (a full disk,
+a card that cannot be serialised, an interrupt) removes its temporary files and leaves the previous model of
+that name as it was, so a listing never sees half a model or new weights beside an old card.
+
+Names of new models (:func:`check_name`, :func:`check_new_name`) must not be task, family or use names, which
+``--model`` already resolves to default models, nor names of shipped models. Damaged model files are
+reported, not skipped silently: :func:`load_model` and :func:`resolve_name` raise :class:`ModelFileError`
+saying which file is unusable and why, and :func:`model_file_problems` lists every unusable model.
 """
 
 from __future__ import annotations
@@ -21,6 +28,7 @@ import json
 import os
 import re
 import shutil
+import tempfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,11 +36,12 @@ from typing import Any
 
 import pandas as pd
 import torch
+from safetensors import SafetensorError, safe_open
 from safetensors.torch import load_file, save_file
 
 from rnaapp import __version__
 from rnaapp.io import atomic_write
-from rnaapp.models import TASKS, Family, config_from_dict, config_to_dict, get_family
+from rnaapp.models import FAMILIES, TASKS, Family, config_from_dict, config_to_dict, get_family
 from rnaapp.settings import home_directory
 
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
@@ -168,9 +177,24 @@ class ModelNotFoundError(LookupError):
     """No model matches the requested name, family or task."""
 
 
+class ModelFileError(ValueError):
+    """A model's files are unusable: a card or weights file missing, damaged, or not matching each other.
+
+    The message names the model and the file, says what is wrong and what to do.
+    """
+
+
 #: Kinds of default in ``defaults.json``: per task, per family, and per use (``scan``: the model that
 #: ``rnaapp scan`` uses when none is named).
 DEFAULT_KINDS = ("tasks", "families", "uses")
+
+#: Uses that ``defaults.json`` can name a model for (its ``uses`` entries), with what ``--model USE`` means.
+USES: dict[str, str] = {"scan": "the model that rnaapp scan uses when none is named"}
+
+_KIND_LABELS = {"tasks": "task", "families": "family", "uses": "use"}
+
+#: Keys that every model card has (see :class:`ModelCard`).
+CARD_KEYS = ("name", "family", "task", "config")
 
 
 def _read_defaults(directory: Path) -> dict[str, dict[str, str]]:
@@ -207,6 +231,33 @@ def _repoint_defaults(directory: Path, old: str, new: str | None) -> None:
         _write_defaults(directory, values)
 
 
+def _card_from_values(values: Any, source: str = "") -> ModelCard:
+    """A card from its JSON object, migrated (:func:`upgrade_card`) and checked to have the card's keys.
+
+    Raises
+    ------
+    CardFormatError
+        For a card of a newer format.
+    TypeError, ValueError
+        Saying why ``values`` is not a usable card.
+    """
+    values = upgrade_card(values)
+    missing = [key for key in CARD_KEYS if key not in values]
+    if missing:
+        raise ValueError(f"it lacks {', '.join(missing)}")
+    for key in ("name", "family", "task"):
+        if not isinstance(values[key], str):
+            raise ValueError(f"its {key} is not text")
+    if not isinstance(values["config"], dict):
+        raise ValueError("its config is not a JSON object")
+    return ModelCard.from_dict(values, source=source)
+
+
+def _read_card(path: Path, source: str = "") -> ModelCard:
+    """The card stored at ``path`` (see :func:`_card_from_values`); ``OSError`` when it cannot be read."""
+    return _card_from_values(json.loads(path.read_text(encoding="utf-8")), source=source)
+
+
 def _cards_in(directory: Path, source: str) -> list[ModelCard]:
     if not directory.is_dir():
         return []
@@ -215,16 +266,19 @@ def _cards_in(directory: Path, source: str) -> list[ModelCard]:
         if path.name == DEFAULTS_FILE or not path.with_suffix(".safetensors").is_file():
             continue
         try:
-            cards.append(ModelCard.from_dict(json.loads(path.read_text(encoding="utf-8")), source=source))
-        except (ValueError, TypeError):
-            continue  # a foreign or damaged JSON file, or a card of a newer format, is not a usable model
+            cards.append(_read_card(path, source))
+        except (OSError, ValueError, TypeError):
+            # A foreign or damaged JSON file, or a card of a newer format, is not a usable model;
+            # model_file_problems and resolve_name say why.
+            continue
     return cards
 
 
 def list_models() -> list[ModelCard]:
     """Cards of every available model, shipped first, then the user's.
 
-    Cards of a newer format than this code reads are left out (:func:`load_model` explains why).
+    Models whose card is damaged or not beside its weights (:func:`model_file_problems`), and cards of a
+    newer format than this code reads, are left out (:func:`resolve_name` and :func:`load_model` say why).
     """
     return _cards_in(shipped_directory(), "shipped") + _cards_in(user_directory(), "user")
 
@@ -250,6 +304,11 @@ def resolve_name(reference: str | None = None) -> str:
     ------
     ModelNotFoundError
         With what is available instead.
+    ModelFileError
+        (a ``ValueError``) when ``reference``, or the default model that a family, task or use in
+        ``defaults.json`` names, is a model whose files are unusable (see :func:`model_file_problems`).
+    CardFormatError
+        (a ``ValueError``) when ``reference`` is a model saved in a card format newer than this code reads.
     """
     reference = reference or "site"
     names = {card.name for card in list_models()}
@@ -259,8 +318,17 @@ def resolve_name(reference: str | None = None) -> str:
     chosen = defaults()
     for kind in ("families", "tasks", "uses"):
         name = chosen[kind].get(reference)
-        if name and name in names:
+        if not name or not isinstance(name, str):
+            continue  # no default, or a damaged entry
+        if name in names:
             return name
+        problem = _file_problem(name)
+        if problem:
+            raise ModelFileError(f"the {_KIND_LABELS[kind]} '{reference}' defaults to {problem}")
+        # A default naming a model that is not installed at all falls back to what is.
+    problem = _file_problem(reference)
+    if problem:
+        raise ModelFileError(problem)
     if reference in TASKS:
         raise ModelNotFoundError(
             f"no model is installed yet for the task '{reference}' ({TASKS[reference]}); "
@@ -269,6 +337,11 @@ def resolve_name(reference: str | None = None) -> str:
     family_models = sorted(card.name for card in list_models() if card.family == reference)
     if family_models:
         return family_models[0]
+    if reference in FAMILIES:
+        raise ModelNotFoundError(
+            f"no model of the family '{reference}' is installed; train one "
+            f"(rnaapp train --family {reference} ..., or the Train page)"
+        )
     raise ModelNotFoundError(
         f"no model, family or task called '{reference}'; available models: {', '.join(sorted(names)) or 'none'}; "
         f"tasks: {', '.join(TASKS)}"
@@ -288,7 +361,160 @@ def _raise_if_newer_format(name: str) -> None:
         except CardFormatError:
             raise
         except (OSError, TypeError, ValueError):
-            continue  # damaged or foreign: not a model, as in list_models
+            continue  # damaged or foreign: resolve_name reports it through _file_problem
+
+
+def _short(error: BaseException, limit: int = 160) -> str:
+    """An error's message on one line, without safetensors' prefix, at most ``limit`` characters."""
+    text = " ".join(str(error).split()).removeprefix("Error while deserializing header: ")
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _remedy(source: str) -> str:
+    """What to do about unusable files of a ``shipped`` or ``user`` model."""
+    if source == "shipped":
+        return "reinstall the shipped weights (rnaapp's weights/ folder, or the folder RNAAPP_WEIGHTS names)"
+    return "retrain the model, or delete it (Models page)"
+
+
+def _looks_like_card(values: Any) -> bool:
+    """Whether a JSON value without weights beside it is a model card (and not some other JSON file)."""
+    return isinstance(values, dict) and ("format" in values or {"family", "config"} <= values.keys())
+
+
+def _damaged_weights(name: str, weights_path: Path, error: BaseException, source: str) -> str:
+    return (
+        f"model '{name}': its weights file {weights_path} is damaged or incomplete ({_short(error)}); "
+        f"{_remedy(source)}"
+    )
+
+
+def _problem_in(directory: Path, name: str, source: str, *, check_weights: bool = False) -> str | None:
+    """Why the files of the model ``name`` in ``directory`` are unusable, as a one-line message.
+
+    Parameters
+    ----------
+    directory
+        The shipped or the user folder.
+    name
+        The model name (file stem).
+    source
+        ``shipped`` or ``user`` (for what the message says to do).
+    check_weights
+        Also read the weights file's header (cheap: the tensors are not read).
+
+    Returns
+    -------
+    str or None
+        ``None`` when the model is usable, has no files there, or is a JSON file that is not a card (a
+        ``NAME.json`` beside a ``NAME.safetensors`` is always taken for a card).
+
+    Raises
+    ------
+    CardFormatError
+        When the card (with weights beside it) is of a newer format than this code reads.
+    """
+    card_path, weights_path = directory / f"{name}.json", directory / f"{name}.safetensors"
+    has_card, has_weights = card_path.is_file(), weights_path.is_file()
+    if not has_card:
+        if not has_weights:
+            return None
+        return (
+            f"model '{name}': its weights file {weights_path} has no card ({card_path.name} is missing); "
+            f"{_remedy(source)}"
+        )
+    try:
+        values = json.loads(card_path.read_text(encoding="utf-8"))
+    except OSError as error:
+        if not has_weights:
+            return None
+        return f"model '{name}': its card {card_path} cannot be read ({_short(error)}); {_remedy(source)}"
+    except ValueError as error:  # not JSON, or not UTF-8
+        if not has_weights:
+            return None  # some other file, not a card
+        return (
+            f"model '{name}': its card {card_path} is damaged or incomplete (not valid JSON: {_short(error)}); "
+            f"{_remedy(source)}"
+        )
+    if not has_weights:
+        if not _looks_like_card(values):
+            return None
+        return (
+            f"model '{name}': its card {card_path} has no weights file ({weights_path.name} is missing); "
+            f"{_remedy(source)}"
+        )
+    try:
+        _card_from_values(values)
+    except CardFormatError:
+        raise
+    except (TypeError, ValueError) as error:
+        return (
+            f"model '{name}': its card {card_path} is not a valid model card ({_short(error)}); "
+            f"{_remedy(source)}"
+        )
+    if check_weights:
+        try:
+            with safe_open(str(weights_path), framework="pt"):
+                pass
+        except SafetensorError as error:
+            return _damaged_weights(name, weights_path, error, source)
+        except OSError as error:
+            return (
+                f"model '{name}': its weights file {weights_path} cannot be read ({_short(error)}); "
+                f"{_remedy(source)}"
+            )
+    return None
+
+
+def _file_problem(name: Any) -> str | None:
+    """Why the model ``name`` is unusable (user folder first, then shipped), or ``None``.
+
+    ``None`` too when it has no files at all, or when its card is of a newer format (which
+    :func:`_raise_if_newer_format` and :func:`load_model` report).
+    """
+    if not isinstance(name, str) or not NAME_PATTERN.match(name) or name in RESERVED_NAMES:
+        return None
+    for directory, source in ((user_directory(), "user"), (shipped_directory(), "shipped")):
+        try:
+            problem = _problem_in(directory, name, source)
+        except CardFormatError:
+            return None
+        if problem:
+            return problem
+    return None
+
+
+def model_file_problems() -> list[str]:
+    """One line per model whose files are unusable, shipped folder first, then the user's.
+
+    A model is unusable when its weights file has no card beside it, its card has no weights file, its card
+    is not valid JSON or not a model card, its weights file's header is damaged or the file incomplete, or
+    its card is of a newer format than this code reads. ``defaults.json``, temporary files and JSON files
+    without weights that are clearly not cards are not models; a ``NAME.json`` beside a
+    ``NAME.safetensors`` always is. Such models are left out of :func:`list_models`; show these lines as
+    warnings beside it. Weights are checked by their header only (damaged tensor values are found by
+    :func:`load_model`).
+
+    Returns
+    -------
+    list of str
+        Messages naming the model and the file, what is wrong and what to do.
+    """
+    problems = []
+    for directory, source in ((shipped_directory(), "shipped"), (user_directory(), "user")):
+        if not directory.is_dir():
+            continue
+        names = {path.stem for pattern in ("*.json", "*.safetensors") for path in directory.glob(pattern)}
+        for name in sorted(names):
+            if name in RESERVED_NAMES or name.startswith("."):
+                continue
+            try:
+                problem = _problem_in(directory, name, source, check_weights=True)
+            except CardFormatError as error:
+                problem = str(error)
+            if problem:
+                problems.append(problem)
+    return problems
 
 
 def _card_path(name: str) -> tuple[Path, str]:
@@ -324,27 +550,183 @@ def load_model(reference: str | None = None, *, device: str | torch.device = "cp
     CardFormatError
         (a ``ValueError``) when the named model was saved by a newer rnaapp in a card format this code
         cannot read.
+    ModelFileError
+        (a ``ValueError``) when the model's files are unusable: a card that is not valid JSON or not a card,
+        a weights file that is damaged or incomplete, weights that do not fit the card's architecture, or
+        non-finite (NaN or infinite) weights.
     """
     name = resolve_name(reference)
     directory, source = _card_path(name)
-    card = ModelCard.from_dict(
-        json.loads((directory / f"{name}.json").read_text(encoding="utf-8")), source=source
-    )
-    state = load_file(str(directory / f"{name}.safetensors"), device="cpu")
-    model = build_model(card, state)
+    card_path, weights_path = directory / f"{name}.json", directory / f"{name}.safetensors"
+    try:
+        card = _read_card(card_path, source)
+    except CardFormatError:
+        raise
+    except (OSError, TypeError, ValueError) as error:
+        raise ModelFileError(
+            _problem_in(directory, name, source)
+            or f"model '{name}': its card {card_path} is not a valid model card ({_short(error)}); "
+            f"{_remedy(source)}"
+        ) from error
+    try:
+        state = load_file(str(weights_path), device="cpu")
+    except SafetensorError as error:
+        raise ModelFileError(_damaged_weights(name, weights_path, error, source)) from error
+    non_finite = [
+        key for key, tensor in state.items() if tensor.is_floating_point() and not torch.isfinite(tensor).all()
+    ]
+    if non_finite:
+        shown = ", ".join(non_finite[:3]) + (f" and {len(non_finite) - 3} more" if len(non_finite) > 3 else "")
+        raise ModelFileError(
+            f"model '{name}': its weights file {weights_path} is damaged (NaN or infinite values in {shown}); "
+            f"{_remedy(source)}"
+        )
+    model = build_model(card)
+    try:
+        model.module.load_state_dict(state)
+    except RuntimeError as error:
+        raise ModelFileError(
+            f"model '{name}': its weights file {weights_path} does not match its card {card_path} "
+            f"(a {card.family} model with the card's config: {_state_dict_problem(error)}); {_remedy(source)}"
+        ) from error
     model.module.to(device)
     return model
 
 
-def check_name(name: str) -> str:
-    """Validate a model name (letters, digits, '.', '_', '-'; starts with a letter or digit; not 'defaults')."""
-    if not NAME_PATTERN.match(name or ""):
+def _state_dict_problem(error: RuntimeError) -> str:
+    """The first problem that ``load_state_dict`` reports, on one line (its message has one per line)."""
+    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
+    details = lines[1:] or lines
+    first = _short(details[0] if details else error, limit=200).rstrip(".")
+    return first + (f" (and {len(details) - 1} more)" if len(details) > 1 else "")
+
+
+def _check_syntax(name: str) -> str:
+    """Check that ``name`` can be a file stem in a model folder (the pattern, and not ``defaults``)."""
+    if not isinstance(name, str) or not NAME_PATTERN.match(name):
         raise ValueError(
             f"invalid model name {name!r}: use letters, digits, '.', '_' or '-' (up to 100), starting with a letter or digit"
         )
     if name in RESERVED_NAMES:
         raise ValueError(f"invalid model name {name!r}: the name is reserved; choose another name")
     return name
+
+
+def _name_meaning(name: str) -> str | None:
+    """The message for a name that already means something to ``--model`` (a task, family or use), or None."""
+    chosen = defaults()
+    if name in TASKS or name in chosen["tasks"]:
+        return f"'{name}' names a task: --model {name} means that task's default model; choose another name"
+    if name in FAMILIES or name in chosen["families"]:
+        return (
+            f"'{name}' names a model family: --model {name} means that family's default model; "
+            "choose another name"
+        )
+    if name in USES or name in chosen["uses"]:
+        meaning = USES.get(name, "the default model for that use")
+        return f"'{name}' names a use: --model {name} means {meaning}; choose another name"
+    return None
+
+
+def check_name(name: str) -> str:
+    """Validate the name of a new model.
+
+    A name has letters, digits, '.', '_' or '-' (up to 100), starts with a letter or digit, is not
+    ``defaults``, and is not a task name (:data:`rnaapp.models.TASKS`), a family name
+    (:data:`rnaapp.models.FAMILIES`) or a use (:data:`USES`, or any key of ``defaults.json``): those
+    already mean a default model to :func:`resolve_name`, and a model of that name would take it over.
+
+    Returns
+    -------
+    str
+        ``name``.
+
+    Raises
+    ------
+    ValueError
+        Saying what is wrong with the name and what to do.
+    """
+    _check_syntax(name)
+    meaning = _name_meaning(name)
+    if meaning:
+        raise ValueError(meaning)
+    return name
+
+
+def check_new_name(name: str, directory: str | Path | None = None) -> str:
+    """Check that a model can be saved as ``name`` in ``directory``, before training it.
+
+    :func:`check_name`, plus: when saving anywhere but the shipped folder, ``name`` must not be the name of
+    a shipped model. An existing model of that name in ``directory`` may be overwritten.
+
+    Parameters
+    ----------
+    name
+        The name the model will be saved under.
+    directory
+        The folder it will be saved to; the user directory by default.
+
+    Returns
+    -------
+    str
+        ``name``.
+
+    Raises
+    ------
+    ValueError
+        Saying what is wrong with the name and what to do.
+    """
+    check_name(name)
+    target = Path(directory) if directory is not None else user_directory()
+    shipped = shipped_directory()
+    if target.resolve() != shipped.resolve() and (
+        (shipped / f"{name}.json").is_file() or (shipped / f"{name}.safetensors").is_file()
+    ):
+        raise ValueError(f"'{name}' is the name of a shipped model; choose another name")
+    return name
+
+
+def _write_card(path: str, text: str) -> None:
+    """Write a card's text to ``path`` (a temporary file)."""
+    Path(path).write_text(text, encoding="utf-8")
+
+
+def _write_model_files(directory: Path, name: str, state: dict[str, torch.Tensor], card_text: str) -> Path:
+    """Write ``NAME.safetensors`` and ``NAME.json`` into ``directory`` as one step; returns the card path.
+
+    Both are written completely to temporary files in ``directory`` (same file system, so renames are
+    atomic) and flushed to disk; only then are they renamed into place, weights first and card last. If
+    anything fails before the renames, the temporary files are removed and a previous model of that name is
+    left untouched. Only the second rename itself (within one folder) could fail after the first.
+    """
+    directory.mkdir(parents=True, exist_ok=True)
+    weights_path, card_path = directory / f"{name}.safetensors", directory / f"{name}.json"
+    temporaries: list[str] = []
+
+    def temporary_for(path: Path) -> str:
+        handle, temporary = tempfile.mkstemp(dir=directory, prefix=f".{path.name}.", suffix=".tmp")
+        os.close(handle)
+        temporaries.append(temporary)
+        return temporary
+
+    try:
+        weights_temporary = temporary_for(weights_path)
+        save_file(state, weights_temporary)
+        card_temporary = temporary_for(card_path)
+        _write_card(card_temporary, card_text)
+        umask = os.umask(0)
+        os.umask(umask)
+        for temporary in temporaries:
+            with open(temporary, "rb+") as handle:
+                os.fsync(handle.fileno())  # write errors (a full disk) may surface only now
+            os.chmod(temporary, 0o666 & ~umask)
+        os.replace(weights_temporary, weights_path)
+        os.replace(card_temporary, card_path)
+    except BaseException:
+        for temporary in temporaries:
+            Path(temporary).unlink(missing_ok=True)
+        raise
+    return card_path
 
 
 def save_model(model: TrainedModel, directory: str | Path | None = None, *, name: str | None = None) -> Path:
@@ -362,16 +744,17 @@ def save_model(model: TrainedModel, directory: str | Path | None = None, *, name
     Raises
     ------
     ValueError
-        For an invalid name, or a name that belongs to a shipped model when saving to the user directory.
+        For a name that :func:`check_new_name` refuses: invalid, a task, family or use name, or the name of a
+        shipped model when saving elsewhere than the shipped folder.
+    TypeError
+        For a card with values that cannot be written as JSON (nothing is written then).
+    OSError
+        When a file cannot be written (e.g. the disk is full); the previous model of that name, if any, is
+        left as it was and no temporary files remain.
     """
     directory = Path(directory) if directory is not None else user_directory()
     card = model.card
-    name = check_name(card.name if name is None else name)
-    if (
-        directory.resolve() != shipped_directory().resolve()
-        and (shipped_directory() / f"{name}.json").is_file()
-    ):
-        raise ValueError(f"'{name}' is the name of a shipped model; choose another name")
+    name = check_new_name(card.name if name is None else name, directory)
     card.name = name
     card.family = model.family.name
     card.task = model.family.task
@@ -383,10 +766,7 @@ def save_model(model: TrainedModel, directory: str | Path | None = None, *, name
     # weights beside the previous card.
     card_text = card.to_json() + "\n"
     state = {key: value.detach().to("cpu").contiguous() for key, value in model.module.state_dict().items()}
-    atomic_write(directory / f"{name}.safetensors", lambda path: save_file(state, path))
-    card_path = directory / f"{name}.json"
-    atomic_write(card_path, lambda path: Path(path).write_text(card_text, encoding="utf-8"))
-    return card_path
+    return _write_model_files(directory, name, state, card_text)
 
 
 def set_default(
@@ -415,7 +795,7 @@ def _user_model_files(name: str) -> tuple[Path, Path]:
     ModelNotFoundError
         When there is no such user model.
     """
-    check_name(name)
+    _check_syntax(name)  # not check_name: a model saved before a name was refused can still be deleted
     directory = user_directory()
     card_path, weights_path = directory / f"{name}.json", directory / f"{name}.safetensors"
     if card_path.is_file() or weights_path.is_file():

@@ -81,6 +81,19 @@ def test_predict_shows_scores_sites_duplex_and_heatmap(app):
     assert [button.label for button in app.get("download_button")][:2] == ["Duplex PNG", "Duplex SVG"]
 
 
+def test_predict_follows_the_sidebar_model(app):
+    """A model chosen in the sidebar becomes Predict's model (the browser test clicks the whole flow; AppTest
+    keeps the sidebar's widgets for one run only, so the choice is set through the session state)."""
+    from rnaapp.registry import list_models
+
+    app.run()
+    other = next(card.name for card in list_models() if card.task == "site" and card.name != resolve_name("site"))
+    app.session_state["sidebar_model"] = other
+    app.run()
+    assert not app.exception
+    assert app.multiselect(key="predict_models").value == [other]
+
+
 def test_predict_accepts_lowercase_dna_and_a_name(app):
     app.run()
     widget(app.text_input, "miRNA").set_value("HSA-LET-7A-5P")

@@ -114,3 +114,13 @@ def test_compare_cards_side_by_side(app):
     assert rows.loc["config · embedding_dim", "mirna_site-combined"] == "64"
     assert rows.loc["config · embedding_dim", SHIPPED] == "—"
     assert float(rows.loc["AUC (deepmirnatar test)", "mirna_site-combined"]) > 0.5
+
+
+def test_damaged_model_files_are_named_as_warnings(app, user_home):
+    """A half-written card is not listed as a model, and the page says which file is damaged."""
+    card = user_home / "models" / "mine.json"
+    card.write_text(card.read_text(encoding="utf-8")[:40], encoding="utf-8")
+    app.run()
+    assert not app.exception
+    assert any("Not usable: model 'mine'" in warning.value and "mine.json" in warning.value for warning in app.warning)
+    assert "mine" not in set(app.dataframe[0].value["name"])

@@ -283,6 +283,21 @@ def test_predict_the_example(page):
     screenshot(page, "predict")
 
 
+def test_predict_uses_the_model_chosen_in_the_sidebar(page):
+    """Choosing another model in the sidebar makes Predict score with it (and Scan & browse preselect it)."""
+    open_app(page)
+    choose(page, "Model used by Predict (and the default elsewhere)", "mitar-deepmirnatar")
+    page.get_by_role("button", name="Predict", exact=True).click()
+    page.locator('[data-testid="stMetric"]').first.wait_for()
+    wait_idle(page)
+    labels = [text.split("\n", 1)[0].strip() for text in page.locator('[data-testid="stMetric"]').all_inner_texts()]
+    assert labels[0] == "mitar-deepmirnatar", labels
+    go_to(page, "Scan & browse", "Scan transcripts and browse candidate interactions")
+    model = page.locator('[data-testid="stMain"]').get_by_role("combobox", name="Model", exact=True)
+    assert model.input_value() == "mitar-deepmirnatar"
+    assert_no_exception(page)
+
+
 def test_predict_a_gene_pair_by_names(page):
     """The miRNA–gene task with the shipped gene-default: a known hub miRNA and gene, names only."""
     open_app(page)

@@ -1088,3 +1088,29 @@ def test_evaluate_one_class_shows_undefined_metrics_as_na(capsys, store):
     assert "no negative pairs, so AUC and AUPR are undefined" in out
     status, _, err = run_argparse(capsys, "evaluate", store.pairs, "--model", "seedy", "--threshold", "2")
     assert status == 2 and "must be from 0 to 1" in err
+
+
+def test_error_reserved_and_shipped_names_refused_before_training(capsys, store):
+    train(capsys, store, "seedy")
+    (store.shipped / "shipped-one.json").write_text((store.models / "seedy.json").read_text(), encoding="utf-8")
+    (store.shipped / "shipped-one.safetensors").write_bytes((store.models / "seedy.safetensors").read_bytes())
+    for name, fragment in (("site", "names a task"), ("mitar", "names a model family"),
+                           ("shipped-one", "name of a shipped model")):
+        status, _, err = run(capsys, "train", "--family", "seed_rule", "--data", store.pairs, "--name", name)
+        assert_one_line_error(status, err, fragment)
+
+
+def test_models_warns_of_damaged_files_and_aligns_columns(capsys, store):
+    train(capsys, store, "seedy")
+    train(capsys, store, "a-much-longer-model-name")
+    (store.models / "broken.json").write_text("{", encoding="utf-8")
+    (store.models / "broken.safetensors").write_bytes(b"")
+    status, out, err = run(capsys, "models")
+    assert status == 0
+    assert "rnaapp: warning: model 'broken'" in err
+    lines = out.strip().split("\n")
+    assert lines[0].split()[:5] == ["name", "family", "task", "source", "default"]
+    starts = {line.index("seed_rule") for line in lines[1:]}
+    assert len(starts) == 1  # the family column starts at the same place on every line
+    status, _, err = run(capsys, "predict", "--mirna", MIRNA, "--target", TARGET, "--model", "broken")
+    assert_one_line_error(status, err, "model 'broken'", "broken.json")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import json
 import shutil
 from pathlib import Path
@@ -19,14 +20,17 @@ from rnaapp.registry import (
     FORMAT_VERSION,
     CardFormatError,
     ModelCard,
+    ModelFileError,
     ModelNotFoundError,
     TrainedModel,
     build_model,
     check_name,
+    check_new_name,
     defaults,
     delete_model,
     list_models,
     load_model,
+    model_file_problems,
     model_summary,
     rename_model,
     resolve_name,
@@ -577,3 +581,283 @@ def test_model_summary_of_the_shipped_models(monkeypatch, user_home):
     site_models = summary["task"] == "site"  # plant models are measured on plant test species instead
     assert summary.loc[site_models, "AUC (deepmirnatar test)"].between(0, 1).all()
     assert summary["is_default"].sum() == len(defaults()["tasks"])
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Names that mean something else, saving both files as one step, damaged model files
+# ---------------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "meaning"),
+    [
+        ("site", "a task: --model site means that task's default model"),
+        ("plant", "a task: --model plant means that task's default model"),
+        ("gene", "a task: --model gene means that task's default model"),
+        ("mirna_site", "a model family: --model mirna_site means that family's default model"),
+        ("seed_rule", "a model family: --model seed_rule means that family's default model"),
+        ("scan", "a use: --model scan means the model that rnaapp scan uses when none is named"),
+    ],
+)
+def test_task_family_and_use_names_cannot_be_taken(store, name, meaning):
+    shipped, user = store
+    save_model(random_model(), shipped, name="official")
+    (shipped / "defaults.json").write_text(
+        json.dumps({"tasks": {"site": "official"}, "families": {"seed_rule": "official"}}), encoding="utf-8"
+    )
+    expected = f"'{name}' names {meaning}; choose another name"
+    for check in (check_name, check_new_name):
+        with pytest.raises(ValueError) as caught:
+            check(name)
+        assert str(caught.value) == expected
+    with pytest.raises(ValueError, match="choose another name"):
+        save_model(random_model(), name=name)
+    with pytest.raises(ValueError, match="choose another name"):
+        save_model(random_model(), shipped, name=name)
+    assert not user.exists()
+    assert sorted(path.name for path in shipped.iterdir()) == [
+        "defaults.json", "official.json", "official.safetensors"
+    ]  # fmt: skip
+    save_model(random_model(), name="mine")
+    with pytest.raises(ValueError, match="choose another name"):
+        rename_model("mine", name)
+    if name in ("site", "seed_rule"):
+        assert resolve_name(name) == "official"
+
+
+def test_use_keys_of_defaults_json_cannot_be_taken(store):
+    shipped, _ = store
+    save_model(random_model(), shipped, name="official")
+    (shipped / "defaults.json").write_text(json.dumps({"uses": {"browse": "official"}}), encoding="utf-8")
+    with pytest.raises(ValueError, match="'browse' names a use: --model browse means the default model for"):
+        check_name("browse")
+    assert check_name("browser") == "browser"
+
+
+def test_check_new_name_refuses_shipped_names_except_in_the_shipped_folder(store, tmp_path):
+    shipped, _ = store
+    save_model(random_model(), shipped, name="official")
+    with pytest.raises(ValueError, match="'official' is the name of a shipped model; choose another name"):
+        check_new_name("official")
+    with pytest.raises(ValueError, match="shipped model"):
+        check_new_name("official", tmp_path / "elsewhere")
+    assert check_new_name("official", shipped) == "official"
+    assert check_new_name("mine") == "mine"
+    with pytest.raises(ValueError, match="invalid model name"):
+        check_new_name("a b")
+
+
+def test_a_model_saved_under_a_name_refused_later_can_still_be_deleted(store):
+    _, user = store
+    save_model(random_model(), name="older")
+    for suffix in (".json", ".safetensors"):
+        (user / f"older{suffix}").rename(user / f"mitar{suffix}")
+    delete_model("mitar")
+    assert not any(user.iterdir())
+
+
+def test_a_card_write_that_fails_keeps_the_previous_model(store, monkeypatch):
+    _, user = store
+    previous = random_model("mitar", seed=1)
+    save_model(previous, name="keep")
+    expected = scores(load_model("keep"))
+    before = {path.name: path.read_bytes() for path in user.iterdir()}
+
+    def disk_full(path, text):
+        Path(path).write_text(text[: len(text) // 2], encoding="utf-8")
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(rnaapp.registry, "_write_card", disk_full)
+    replacement = build_model(
+        ModelCard(name="x", family="mitar", task="site", config=SMALL_CONFIGS["mitar"] | {"filters": 12})
+    )
+    with pytest.raises(OSError, match="No space left"):
+        save_model(replacement, name="keep")
+    assert {path.name: path.read_bytes() for path in user.iterdir()} == before  # no temporary files either
+    np.testing.assert_array_equal(scores(load_model("keep")), expected)
+    assert model_file_problems() == []
+
+
+def test_save_writes_files_readable_by_others_as_usual(store):
+    _, user = store
+    save_model(random_model(), name="mode")
+    for suffix in (".json", ".safetensors"):
+        assert (user / f"mode{suffix}").stat().st_mode & 0o644 == 0o644
+
+
+def damage_weights(path: Path, how: str) -> None:
+    data = path.read_bytes()
+    if how == "truncated":
+        path.write_bytes(data[: len(data) - 3])
+    elif how == "empty":
+        path.write_bytes(b"")
+    elif how == "garbled header":
+        path.write_bytes(data[:8] + b"#" * 12 + data[20:])
+    elif how == "overwritten data":
+        path.write_bytes(data[:-4] + b"\xff\xff\xff\x7f")  # a float32 NaN
+    else:
+        raise AssertionError(how)
+
+
+@pytest.mark.parametrize(
+    ("how", "reason"),
+    [
+        ("truncated", r"is damaged or incomplete \(incomplete metadata, file not fully covered\)"),
+        ("empty", r"is damaged or incomplete \(header too small\)"),
+        ("garbled header", r"is damaged or incomplete \(invalid JSON in header"),
+        ("overwritten data", r"is damaged \(NaN or infinite values in "),
+    ],
+)
+def test_damaged_weights_are_refused_with_a_clear_message(store, how, reason):
+    _, user = store
+    save_model(random_model(seed=1), name="hurt")
+    damage_weights(user / "hurt.safetensors", how)
+    with pytest.raises(ModelFileError, match=reason) as caught:
+        load_model("hurt")
+    message = str(caught.value)
+    assert message.startswith(f"model 'hurt': its weights file {user / 'hurt.safetensors'} ")
+    assert message.endswith("; retrain the model, or delete it (Models page)")
+    assert "\n" not in message
+    assert isinstance(caught.value, ValueError)
+    if how == "overwritten data":
+        assert model_file_problems() == []  # only found when the tensors are read
+    else:
+        assert model_file_problems() == [message]
+
+
+def test_damaged_shipped_weights_say_to_reinstall(store):
+    shipped, _ = store
+    save_model(random_model(), shipped, name="official")
+    damage_weights(shipped / "official.safetensors", "truncated")
+    with pytest.raises(ModelFileError, match=r"^model 'official': .*; reinstall the shipped weights"):
+        load_model("official")
+
+
+def test_weights_that_do_not_match_the_card_are_refused(store):
+    _, user = store
+    save_model(random_model("mitar", seed=1), name="mismatch")
+    values = json.loads((user / "mismatch.json").read_text(encoding="utf-8"))
+    values["config"]["filters"] = 12
+    (user / "mismatch.json").write_text(json.dumps(values), encoding="utf-8")
+    with pytest.raises(ModelFileError) as caught:
+        load_model("mismatch")
+    message = str(caught.value)
+    assert message.startswith(
+        f"model 'mismatch': its weights file {user / 'mismatch.safetensors'} does not match its card "
+        f"{user / 'mismatch.json'} (a mitar model with the card's config: size mismatch for "
+    )
+    assert "more)" in message and "\n" not in message
+
+
+def write_damaged_models(folder: Path, good_card: str) -> None:
+    """Models whose files are unusable in ``folder``, each a different way (see ``DAMAGED``)."""
+    (folder / "half-card.json").write_text(good_card[: len(good_card) // 2], encoding="utf-8")
+    (folder / "half-card.safetensors").write_bytes(b"")
+    (folder / "not-a-card.json").write_text("[1, 2, 3]", encoding="utf-8")
+    (folder / "not-a-card.safetensors").write_bytes(b"")
+    (folder / "no-family.json").write_text(json.dumps({"name": "no-family", "task": "site"}), encoding="utf-8")
+    (folder / "no-family.safetensors").write_bytes(b"")
+    (folder / "no-weights.json").write_text(good_card.replace('"good"', '"no-weights"'), encoding="utf-8")
+    (folder / "no-card.safetensors").write_bytes(b"")
+    # Not models: JSON files without weights that are not cards, and the defaults file.
+    (folder / "notes.json").write_text('{"comment": "not a card"}', encoding="utf-8")
+    (folder / "broken-notes.json").write_text("{oops", encoding="utf-8")
+    (folder / "defaults.json").write_text("{}", encoding="utf-8")
+
+
+DAMAGED = {
+    "half-card": "its card {folder}/half-card.json is damaged or incomplete (not valid JSON: ",
+    "no-card": "its weights file {folder}/no-card.safetensors has no card (no-card.json is missing)",
+    "no-family": "its card {folder}/no-family.json is not a valid model card (it lacks family, config)",
+    "no-weights": "its card {folder}/no-weights.json has no weights file (no-weights.safetensors is missing)",
+    "not-a-card": "its card {folder}/not-a-card.json is not a valid model card (a model card is a JSON object",
+}
+
+
+def test_model_file_problems_lists_each_unusable_model(store):
+    shipped, user = store
+    assert model_file_problems() == []
+    good = save_model(random_model(), name="good").read_text(encoding="utf-8")
+    save_model(random_model(), shipped, name="official")
+    write_damaged_models(user, good)
+    (shipped / "official-copy.json").write_text(good, encoding="utf-8")
+    future = json.loads(good) | {"name": "future", "format": FORMAT_VERSION + 1, "version": "9.0.0"}
+    (user / "future.json").write_text(json.dumps(future), encoding="utf-8")
+    (user / "future.safetensors").write_bytes((user / "good.safetensors").read_bytes())
+
+    problems = model_file_problems()
+    assert problems[0] == (
+        f"model 'official-copy': its card {shipped / 'official-copy.json'} has no weights file "
+        "(official-copy.safetensors is missing); reinstall the shipped weights (rnaapp's weights/ folder, "
+        "or the folder RNAAPP_WEIGHTS names)"
+    )
+    assert problems[1].startswith("model 'future' was saved by rnaapp 9.0.0")
+    assert len(problems) == 2 + len(DAMAGED)
+    for problem, (name, text) in zip(problems[2:], sorted(DAMAGED.items()), strict=True):
+        assert problem.startswith(f"model '{name}': " + text.format(folder=user)), problem
+        assert problem.endswith("; retrain the model, or delete it (Models page)")
+        assert "\n" not in problem
+    assert [card.name for card in list_models()] == ["official", "good"]
+
+
+@pytest.mark.parametrize("name", sorted(DAMAGED))
+def test_resolving_an_unusable_model_says_why(store, name):
+    _, user = store
+    good = save_model(random_model(), name="good").read_text(encoding="utf-8")
+    write_damaged_models(user, good)
+    with pytest.raises(ModelFileError) as caught:
+        resolve_name(name)
+    assert str(caught.value).startswith(f"model '{name}': " + DAMAGED[name].format(folder=user))
+    with pytest.raises(ModelFileError):
+        load_model(name)
+    for foreign in ("notes", "broken-notes", "nothing"):
+        with pytest.raises(ModelNotFoundError, match=f"no model, family or task called '{foreign}'"):
+            resolve_name(foreign)
+    assert resolve_name("seed_rule") == "good"  # without a default, the family's usable models
+
+
+@pytest.mark.parametrize(("kind", "reference"), [("families", "seed_rule"), ("tasks", "site"), ("uses", "scan")])
+def test_a_default_naming_an_unusable_model_does_not_fall_back(store, kind, reference):
+    shipped, _ = store
+    good = save_model(random_model(), shipped, name="good").read_text(encoding="utf-8")
+    (shipped / "broken.json").write_text(good[:40], encoding="utf-8")
+    (shipped / "broken.safetensors").write_bytes((shipped / "good.safetensors").read_bytes())
+    (shipped / "defaults.json").write_text(json.dumps({kind: {reference: "broken"}}), encoding="utf-8")
+    label = {"families": "family", "tasks": "task", "uses": "use"}[kind]
+    with pytest.raises(
+        ModelFileError,
+        match=rf"^the {label} '{reference}' defaults to model 'broken': its card .*broken\.json is damaged",
+    ):
+        resolve_name(reference)
+    with pytest.raises(ModelFileError):
+        load_model(reference)
+
+
+def test_a_damaged_user_default_does_not_fall_back_to_the_shipped_one(store):
+    shipped, user = store
+    save_model(random_model(), shipped, name="official")
+    (shipped / "defaults.json").write_text(json.dumps({"tasks": {"site": "official"}}), encoding="utf-8")
+    save_model(random_model(), name="mine")
+    set_default("mine")
+    (user / "mine.safetensors").unlink()
+    with pytest.raises(ModelFileError, match=r"^the task 'site' defaults to model 'mine': .*has no weights"):
+        resolve_name("site")
+    delete_model("mine")
+    assert resolve_name("site") == "official"
+
+
+def test_a_known_family_without_models_says_how_to_get_one(store):
+    save_model(random_model(), name="seed-only")
+    with pytest.raises(ModelNotFoundError) as caught:
+        resolve_name("pairing_mlp")
+    assert str(caught.value) == (
+        "no model of the family 'pairing_mlp' is installed; train one "
+        "(rnaapp train --family pairing_mlp ..., or the Train page)"
+    )
+    with pytest.raises(ModelNotFoundError, match="no model, family or task called 'pairing-mlp'"):
+        resolve_name("pairing-mlp")
+
+
+def test_the_shipped_models_have_no_file_problems(monkeypatch, user_home):
+    monkeypatch.setenv("RNAAPP_WEIGHTS", str(REPOSITORY / "weights"))
+    assert model_file_problems() == []
