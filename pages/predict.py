@@ -32,7 +32,14 @@ from pages.common import (
 )
 from rnaapp import figures
 from rnaapp.examples import EXAMPLES
-from rnaapp.io import InputError, normalise_sequence, pairs_from_sequences, sequence_problem
+from rnaapp.io import (
+    InputError,
+    normalise_sequence,
+    pairs_from_sequences,
+    sequence_letter_problem,
+    split_pasted_record,
+)
+from rnaapp.rank import NODE_STATUSES, similar_node_names
 from rnaapp.report import GENE_SCORE_COLUMNS, SCORE_COLUMNS, SITE_TABLE_COLUMNS, PairReport, pair_report
 from rnaapp.settings import MIRBASE_HELP, load_settings, mirna_reference, resolve_mirnas
 from rnaapp.structure import duplex_diagram
@@ -70,8 +77,10 @@ def heatmap_image(report_key: tuple, fmt: str, _report: PairReport) -> bytes:
 def resolve_mirna_text(text: str) -> tuple[str, str]:
     """(name, sequence) for what was typed: a name (it has a '-', as miRBase names do) is looked up in
     miRBase; anything else is taken as a sequence and checked letter by letter."""
-    stripped = text.strip()
-    if not stripped or stripped.startswith(">") or "-" not in stripped or re.search(r"\s", stripped):
+    header, stripped = split_pasted_record(text)
+    if header is not None:
+        return header, stripped  # a pasted FASTA record: its name and its sequence
+    if not stripped or "-" not in stripped or re.search(r"\s", stripped):
         return "miRNA", stripped
     reference = mirna_reference(load_settings().mirbase_path)
     ((name, sequence),) = resolve_mirnas([stripped], reference, source="miRNA box")
@@ -107,15 +116,14 @@ def gene_target(text: str) -> str:
     InputError
         For letters other than ACGUTN.
     """
-    stripped = text.strip()
-    if stripped.startswith(">") and "\n" in stripped:
-        stripped = stripped.split("\n", 1)[1]
+    stripped = split_pasted_record(text)[1].strip()
     if not stripped:
         return ""
-    problem = sequence_problem(stripped, molecule="target")
+    normalised = normalise_sequence(stripped)
+    problem = sequence_letter_problem(normalised, "target")
     if problem is not None:
-        raise InputError(f"target {problem}")
-    return normalise_sequence(stripped)
+        raise InputError(problem)
+    return normalised
 
 
 def default_models(task: str) -> list[str]:
@@ -260,31 +268,68 @@ if st.button("Predict", type="primary"):
                 st.session_state[RESULT_KEY] = {"name": name, "report": report, "models": chosen}
 
 
-NODE_NOTES = {
-    "unseen miRNA": "the miRNA {mirna} is",
-    "unseen gene": "the gene {gene} is",
-    "both unseen": "neither the miRNA {mirna} nor the gene {gene} is",
-}
+def unseen_node_text(status: str, mirna: str, gene: str, report: PairReport) -> str:
+    """What an unseen-node score rests on, for a warning (see :data:`rnaapp.rank.NODE_STATUSES`)."""
+    mirna_unseen = status in ("unseen miRNA", "both unseen")
+    gene_unseen = status in ("unseen gene", "both unseen")
+    subject = {
+        "unseen miRNA": f"the miRNA {mirna} is",
+        "unseen gene": f"the gene {gene} is",
+        "both unseen": f"neither the miRNA {mirna} nor the gene {gene} is",
+    }[status]
+    evidence = []
+    if mirna_unseen:
+        evidence.append("the miRNA's sequence" if report.mirna else None)
+    else:
+        evidence.append(f"the known interactions of {mirna}")
+    if gene_unseen:
+        evidence.append("the target sequence you gave" if report.target else None)
+    else:
+        evidence.append(f"the known interactions of {gene}")
+    unknown = [
+        what for what, known in (("the miRNA", evidence[0]), ("the gene", evidence[1])) if known is None
+    ]
+    rests_on = " and ".join(what for what in evidence if what) or "nothing specific to this pair"
+    text = f"Unseen node: {subject} not in the interaction graph the model was trained on (no known interaction "
+    text += f"there), so the score rests on {rests_on}."
+    if unknown:
+        text += (
+            f" Nothing is known about {' or '.join(unknown)} here: the score is the model's guess for an unknown "
+            "node and says little about this pair."
+        )
+    return text + " Check the spelling of the names against the model's training data."
 
 
 def show_node_status(result: dict, report: PairReport) -> None:
     """Whether the first model knows the pair's miRNA and gene from its training graph."""
-    model = report.scores["model"].iloc[0]
-    mirna, gene = result["name"], result.get("gene", "")
+    model_name = report.scores["model"].iloc[0]
+    mirna = result["name"] if result["name"] not in (None, "miRNA") else "(the pasted sequence)"
+    gene = result.get("gene", "")
     status = report.node_status
     if status == "seen":
         st.success(
-            f"Both {mirna} and {gene} are in the interaction graph {model} was trained on (each had at "
+            f"Both {mirna} and {gene} are in the interaction graph {model_name} was trained on (each had at "
             "least one known interaction): the score combines the graph with the sequences.",
             icon="🕸️",
         )
-    elif status in NODE_NOTES:
-        subject = NODE_NOTES[status].format(mirna=mirna, gene=gene)
-        rests_on = "the miRNA sequence alone" if not report.target else "the sequences alone"
+    elif status in NODE_STATUSES:
+        models = [get_model(name) for name in report.scores["model"]]
+        hints = []
+        for unseen, typed, is_gene in (
+            (status in ("unseen miRNA", "both unseen"), result["name"], False),
+            (status in ("unseen gene", "both unseen"), gene, True),
+        ):
+            similar = list(
+                dict.fromkeys(
+                    name
+                    for model in (models if unseen and typed else [])
+                    for name in similar_node_names(model, typed, gene=is_gene)
+                )
+            )[:3]
+            if similar:
+                hints.append(f"Did you mean {' or '.join(similar)} (instead of {typed})?")
         st.warning(
-            f"Unseen node: {subject} not in the interaction graph {model} was trained on (no known "
-            f"interaction there), so the score rests on {rests_on}. Scores of unseen nodes are much less "
-            "reliable; check the spelling of the name against the model's training data.",
+            " ".join([unseen_node_text(status, mirna, gene, report), *hints]),
             icon="⚠️",
         )
     if len(report.scores) > 1:

@@ -125,7 +125,7 @@ MORE_TRAINING_FIELDS: dict[str, tuple[str, str, float | None, float | None, str 
 
 
 def load_pairs(source: Any, name: str | None, signature: Any) -> None:
-    """Parse labelled pairs into session state (or remember the error, keeping the previous table out).
+    """Parse labelled pairs into session state (or remember the error and keep the data loaded before).
 
     Pairs given by names only (no sequences) are kept when that is the only problem: miRNA–gene families
     train on them; ``sequence_problem`` then says why the other families cannot.
@@ -140,7 +140,6 @@ def load_pairs(source: Any, name: str | None, signature: Any) -> None:
                 source, name=name, require_label=True, require_sequences=False, mirna_reference=reference
             )
         except (InputError, OSError, ValueError):
-            st.session_state.pop(DATA_KEY, None)
             st.session_state[DATA_ERROR_KEY] = {"message": str(error), "signature": signature}
             return
         sequence_problem = str(error)
@@ -173,8 +172,8 @@ def data_section() -> None:
         )
         if upload is not None:
             signature = ("upload", upload.name, upload.size, getattr(upload, "file_id", None))
-            stored = st.session_state.get(DATA_KEY) or st.session_state.get(DATA_ERROR_KEY) or {}
-            if stored.get("signature") != signature:
+            seen = [(st.session_state.get(key) or {}).get("signature") for key in (DATA_KEY, DATA_ERROR_KEY)]
+            if signature not in seen:
                 with st.spinner("Reading the file …"):
                     load_pairs(upload.getvalue(), upload.name, signature)
     else:
@@ -197,9 +196,10 @@ def data_section() -> None:
                     load_pairs(path, str(path), ("path", str(path)))
 
     problem = st.session_state.get(DATA_ERROR_KEY)
-    if problem is not None:
-        st.error(f"Cannot use this data: {problem['message']}", icon="⚠️")
     data = st.session_state.get(DATA_KEY)
+    if problem is not None:
+        kept = f" Still using the data loaded before ({data['name']})." if data is not None else ""
+        st.error(f"Cannot use this data: {problem['message'].rstrip('.')}.{kept}", icon="⚠️")
     if data is None:
         st.info("No training data yet.")
         return

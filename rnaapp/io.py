@@ -1005,6 +1005,43 @@ def read_pairs(
     )
 
 
+_SEQUENCE_WORD = re.compile(r"[ACGUTNacgutn]+")
+
+
+def split_pasted_record(text: str) -> tuple[str | None, str]:
+    """Split a pasted FASTA record into its name and its sequence text.
+
+    A record pasted into a one-line box arrives with its line breaks turned into spaces
+    (``">hsa-let-7a-5p MIMAT0000062 UGAGGUAGUAGGUUGUAUAGUU"``): then the trailing words made only of
+    nucleotide letters are the sequence and the words before them the header.
+
+    Parameters
+    ----------
+    text
+        What was typed or pasted.
+
+    Returns
+    -------
+    (str or None, str)
+        The first word of the header (``None`` without a header) and the sequence text (not normalised).
+    """
+    text = str(text).strip()
+    if not text.startswith(">"):
+        return None, text
+    if "\n" in text:
+        header, sequence = text[1:].split("\n", 1)
+        words = header.split()
+        return (words[0] if words else None), sequence
+    words = text[1:].split()
+    if len(words) == 1 and _SEQUENCE_WORD.fullmatch(words[0]):
+        return None, words[0]  # '>' typed before a bare sequence
+    first_sequence_word = len(words)
+    while first_sequence_word > 1 and _SEQUENCE_WORD.fullmatch(words[first_sequence_word - 1]):
+        first_sequence_word -= 1
+    name = words[0] if words else None
+    return name, "".join(words[first_sequence_word:])
+
+
 def pairs_from_sequences(
     mirna: str, target: str, *, mirna_id: str = "miRNA", target_id: str = "target"
 ) -> pd.DataFrame:
@@ -1028,18 +1065,12 @@ def pairs_from_sequences(
         With source ``"<input>"`` and no row number, e.g. ``"<input>: miRNA is 34 nt; expected 15–30 nt"``.
     """
 
-    def without_fasta_header(seq: str) -> str:
-        seq = str(seq).strip()
-        if seq.startswith(">") and "\n" in seq:
-            return seq.split("\n", 1)[1]
-        return seq
-
     table = pd.DataFrame(
         {
             "mirna_id": [str(mirna_id)],
-            "mirna_seq": [without_fasta_header(mirna)],
+            "mirna_seq": [split_pasted_record(mirna)[1]],
             "target_id": [str(target_id)],
-            "target_seq": [without_fasta_header(target)],
+            "target_seq": [split_pasted_record(target)[1]],
         },
         dtype=str,
     )

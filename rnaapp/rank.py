@@ -58,6 +58,38 @@ def seen_nodes(model: TrainedModel) -> tuple[frozenset[str], frozenset[str]]:
     )
 
 
+def similar_node_names(model: TrainedModel, name: str, *, gene: bool, limit: int = 3) -> list[str]:
+    """Names of the model's training graph that look like ``name`` (for "did you mean ...?").
+
+    A name that differs only in case is the answer; otherwise close spellings
+    (:func:`difflib.get_close_matches`, compared case-insensitively).
+
+    Parameters
+    ----------
+    model
+        A graph model (others have no graph: the list is empty).
+    name
+        The name that was typed.
+    gene
+        Look among the genes (else among the miRNAs).
+    limit
+        At most this many names.
+    """
+    import difflib
+
+    known = sorted(seen_nodes(model)[1 if gene else 0])
+    if not name or name in known:
+        return []
+    by_lower: dict[str, str] = {}
+    for candidate in known:
+        by_lower.setdefault(candidate.lower(), candidate)
+    same_case = [candidate for candidate in known if candidate.lower() == name.lower()]
+    if same_case:
+        return same_case[:limit]
+    close = difflib.get_close_matches(name.lower(), list(by_lower), n=limit, cutoff=0.75)
+    return [by_lower[match] for match in close]
+
+
 def node_status(model: TrainedModel, mirna_ids: Sequence[str], target_ids: Sequence[str]) -> np.ndarray:
     """For each pair, whether its miRNA and gene were seen (had a training edge): :data:`NODE_STATUSES`.
 

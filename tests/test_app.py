@@ -103,6 +103,15 @@ def test_predict_accepts_lowercase_dna_and_a_name(app):
     assert {metric.label: metric.value for metric in app.metric}["Seed site"] == "8mer"
 
 
+def test_predict_takes_a_fasta_record_pasted_into_the_mirna_box(app):
+    """A one-line box turns the record's line break into a space: the header is still recognised."""
+    app.run()
+    widget(app.text_input, "miRNA").set_value(">hsa-let-7a-5p MIMAT0000062 Homo sapiens let-7a-5p UGAGGUAGUAGGUUGUAUAGUU")
+    button(app, "Predict").click().run()
+    assert not app.exception and not app.error, [error.value for error in app.error]
+    assert {metric.label: metric.value for metric in app.metric}["Seed site"] == "8mer"
+
+
 def test_predict_scans_a_long_target(app):
     app.run()
     long_target = "ACGUUAGC" * 300 + "AACUAUACAACCUACUACCUCA" + "GCAUUGCA" * 100

@@ -117,11 +117,15 @@ def test_predict_by_names_only_says_when_a_node_is_unseen(saved):
     metrics = {metric.label: metric.value for metric in app.metric}
     assert set(metrics) == {aemigap, "tiny-grmmi"}
     assert any("the gene gene-23 is not in the interaction graph" in w.value for w in app.warning)
+    assert any("Nothing is known about the gene here" in w.value for w in app.warning)
     assert any("No target sequence" in info.value for info in app.info)
     assert not app.get("plotly_chart")
     statuses = app.dataframe[0].value
     assert statuses["node_status"].tolist() == ["unseen gene", "unseen gene"]
     assert "Scores (CSV)" in [download.label for download in app.get("download_button")]
+    app.text_input(key="predict_gene").set_value("GENE-0")  # a known gene typed in another case
+    button(app, "Predict").click().run()
+    assert any("Did you mean gene-0 (instead of GENE-0)?" in w.value for w in app.warning), [w.value for w in app.warning]
 
 
 def test_predict_a_whole_3utr_with_the_shipped_gene_models(user_home):

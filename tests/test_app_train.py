@@ -189,3 +189,12 @@ def test_the_chosen_job_is_kept_across_page_switches(app):
     app.switch_page("pages/train.py").run()
     assert app.selectbox(key="train_job").value == older.id
     assert not app.exception
+
+
+def test_a_bad_file_keeps_the_data_loaded_before(app):
+    upload(app, synthetic_pairs(30), name="good.csv")
+    assert app.metric[0].value == "30"
+    upload(app, synthetic_pairs(20).drop(columns="label"), name="nolabel.csv")
+    assert not app.exception
+    assert "nolabel.csv" in errors(app) and "Still using the data loaded before (good.csv)" in errors(app)
+    assert app.metric[0].value == "30"

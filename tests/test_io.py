@@ -810,3 +810,21 @@ def test_describe_name_mismatches():
     assert "1 overlap it with shifted ends" in text
     assert text.endswith("Models score the sequences as given.")
     assert describe_name_mismatches(mirna_name_mismatches(pairs.iloc[:0], NAME_REFERENCE)) == ""
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("UGAGGUAGUAGGUUGUAUAGUU", (None, "UGAGGUAGUAGGUUGUAUAGUU")),
+        (">hsa-let-7a-5p MIMAT0000062\nUGAGGUAGUA\nGGUUGUAUAGUU", ("hsa-let-7a-5p", "UGAGGUAGUA\nGGUUGUAUAGUU")),
+        # A record pasted into a one-line box: its line break became a space.
+        (">hsa-let-7a-5p MIMAT0000062 Homo sapiens let-7a-5p UGAGGUAGUAGGUUGUAUAGUU", ("hsa-let-7a-5p", "UGAGGUAGUAGGUUGUAUAGUU")),
+        (">hsa-let-7a-5p ugaggtagta ggttgtatagtt", ("hsa-let-7a-5p", "ugaggtagtaggttgtatagtt")),
+        (">ACGUACGU", (None, "ACGUACGU")),
+        (">header only", ("header", "")),
+    ],
+)
+def test_split_pasted_record(text, expected):
+    from rnaapp.io import split_pasted_record
+
+    assert split_pasted_record(text) == expected

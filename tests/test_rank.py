@@ -9,7 +9,14 @@ import pandas as pd
 import pytest
 
 from rnaapp.predict import predict
-from rnaapp.rank import NODE_STATUSES, RANK_COLUMNS, node_status, rank_candidates, seen_nodes
+from rnaapp.rank import (
+    NODE_STATUSES,
+    RANK_COLUMNS,
+    node_status,
+    rank_candidates,
+    seen_nodes,
+    similar_node_names,
+)
 from rnaapp.sites import best_site_type
 from rnaapp.train import hold_out
 
@@ -157,6 +164,15 @@ def test_seen_nodes_and_node_status(tiny_gene_model):
     assert status.tolist() == ["seen", "unseen gene", "unseen miRNA", "both unseen", "unseen gene"]
     assert set(status) <= set(NODE_STATUSES)
     assert node_status(model, [], []).shape == (0,)
+
+
+def test_similar_node_names_suggest_known_spellings(tiny_gene_model):
+    model = tiny_gene_model("grmmi")
+    assert similar_node_names(model, "GENE-0", gene=True) == ["gene-0"]  # only the case differs
+    assert similar_node_names(model, "gene-0", gene=True) == []  # known: nothing to suggest
+    assert similar_node_names(model, "GMIR-0", gene=False) == ["gmir-0"]
+    assert "gene-1" in similar_node_names(model, "gene_1", gene=True)
+    assert similar_node_names(model, "TP53", gene=True) == []
 
 
 def test_train_and_rank_needs_labels_and_returns_the_ranking():
