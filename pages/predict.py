@@ -45,6 +45,8 @@ from rnaapp.settings import MIRBASE_HELP, load_settings, mirna_reference, resolv
 from rnaapp.structure import duplex_diagram
 
 RESULT_KEY = "predict_result"
+#: Whether the shown result is an earlier one (the last press of Predict met an input error).
+STALE_KEY = "_predict_result_stale"
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -235,6 +237,7 @@ def predict_gene_pair(chosen: tuple[str, ...]) -> None:
     with st.spinner("Scoring …"):
         report = run_safely(lambda: cached_report(chosen, mirna, target, stamps, name, gene))
     if report is not None:
+        st.session_state[STALE_KEY] = False
         st.session_state[RESULT_KEY] = {
             "name": name or "miRNA",
             "gene": gene,
@@ -245,6 +248,8 @@ def predict_gene_pair(chosen: tuple[str, ...]) -> None:
 
 
 if st.button("Predict", type="primary"):
+    previous = st.session_state.get(RESULT_KEY)
+    st.session_state[STALE_KEY] = previous is not None  # until this press gives a new result
     chosen = tuple(name for name in st.session_state["predict_models"] if name in card_names)
     if not chosen:
         show_error(ValueError("choose at least one model"))
@@ -265,6 +270,7 @@ if st.button("Predict", type="primary"):
                     lambda: cached_report(chosen, mirna, target, tuple(card_stamp(n) for n in chosen))
                 )
             if report is not None:
+                st.session_state[STALE_KEY] = False
                 st.session_state[RESULT_KEY] = {"name": name, "report": report, "models": chosen}
 
 
@@ -546,6 +552,13 @@ def _diagram_text(report: PairReport) -> str:
 
 
 if RESULT_KEY in st.session_state:
+    if st.session_state.get(STALE_KEY):
+        shown = st.session_state[RESULT_KEY]
+        st.info(
+            f"The input above could not be scored (see the message). Below is still the previous result "
+            f"({shown['name']}{' × ' + shown['gene'] if shown.get('gene') else ''}).",
+            icon="↩️",
+        )
     show(st.session_state[RESULT_KEY])
 else:
     st.info("Press **Predict** to score the pair.")

@@ -842,6 +842,18 @@ def _finalise(
     table = parsed.table.copy()
     has_mirna_seq = "mirna_seq" in table.columns
     has_target_seq = "target_seq" in table.columns
+    if not (has_mirna_seq and has_target_seq):
+        # A sequence column under a header we do not know must not be read as "names only".
+        unnamed = [column for column in parsed.extra_columns if _holds_sequences(table[column].astype(str))]
+        if unnamed:
+            missing = [role for role, has in (("mirna_seq", has_mirna_seq), ("target_seq", has_target_seq)) if not has]
+            what = " or ".join(_ROLE_DESCRIPTIONS[role] for role in missing)
+            headers = "; ".join(f"{_ROLE_DESCRIPTIONS[role]}: {_accepted_headers(role)}" for role in missing)
+            raise InputError(
+                f"no {what} column found, but the column {unnamed[0]!r} holds sequences: rename it "
+                f"{' or '.join(missing)} (accepted headers, {headers})",
+                source=source,
+            )
     if require_sequences and not has_mirna_seq and not has_target_seq:
         raise InputError(
             f"the file lists names only ({parsed.description}: {', '.join(parsed.columns_found)}) and no "

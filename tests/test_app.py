@@ -144,6 +144,20 @@ def test_predict_bad_input_shows_an_error_and_keeps_the_text(app, mirna, target,
         assert widget(app.text_input, "miRNA").value == mirna
 
 
+def test_predict_marks_the_previous_result_after_an_input_error(app):
+    app.run()
+    button(app, "Predict").click().run()
+    assert not app.error and app.metric
+    widget(app.text_input, "miRNA").set_value("hsa-miR-99999")
+    button(app, "Predict").click().run()
+    assert not app.exception
+    assert "unknown miRNA name" in app.error[0].value
+    assert any("Below is still the previous result" in info.value for info in app.info)
+    widget(app.text_input, "miRNA").set_value("hsa-let-7a-5p")
+    button(app, "Predict").click().run()
+    assert not app.error and not any("previous result" in info.value for info in app.info)
+
+
 def test_predict_example_button_fills_the_boxes(app):
     app.run()
     examples = widget(app.selectbox, "Built-in example")

@@ -558,9 +558,17 @@ def test_missing_column_message(tmp_path):
         read_pairs(write(tmp_path, "p.csv", text))
     message = str(info.value)
     assert message.startswith(
-        "p.csv: no target sequence column found. Columns found: mirna_seq, sequence_of_target, label."
+        "p.csv: no target sequence column found, but the column 'sequence_of_target' holds sequences: "
+        "rename it target_seq"
     )
-    assert "target_seq" in message and "gene_sequence" in message and info.value.row is None
+    assert "gene_sequence" in message and info.value.row is None
+    # Not read as names-only pairs either (which would drop the sequences without a word).
+    with pytest.raises(InputError, match="'sequence_of_target' holds sequences"):
+        read_pairs(write(tmp_path, "p.csv", text), require_sequences=False)
+    text = f"mirna_seq,target_name,label\n{MIR_99A},gene1,1\n"
+    with pytest.raises(InputError) as info:
+        read_pairs(write(tmp_path, "q.csv", text))
+    assert str(info.value).startswith("q.csv: no target sequence column found. Columns found: mirna_seq, target_name")
 
 
 @pytest.mark.parametrize(
