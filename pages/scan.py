@@ -41,7 +41,7 @@ from pages.common import (
 )
 from rnaapp import figures
 from rnaapp.examples import EXAMPLES
-from rnaapp.io import attach_target_sequences, read_fasta, read_pairs
+from rnaapp.io import InputError, attach_target_sequences, read_fasta, read_pairs
 from rnaapp.rank import rank_candidates, seen_nodes
 from rnaapp.registry import defaults
 from rnaapp.report import PairReport, pair_report
@@ -437,6 +437,8 @@ with mirna_column:
     mirna_upload = st.file_uploader(
         help=upload_help(), label="…or upload miRNAs (FASTA or list)", type=None, key="scan_mirna_file"
     )
+    if mirna_upload is not None:
+        st.caption(f"The scan reads the miRNAs of **{mirna_upload.name}**; the box is ignored while a file is uploaded.")
 with target_column:
     st.text_area(
         "Targets (FASTA, 5'→3')",
@@ -449,6 +451,10 @@ with target_column:
         type=None,
         key="scan_target_file",
     )
+    if target_upload is not None:
+        st.caption(
+            f"The scan reads the targets of **{target_upload.name}**; the box is ignored while a file is uploaded."
+        )
 
 options_column, sites_column, model_column = st.columns(3)
 options_column.toggle(
@@ -487,6 +493,19 @@ model_name = (
     else None
 )
 
+def typed_targets(text: str) -> str:
+    """The target box as FASTA: one bare sequence (no '>' line) becomes a record named ``target``.
+
+    Raises
+    ------
+    InputError
+        For an empty box.
+    """
+    if not text.strip():
+        raise InputError("the target box is empty: paste targets (FASTA, or one bare sequence) or upload a file")
+    return text if text.lstrip().startswith(">") else f">target\n{text}"
+
+
 job: ScanJob | None = st.session_state.get(JOB_KEY)
 start = st.button("Scan", type="primary", disabled=bool(job and job.running) or model_name is None)
 if start:
@@ -494,11 +513,15 @@ if start:
     mirna_source = mirna_upload.getvalue() if mirna_upload is not None else st.session_state["scan_mirnas"]
     mirna_name = mirna_upload.name if mirna_upload is not None else "miRNA box"
     mirnas = run_safely(lambda: read_mirna_list(mirna_source, reference or {}, source=mirna_name))
-    target_source = (
-        target_upload.getvalue() if target_upload is not None else st.session_state["scan_targets"]
-    )
     target_name = target_upload.name if target_upload is not None else "target box"
-    targets = run_safely(lambda: read_transcripts(target_source, source=target_name))
+    targets = run_safely(
+        lambda: read_transcripts(
+            target_upload.getvalue()
+            if target_upload is not None
+            else typed_targets(st.session_state["scan_targets"]),
+            source=target_name,
+        )
+    )
     model = run_safely(lambda: get_model(model_name)) if mirnas and targets else None
     if mirnas and targets and model is not None:
         job = ScanJob(
@@ -635,6 +658,10 @@ def show_results(job: ScanJob) -> None:
         | {"rank": "rank over all pairs by probability (1 = best)"}
     )
     shown_sites = sites.merge(shown[["mirna_id", "target_id"]], on=["mirna_id", "target_id"])
+    st.caption(
+        f"The downloads hold the {len(shown):,} pairs that pass the filters above"
+        + (f" (of {len(pairs):,}; widen the filters to export them all)." if len(shown) < len(pairs) else ".")
+    )
     first, second, third = st.columns(3)
     with first:
         download(
@@ -787,11 +814,15 @@ if job is not None and not job.running and job.finished is not None:
     elif job.result is not None:
         show_results(job)
 elif job is None:
+    demo = DEMO_INPUTS.get(task)
+    given = (st.session_state.get("scan_mirnas"), st.session_state.get("scan_targets"))
+    using_demo = demo is not None and given == demo and mirna_upload is None and target_upload is None
     st.info(
-        "Press **Scan** to start. The built-in demo scans "
+        "Press **Scan** to start. "
         + (
-            "ath-miR156a-5p across a constructed lncRNA."
-            if plant_task
-            else "three miRNAs across a synthetic 3'UTR."
+            "The built-in demo scans "
+            + ("ath-miR156a-5p across a constructed lncRNA." if plant_task else "three miRNAs across a synthetic 3'UTR.")
+            if using_demo
+            else "The scan reads the miRNAs and targets given above."
         )
     )

@@ -196,6 +196,7 @@ def test_scan_ranks_candidates_and_opens_a_pair(app):
     assert {"Pairs (CSV)", "Sites (CSV)", "Pairs and sites (Excel)"} <= {
         b.label for b in app.get("download_button")
     }
+    assert any(f"The downloads hold the {len(table):,} pairs that pass the filters" in c.value for c in app.caption)
     opener = widget(app.selectbox, "Open a pair")
     opener.set_value(opener.options[1]).run()
     assert not app.exception and not app.error
@@ -215,3 +216,22 @@ def test_scan_bad_input_shows_errors(app):
     button(app, "Scan").click().run()
     assert not app.exception
     assert "t1" in app.error[0].value or "record 1" in app.error[0].value or "row 1" in app.error[0].value
+    widget(app.text_area, "Targets").set_value("  ")
+    button(app, "Scan").click().run()
+    assert not app.exception
+    assert "the target box is empty" in app.error[0].value
+
+
+def test_scan_reads_one_bare_sequence_in_the_target_box(app):
+    app.run()
+    app.switch_page("pages/scan.py").run()
+    assert any("The built-in demo scans" in info.value for info in app.info)
+    widget(app.text_area, "miRNAs").set_value("hsa-let-7a-5p")
+    widget(app.text_area, "Targets").set_value("GCAUUGCA" * 40 + "AACUAUACAACCUACUACCUCA" + "GCAUUGCA" * 40).run()
+    assert any("reads the miRNAs and targets given above" in info.value for info in app.info)
+    button(app, "Scan").click().run()
+    job = wait_for_scan(app)
+    assert job.error is None
+    app.run()
+    assert not app.exception and not app.error
+    assert app.dataframe[0].value["target_id"].tolist() == ["target"]
