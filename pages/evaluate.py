@@ -375,10 +375,16 @@ def show_breakdown(result: dict, pairs: pd.DataFrame, threshold: float) -> pd.Da
     table = run_safely(lambda: group_breakdown(pairs, probabilities, group, threshold), "Breakdown")
     if table is None:
         return None
-    st.dataframe(table, hide_index=True, column_config=METRIC_FORMAT, key="evaluate_breakdown_table")
+    st.dataframe(
+        table,
+        hide_index=True,
+        column_config=METRIC_FORMAT | {"group": st.column_config.TextColumn("group", width="medium", pinned=True)},
+        key="evaluate_breakdown_table",
+    )
     st.caption(
         "n counts the pairs of each group. A group holding only interacting or only non-interacting pairs "
-        "has no AUC or AUPR (shown as None): ranking needs both classes. Small groups give noisy metrics."
+        "has no AUC, AUPR or MCC, and no SEN (without interacting pairs) or SPE (without non-interacting "
+        "ones): shown as None. Small groups give noisy metrics."
     )
     explain_columns(BREAKDOWN_COLUMNS, title="What the breakdown columns mean")
     return table

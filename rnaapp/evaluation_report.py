@@ -513,8 +513,9 @@ def group_breakdown(
     pandas.DataFrame, shape (g + 1, 4 + len(METRIC_NAMES))
         Columns ``group``, ``n``, ``positives``, ``negatives`` and :data:`rnaapp.evaluate.METRIC_NAMES`;
         one row per group in sorted order (empty cells form the group ``"(missing)"``), then the row
-        ``"all"`` over every pair. A group with one class only has NaN ``AUC`` and ``AUPR``: ranking
-        needs both interacting and non-interacting pairs.
+        ``"all"`` over every pair. A group with one class only has NaN ``AUC``, ``AUPR`` and ``MCC`` (ranking
+        and correlation need both interacting and non-interacting pairs), and NaN ``SEN`` without
+        interacting pairs or NaN ``SPE`` without non-interacting ones (instead of the 0 of an empty ratio).
 
     Raises
     ------
@@ -536,6 +537,10 @@ def group_breakdown(
     positives[OVERALL_GROUP] = int(labels.sum())
     table.insert(2, "positives", table["group"].map(positives).astype(np.int64))
     table.insert(3, "negatives", table["n"] - table["positives"])
+    no_positives, no_negatives = table["positives"] == 0, table["negatives"] == 0
+    table.loc[no_positives, "SEN"] = np.nan
+    table.loc[no_negatives, "SPE"] = np.nan
+    table.loc[no_positives | no_negatives, "MCC"] = np.nan
     return table
 
 

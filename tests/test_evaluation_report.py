@@ -124,6 +124,11 @@ def test_group_breakdown(scored):
     assert table["n"].tolist()[:-1] == [1, 40, 19] and table["n"].iloc[-1] == len(pairs)
     assert (table["positives"] + table["negatives"] == table["n"]).all()
     assert math.isnan(table.loc[0, "AUC"])  # a one-pair group holds one class only
+    # ... and its undefined rates are NaN, not the 0 of an empty ratio.
+    missing_class = "SPE" if table.loc[0, "negatives"] == 0 else "SEN"
+    assert math.isnan(table.loc[0, missing_class]) and math.isnan(table.loc[0, "MCC"])
+    defined = "SEN" if missing_class == "SPE" else "SPE"
+    assert not math.isnan(table.loc[0, defined])
     overall = compute_metrics(pairs["label"], probabilities["good"], 0.5)
     assert table.iloc[-1]["MCC"] == pytest.approx(overall["MCC"])
 
