@@ -218,6 +218,13 @@ if data is not None:
             "(grmmi, aemigap) can score them; they find the miRNA and the gene in their interaction graph by "
             "name."
         )
+    if summary.duplicates:
+        st.warning(
+            f"{summary.duplicates:,} rows repeat the miRNA and target of an earlier row"
+            + (f" ({summary.conflicting:,} of them with the other label)" if summary.conflicting else "")
+            + ": every copy counts in the metrics. Remove the repeats if the file should list each pair once.",
+            icon="⚠️",
+        )
     if not summary.positives or not summary.negatives:
         st.warning(
             "The test set holds one class only: AUC and AUPR cannot be computed (they rank positives "

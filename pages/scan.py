@@ -350,8 +350,9 @@ def show_ranking() -> None:
         data, genes_with_utr = ranking_data(data, st.session_state.get(RANK_UTR_KEY))
         known, n_mirnas, n_genes = known_summary(data["pairs"])
         st.markdown(
-            f"**{data['name']}**: {len(data['pairs']):,} pairs · {known:,} known interactions · "
-            f"{n_mirnas:,} miRNAs × {n_genes:,} genes = {n_mirnas * n_genes - known:,} candidate pairs"
+            f"**{data['name']}**: {counted(len(data['pairs']), 'pair')} · "
+            f"{counted(known, 'known interaction')} · {counted(n_mirnas, 'miRNA')} × {counted(n_genes, 'gene')} "
+            f"= {counted(n_mirnas * n_genes - known, 'candidate pair')}"
         )
         if st.session_state.get(RANK_UTR_KEY):
             st.caption(

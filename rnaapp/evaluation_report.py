@@ -163,6 +163,9 @@ class TestSetSummary:
         Number of distinct miRNA sequences.
     longest_target
         Length (nt) of the longest target.
+    duplicates
+        Rows that repeat an earlier row's miRNA and target (names and sequences); each copy counts in the
+        metrics. ``conflicting`` of them carry the other label.
     """
 
     n: int
@@ -171,6 +174,8 @@ class TestSetSummary:
     species: dict[str, int]
     mirnas: int
     longest_target: int
+    duplicates: int = 0
+    conflicting: int = 0
 
 
 def summarise_test_set(pairs: pd.DataFrame) -> TestSetSummary:
@@ -187,6 +192,8 @@ def summarise_test_set(pairs: pd.DataFrame) -> TestSetSummary:
     TestSetSummary
     """
     labels = pairs["label"].to_numpy(dtype=np.int64)
+    pair_columns = [column for column in ("mirna_id", "mirna_seq", "target_id", "target_seq") if column in pairs]
+    repeated = pairs.duplicated(subset=pair_columns).to_numpy()
     species: dict[str, int] = {}
     if "species" in pairs:
         counts = _group_values(pairs["species"]).value_counts(sort=True)
@@ -198,6 +205,8 @@ def summarise_test_set(pairs: pd.DataFrame) -> TestSetSummary:
         species=species,
         mirnas=int(pairs["mirna_seq"].nunique()),
         longest_target=int(pairs["target_seq"].str.len().max()) if len(pairs) else 0,
+        duplicates=int(repeated.sum()),
+        conflicting=int((repeated & ~pairs.duplicated(subset=[*pair_columns, "label"]).to_numpy()).sum()),
     )
 
 

@@ -23,7 +23,14 @@ from pathlib import Path
 from typing import Any
 
 from rnaapp.examples import EXAMPLE_MIRNAS, PLANT_EXAMPLE_MIRNAS
-from rnaapp.io import InputError, atomic_write, normalise_sequence, read_mirbase, sequence_problem
+from rnaapp.io import (
+    InputError,
+    atomic_write,
+    normalise_sequence,
+    read_mirbase,
+    sequence_letter_problem,
+    sequence_problem,
+)
 
 __all__ = [
     "DEVICES_HELP",
@@ -143,7 +150,8 @@ def _check_mirbase_file(path: str) -> None:
     try:
         read_mirbase(head.encode("utf-8"))
     except InputError as error:
-        raise InputError(f"this is not a miRBase FASTA file: {error.problem}", source=source) from None
+        problem = error.problem.removeprefix("this is not a FASTA file: ")
+        raise InputError(f"this is not a miRBase FASTA file: {problem}", source=source) from None
 
 
 def _first_record(file: Path, max_lines: int = 200, max_line_length: int = 65536) -> str:
@@ -352,7 +360,17 @@ def resolve_mirnas(
     return resolved
 
 
+def _is_nucleotide_text(text: str) -> bool:
+    """Whether at least 80 % of the letters of ``text`` are nucleotide letters (ACGUTN, any case)."""
+    letters = [letter for letter in text.upper() if letter.isalpha()]
+    return bool(letters) and sum(letter in "ACGUTN" for letter in letters) >= 0.8 * len(letters)
+
+
 def _unknown_name_problem(text: str, lower_names: Mapping[str, str]) -> str:
+    if "-" not in text and _is_nucleotide_text(text):
+        # Mostly nucleotide letters: a mistyped sequence, not a name.
+        letters = sequence_letter_problem(normalise_sequence(text), "miRNA")
+        return letters or f"miRNA {text!r} is not a miRBase name, and as a sequence it is too short"
     problem = f"unknown miRNA name {text!r}"
     close = _suggestions(text, lower_names) if lower_names else []
     if close:

@@ -148,6 +148,10 @@ def test_summary_and_fingerprint(scored):
     assert (summary.n, summary.positives, summary.negatives) == (60, 30, 30)
     assert summary.species == {"hsa": 40, "mmu": 20}
     assert summary.longest_target == 40 and summary.mirnas == 12
+    assert (summary.duplicates, summary.conflicting) == (0, 0)
+    repeated = pd.concat([pairs, pairs.iloc[:3], pairs.iloc[[4]].assign(label=1 - pairs["label"].iloc[4])])
+    summary = summarise_test_set(repeated.reset_index(drop=True))
+    assert (summary.n, summary.duplicates, summary.conflicting) == (64, 4, 1)
     same = pairs.assign(label=1 - pairs["label"])
     assert pairs_fingerprint(pairs) == pairs_fingerprint(same)
     changed = pairs.copy()
