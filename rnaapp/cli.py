@@ -837,7 +837,7 @@ def build_parser() -> argparse.ArgumentParser:
     predict.add_argument("--mirna", help="miRNA sequence 5'->3'")
     predict.add_argument("--target", help="target sequence 5'->3'")
     predict.add_argument("--model", help="model name, family or task (default: site)")
-    predict.add_argument("-o", "--output", help="write the scored pairs to this CSV (TSV for .tsv)")
+    predict.add_argument("-o", "--output", help="write the scored pairs to this CSV (TSV for .tsv or .txt)")
     predict.add_argument("--device", default="auto", help="auto, cpu or cuda")
     predict.add_argument(
         "--precision",
@@ -1002,7 +1002,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="3'UTRs of the genes (headers name them; the longest isoform is used) for pairs without a target "
         "sequence; with a model that reads whole 3'UTRs (gene-utr) their seed sites count",
     )
-    rank.add_argument("-o", "--output", help="write the ranking to this CSV (TSV for .tsv)")
+    rank.add_argument("-o", "--output", help="write the ranking to this CSV (TSV for .tsv or .txt)")
     rank.add_argument("--config", help='with --family: JSON file {"model": {...}, "training": {...}}')
     rank.add_argument("--epochs", type=_positive_int, help="with --family: training epochs")
     rank.add_argument("--seed", type=int, help="with --family: training seed")

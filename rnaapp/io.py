@@ -82,7 +82,8 @@ class InputError(ValueError):
     source
         File name shown in the message, or ``"<input>"`` for typed-in sequences.
     row
-        1-based data row (header excluded), or ``None`` when the problem concerns the whole input.
+        1-based row after the header, as a spreadsheet numbers rows (blank lines count; a quoted field over
+        several lines is one row), or ``None`` when the problem concerns the whole input.
 
     Attributes
     ----------
@@ -981,7 +982,7 @@ def read_pairs(
         lists the columns found and the accepted headers), letters other than ACGUTN (letter and
         position named), empty sequence, miRNA outside ``mirna_length_range``, target longer than
         ``max_target_length``, label other than 0/1/true/false, or a concatenated record that cannot be
-        split. Row numbers count data rows from 1, header excluded.
+        split. Row numbers count rows from 1 after the header, as a spreadsheet does (blank lines count).
 
     Notes
     -----
