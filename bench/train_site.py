@@ -25,7 +25,7 @@ from site_data import REPOSITORY, training_data  # noqa: E402
 
 from rnaapp.evaluate import compute_metrics  # noqa: E402
 from rnaapp.predict import predict  # noqa: E402
-from rnaapp.registry import save_model  # noqa: E402
+from rnaapp.registry import check_new_name, save_model  # noqa: E402
 from rnaapp.train import fit, training_config_for  # noqa: E402
 
 
@@ -54,6 +54,7 @@ def main() -> None:
     arguments = parser.parse_args()
     if arguments.threads:
         torch.set_num_threads(arguments.threads)
+    check_new_name(arguments.name, arguments.output)  # refused now, not after the training
 
     overrides = {"seed": arguments.seed}
     for key in ("epochs", "patience", "learning_rate", "batch_size", "ema_decay"):
