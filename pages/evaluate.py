@@ -126,22 +126,26 @@ def use_demo() -> None:
 def read_upload(upload: UploadedFile | None) -> None:
     """Parse a new upload once; a bad file leaves the test set already loaded in place."""
 
-    def parse(content: bytes, name: str) -> pd.DataFrame:
+    def parse(content: bytes, name: str) -> tuple[pd.DataFrame, str | None]:
+        """The pairs, and why they were read by names only (None when they have sequences)."""
         try:
-            return read_pairs(content, name=name, require_label=True)
+            return read_pairs(content, name=name, require_label=True), None
         except USER_ERRORS as error:
             # Pairs given by names only (miRNA–gene test sets) are read when that was the only problem.
             try:
                 reference = mirna_reference(load_settings().mirbase_path)
-                return read_pairs(
+                pairs = read_pairs(
                     content, name=name, require_label=True, require_sequences=False, mirna_reference=reference
                 )
             except USER_ERRORS:
                 raise error from None
+            return pairs, str(error)
 
     parsed = parse_new_upload(upload, UPLOAD_SEEN_KEY, UPLOAD_ERROR_KEY, parse)
     if parsed is not None:
-        keep_test_set(upload.name, parsed[0])
+        pairs, why_names_only = parsed[0]
+        keep_test_set(upload.name, pairs)
+        st.session_state[DATA_KEY]["why_names_only"] = why_names_only
 
 
 def default_models(names: list[str]) -> list[str]:
@@ -213,10 +217,12 @@ if data is not None:
     summary = summarise_test_set(data["pairs"])
     st.markdown(summary_line(data["name"], summary))
     if data.get("names_only"):
+        why = data.get("why_names_only")
         st.info(
             "Some pairs are given by names only (no target or miRNA sequence): only miRNA–gene models "
             "(grmmi, aemigap) can score them; they find the miRNA and the gene in their interaction graph by "
             "name."
+            + (f" Site and plant models need sequences, which this file lacks: {why}" if why else "")
         )
     if summary.duplicates:
         st.warning(

@@ -205,7 +205,8 @@ def test_evaluate_names_only_pairs_by_node_status(saved):
     app = start("pages/evaluate.py")
     upload(app, "evaluate_upload", "genes.csv", pairs)
     assert not app.error, [error.value for error in app.error]
-    assert any("names only" in info.value for info in app.info)
+    assert any("names only" in info.value and "which this file lacks: genes.csv: the file lists names only" in info.value
+               for info in app.info), [info.value for info in app.info]
     others = [option for option in app.multiselect[0].options if not option.startswith(f"{name} ")][:1]
     app.multiselect[0].set_value([name, *others]).run()  # a site model, if one is shipped
     chosen = app.multiselect[0].value
