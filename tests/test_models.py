@@ -44,6 +44,11 @@ def test_smoke_training_one_epoch(name, pairs):
     assert ((probabilities >= 0) & (probabilities <= 1)).all()
     assert len(model.card.training["history"]) == 1
     assert not model.module.training
+    # A pair scores the same alone as next to a longer miRNA and target (padding changes nothing).
+    mirna, target = pairs.mirna_seq.iloc[0], pairs.target_seq.iloc[0]
+    alone = predict(model, [mirna], [target])
+    batched = predict(model, [mirna, "UGAGGUAGUAGGUUGUAUAGUUUUAG"], [target, target + "ACGUUAGCAUGCAUUGCA"])
+    np.testing.assert_allclose(batched[:1], alone, atol=1e-5)
 
 
 def test_config_round_trip_and_unknown_keys():
