@@ -106,14 +106,16 @@ def name_mismatches(pairs: pd.DataFrame) -> pd.DataFrame:
     return mirna_name_mismatches(pairs, configured_mirna_reference())
 
 
-def keep_test_set(name: str, pairs: pd.DataFrame) -> None:
-    """Store a parsed test set; results of another test set no longer apply."""
+def keep_test_set(name: str, pairs: pd.DataFrame, why_names_only: str | None = None) -> None:
+    """Store a parsed test set (with why it was read by names only, if it was); results of another test
+    set no longer apply."""
     names_only = int((pairs["target_seq"] == "").sum() + (pairs["mirna_seq"] == "").sum())
     st.session_state[DATA_KEY] = {
         "name": name,
         "pairs": pairs,
         "fingerprint": pairs_fingerprint(pairs),
         "names_only": names_only,
+        "why_names_only": why_names_only,
         "name_mismatches": name_mismatches(pairs),
     }
 
@@ -143,9 +145,7 @@ def read_upload(upload: UploadedFile | None) -> None:
 
     parsed = parse_new_upload(upload, UPLOAD_SEEN_KEY, UPLOAD_ERROR_KEY, parse)
     if parsed is not None:
-        pairs, why_names_only = parsed[0]
-        keep_test_set(upload.name, pairs)
-        st.session_state[DATA_KEY]["why_names_only"] = why_names_only
+        keep_test_set(upload.name, *parsed[0])
 
 
 def default_models(names: list[str]) -> list[str]:
