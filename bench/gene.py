@@ -55,7 +55,16 @@ from rnaapp.train import fit, training_config_for  # noqa: E402
 
 RESULTS = REPOSITORY / "bench" / "results" / "gene"
 #: Metric names of the issue, mapped to :func:`rnaapp.evaluate.compute_metrics` keys.
-METRICS = {"ACC": "ACC", "F1": "F1", "AUC": "AUC", "AUPR": "AUPR", "MCC": "MCC", "SEN": "SEN", "PPV": "PRE", "TNR": "SPE"}
+METRICS = {
+    "ACC": "ACC",
+    "F1": "F1",
+    "AUC": "AUC",
+    "AUPR": "AUPR",
+    "MCC": "MCC",
+    "SEN": "SEN",
+    "PPV": "PRE",
+    "TNR": "SPE",
+}
 PUBLISHED = {
     "GRMMI (published, 5-fold)": {"AUC": 0.9347, "ACC": 0.8665},
     "GRBMTI (published, this split)": {"AUC": 0.9389, "ACC": 0.85892, "AUPR": 0.9392},
@@ -76,7 +85,11 @@ VARIANTS: dict[str, tuple[str, dict, float | None]] = {
     "aemigap:filtered": ("aemigap", {}, 0.05),
     "grmmi:graph-only": ("grmmi", {"sequence_branch": False}, None),
     "grmmi:sequence-only": ("grmmi", {"graph_branch": False}, None),
-    "grmmi:degree-only": ("grmmi", {"sequence_branch": False, "graph_dimension": 0, "seed_family": False}, None),
+    "grmmi:degree-only": (
+        "grmmi",
+        {"sequence_branch": False, "graph_dimension": 0, "seed_family": False},
+        None,
+    ),
     "grmmi:no-seed-family": ("grmmi", {"seed_family": False}, None),
     "grmmi:no-attention": ("grmmi", {"attention": False}, None),
     "grmmi:uni-lstm": ("grmmi", {"lstm": "uni"}, None),
@@ -105,7 +118,9 @@ def markdown(frame: pd.DataFrame) -> str:
 
 
 def read_split(name: str, dataset: str = "gene_mtis9214") -> pd.DataFrame:
-    return pd.read_csv(benchmarks_directory() / dataset / f"{name}.csv", keep_default_na=False, dtype={"target_seq": str})
+    return pd.read_csv(
+        benchmarks_directory() / dataset / f"{name}.csv", keep_default_na=False, dtype={"target_seq": str}
+    )
 
 
 @functools.cache
@@ -180,7 +195,11 @@ def leaked_graph(all_positives: pd.DataFrame):
 
     def build(pairs: pd.DataFrame, *, mirnas=None, genes=None):
         positives = pairs[pairs["label"] == 1] if "label" in pairs.columns else pairs
-        return honest(pd.concat([positives, all_positives], ignore_index=True).assign(label=1), mirnas=mirnas, genes=genes)
+        return honest(
+            pd.concat([positives, all_positives], ignore_index=True).assign(label=1),
+            mirnas=mirnas,
+            genes=genes,
+        )
 
     return build
 
@@ -194,7 +213,9 @@ def train_variant(variant: str, train: pd.DataFrame, valid: pd.DataFrame, seed: 
         every = pd.concat([read_split(split) for split in ("train", "valid", "test")])
         honest_graph, honest_nodes = graph_nodes.graph_from_pairs, grmmi.prepare_nodes
         graph_nodes.graph_from_pairs = leaked_graph(every[every["label"] == 1])
-        grmmi.prepare_nodes = lambda config, pairs: honest_nodes(config, pd.concat([pairs, every]))  # every name a node
+        grmmi.prepare_nodes = lambda config, pairs: honest_nodes(
+            config, pd.concat([pairs, every])
+        )  # every name a node
         try:
             return _train(variant, train, valid, seed, epochs, family, settings, quantile)
         finally:
@@ -249,9 +270,11 @@ def command_train(arguments: argparse.Namespace) -> None:
             np.savez_compressed(directory / "probabilities.npz", test=probabilities.astype(np.float32))
             save_model(model, directory, name=f"{variant.replace(':', '_')}-seed{seed}")
             (directory / "results.json").write_text(json.dumps(results, indent=2) + "\n")
-            print(f"{variant} seed {seed}: AUC {results['test']['all']['AUC']:.4f} "
-                  f"(seen {results['test']['seen']['AUC']:.4f}, unseen {results['test']['unseen']['AUC']:.4f}) "
-                  f"in {seconds:.0f} s")
+            print(
+                f"{variant} seed {seed}: AUC {results['test']['all']['AUC']:.4f} "
+                f"(seen {results['test']['seen']['AUC']:.4f}, unseen {results['test']['unseen']['AUC']:.4f}) "
+                f"in {seconds:.0f} s"
+            )
 
 
 def degree_scores(train: pd.DataFrame, pairs: pd.DataFrame) -> np.ndarray:
@@ -284,7 +307,9 @@ def command_baselines(arguments: argparse.Namespace) -> None:
         ("degree_sum, test edges leaked", degree_scores(every_positive, test)),
     ):
         # Rank-based metrics need a threshold for ACC etc.: a logistic squashing at the median of training scores.
-        train_scores = degree_product(train, train) if name == "degree_product" else degree_scores(train, train)
+        train_scores = (
+            degree_product(train, train) if name == "degree_product" else degree_scores(train, train)
+        )
         centre = float(np.median(train_scores))
         scale = float(np.std(train_scores)) or 1.0
         probabilities = 1.0 / (1.0 + np.exp(-(scores - centre) / scale))
@@ -316,11 +341,16 @@ def command_cv(arguments: argparse.Namespace) -> None:
             if variant in ("degree_sum", "degree_product"):
                 scores = (degree_scores if variant == "degree_sum" else degree_product)(rest, test)
                 train_scores = (degree_scores if variant == "degree_sum" else degree_product)(rest, rest)
-                probabilities = 1.0 / (1.0 + np.exp(-(scores - np.median(train_scores)) / (np.std(train_scores) or 1.0)))
+                probabilities = 1.0 / (
+                    1.0 + np.exp(-(scores - np.median(train_scores)) / (np.std(train_scores) or 1.0))
+                )
             else:
                 valid_mask = np.random.default_rng(fold).random(len(rest)) < 0.1
                 model, _, _ = train_variant(
-                    variant, rest[~valid_mask].reset_index(drop=True), rest[valid_mask].reset_index(drop=True), 0,
+                    variant,
+                    rest[~valid_mask].reset_index(drop=True),
+                    rest[valid_mask].reset_index(drop=True),
+                    0,
                     arguments.epochs,
                 )
                 probabilities = predict_pairs(model, test)["probability"].to_numpy()
@@ -342,13 +372,19 @@ def command_site(arguments: argparse.Namespace) -> None:
     for name, settings in (("grmmi", {}), ("grmmi:sequence-only", {"graph_branch": False})):
         started = time.time()
         model = fit(
-            "grmmi", train, valid, model_config=settings | {"target_length": 64, "graph_folds": 5},
+            "grmmi",
+            train,
+            valid,
+            model_config=settings | {"target_length": 64, "graph_folds": 5},
             training_config=training_config_for("grmmi", {"epochs": arguments.epochs, "seed": 0}),
         )
         seconds = time.time() - started
         probabilities = predict_pairs(model, test)["probability"].to_numpy()
         rows[name] = grouped_metrics(labels, probabilities, status) | {"train_seconds": round(seconds, 1)}
-        print(name, {key: round(value["AUC"], 4) for key, value in rows[name].items() if isinstance(value, dict)})
+        print(
+            name,
+            {key: round(value["AUC"], 4) for key, value in rows[name].items() if isinstance(value, dict)},
+        )
     site_model = load_model("mirna_site-deepmirnatar")
     probabilities = predict(site_model, test["mirna_seq"].tolist(), test["target_seq"].tolist())
     rows["mirna_site-deepmirnatar (shipped site model)"] = grouped_metrics(labels, probabilities, status)
@@ -359,11 +395,18 @@ def command_rank(arguments: argparse.Namespace) -> None:
     """Case study: a variant trained on all 9,214 positives and all negatives, every unknown pair ranked."""
     variant = arguments.variant
     family, settings, _ = VARIANTS[variant]
-    pool = with_utrs(pd.concat([read_split(name) for name in ("train", "valid", "test")], ignore_index=True), variant)
+    pool = with_utrs(
+        pd.concat([read_split(name) for name in ("train", "valid", "test")], ignore_index=True), variant
+    )
     gene_sequences = dict(zip(pool["target_id"], pool["target_seq"], strict=True))
     started = time.time()
-    model = fit(family, pool, model_config=settings, training_config=training_config_for(family, {"seed": 0}),
-                name="case-study")
+    model = fit(
+        family,
+        pool,
+        model_config=settings,
+        training_config=training_config_for(family, {"seed": 0}),
+        name="case-study",
+    )
     train_seconds = time.time() - started
     started = time.time()
     top = rank_candidates(model, pool, top=arguments.top)
@@ -371,7 +414,9 @@ def command_rank(arguments: argparse.Namespace) -> None:
     # Where do the published case-study pairs land among all candidates?
     mirnas = list(dict.fromkeys(pool["mirna_id"]))
     genes = list(dict.fromkeys(pool["target_id"]))
-    known = set(zip(pool.loc[pool["label"] == 1, "mirna_id"], pool.loc[pool["label"] == 1, "target_id"], strict=True))
+    known = set(
+        zip(pool.loc[pool["label"] == 1, "mirna_id"], pool.loc[pool["label"] == 1, "target_id"], strict=True)
+    )
     published = []
     for mirna, gene in PUBLISHED_CASE_PAIRS:
         if (mirna, gene) in known:
@@ -382,8 +427,13 @@ def command_rank(arguments: argparse.Namespace) -> None:
         if missing:
             published.append({"pair": f"{mirna}–{gene}", "rank": f"{' and '.join(missing)} not in MTIS-9214"})
             continue
-        score = predict(model, [pool.loc[pool["mirna_id"] == mirna, "mirna_seq"].iloc[0]], [gene_sequences[gene]],
-                        mirna_ids=[mirna], target_ids=[gene])[0]
+        score = predict(
+            model,
+            [pool.loc[pool["mirna_id"] == mirna, "mirna_seq"].iloc[0]],
+            [gene_sequences[gene]],
+            mirna_ids=[mirna],
+            target_ids=[gene],
+        )[0]
         published.append({"pair": f"{mirna}–{gene}", "probability": float(score)})
     # The rank of a published pair = 1 + the number of unknown pairs scoring higher (one full pass).
     if any("probability" in row for row in published):
@@ -395,14 +445,20 @@ def command_rank(arguments: argparse.Namespace) -> None:
             pair_mirnas = [m for m in block for _ in genes]
             pair_genes = genes * len(block)
             unknown = np.array([(m, g) not in known for m, g in zip(pair_mirnas, pair_genes, strict=True)])
-            scores = predict(model, [sequences[m] for m in pair_mirnas], [gene_sequences[g] for g in pair_genes],
-                             mirna_ids=pair_mirnas, target_ids=pair_genes)[unknown]
+            scores = predict(
+                model,
+                [sequences[m] for m in pair_mirnas],
+                [gene_sequences[g] for g in pair_genes],
+                mirna_ids=pair_mirnas,
+                target_ids=pair_genes,
+            )[unknown]
             higher += (scores[None, :] > thresholds[:, None]).sum(1)
         for row, count in zip(published, higher, strict=True):
             if "probability" in row:
                 row["rank"] = int(count) + 1
     overlap = sum(
-        (row_m, row_g) in set(PUBLISHED_CASE_PAIRS) for row_m, row_g in zip(top["mirna_id"], top["target_id"], strict=True)
+        (row_m, row_g) in set(PUBLISHED_CASE_PAIRS)
+        for row_m, row_g in zip(top["mirna_id"], top["target_id"], strict=True)
     )
     output = RESULTS / ("case_study" if variant == "grmmi" else f"case_study_{variant.replace(':', '_')}")
     output.mkdir(parents=True, exist_ok=True)
@@ -457,7 +513,10 @@ def report_tables() -> str:
         for name, values in json.loads(baselines_path.read_text()).items():
             row = {"model": f"{name} (rule)", "runs": "1"}
             row |= {metric: f"{values['all'][metric]:.4f}" for metric in METRICS}
-            row |= {"AUC seen": f"{values['seen']['AUC']:.4f}", "AUC unseen": f"{values['unseen']['AUC']:.4f}"}
+            row |= {
+                "AUC seen": f"{values['seen']['AUC']:.4f}",
+                "AUC unseen": f"{values['unseen']['AUC']:.4f}",
+            }
             rows.append(row)
     for name, values in PUBLISHED.items():
         rows.append({"model": name} | {metric: f"{value:.4f}" for metric, value in values.items()})
@@ -468,7 +527,12 @@ def report_tables() -> str:
         f"{int((status != 'seen').sum())} with a node unseen in training), mean ± sd over runs:\n"
     )
     lines.append(markdown(pd.DataFrame(rows)))
-    filters = [run.get("negative_filter") for seeds in runs.values() for run in seeds.values() if run.get("negative_filter")]
+    filters = [
+        run.get("negative_filter")
+        for seeds in runs.values()
+        for run in seeds.values()
+        if run.get("negative_filter")
+    ]
     if filters:
         report = filters[0]
         lines.append(
@@ -488,15 +552,21 @@ def report_tables() -> str:
         row["AUC unseen"] = _mean_sd([fold["unseen"]["AUC"] for fold in folds])
         cv_rows.append(row)
     if cv_rows:
-        lines.append("\n5-fold cross-validation on the pooled 18,428 pairs (GRMMI's protocol), mean ± sd over folds:\n")
+        lines.append(
+            "\n5-fold cross-validation on the pooled 18,428 pairs (GRMMI's protocol), mean ± sd over folds:\n"
+        )
         lines.append(markdown(pd.DataFrame(cv_rows)))
     site_path = RESULTS / "site_deepmirnatar" / "results.json"
     if site_path.is_file():
         values = json.loads(site_path.read_text())
         site_rows = [
-            {"model": name, "AUC": f"{run['all']['AUC']:.4f}", "ACC": f"{run['all']['ACC']:.4f}",
-             "AUC seen": f"{run['seen']['AUC']:.4f}" if "AUC" in run["seen"] else "",
-             "AUC unseen": f"{run['unseen']['AUC']:.4f}" if "AUC" in run["unseen"] else ""}
+            {
+                "model": name,
+                "AUC": f"{run['all']['AUC']:.4f}",
+                "ACC": f"{run['all']['ACC']:.4f}",
+                "AUC seen": f"{run['seen']['AUC']:.4f}" if "AUC" in run["seen"] else "",
+                "AUC unseen": f"{run['unseen']['AUC']:.4f}" if "AUC" in run["unseen"] else "",
+            }
             for name, run in values.items()
         ]
         lines.append("\nsite_deepmirnatar test split (gene names as nodes, 40-nt site sequences):\n")
@@ -513,10 +583,13 @@ def report_tables() -> str:
         )
         lines.append(markdown(top))
         published = "; ".join(
-            f"{row['pair']}: rank {row['rank']}" + (f" (p = {row['probability']:.3f})" if "probability" in row else "")
+            f"{row['pair']}: rank {row['rank']}"
+            + (f" (p = {row['probability']:.3f})" if "probability" in row else "")
             for row in summary["published_pairs"]
         )
-        lines.append(f"\nGRMMI's published case-study pairs: {published}. In our top {len(top)}: {summary['published_pairs_in_top']}.")
+        lines.append(
+            f"\nGRMMI's published case-study pairs: {published}. In our top {len(top)}: {summary['published_pairs_in_top']}."
+        )
     return "\n".join(lines)
 
 
@@ -533,26 +606,39 @@ def utr_table(runs: dict[str, dict[int, dict]], test: pd.DataFrame, status: pd.S
     seen = (status == "seen").to_numpy()
 
     def aucs(probabilities: np.ndarray) -> dict[str, float]:
-        groups = {"all": np.ones(len(labels), bool), "with 3'UTR": has_utr, "without": ~has_utr,
-                  "with 3'UTR, seen": has_utr & seen, "with 3'UTR, unseen": has_utr & ~seen}
-        return {name: compute_metrics(labels[mask], probabilities[mask])["AUC"] for name, mask in groups.items()}
+        groups = {
+            "all": np.ones(len(labels), bool),
+            "with 3'UTR": has_utr,
+            "without": ~has_utr,
+            "with 3'UTR, seen": has_utr & seen,
+            "with 3'UTR, unseen": has_utr & ~seen,
+        }
+        return {
+            name: compute_metrics(labels[mask], probabilities[mask])["AUC"] for name, mask in groups.items()
+        }
 
     rows = []
     for variant in UTR_ROWS:
         seeds = runs.get(variant, {})
         per_seed = [aucs(read_probabilities(variant, seed)) for seed in sorted(seeds)]
         if per_seed:
-            rows.append({"model": variant, "runs": str(len(per_seed))}
-                        | {name: _mean_sd([values[name] for values in per_seed]) for name in per_seed[0]})
+            rows.append(
+                {"model": variant, "runs": str(len(per_seed))}
+                | {name: _mean_sd([values[name] for values in per_seed]) for name in per_seed[0]}
+            )
     names_only = []
     for seed in sorted(runs["grmmi:graph-sites-utr"]):
         _, model = load_run_model("grmmi:graph-sites-utr", seed)
         names_only.append(aucs(predict_pairs(model, test)["probability"].to_numpy()))
-    rows.append({"model": "grmmi:graph-sites-utr, given names only", "runs": str(len(names_only))}
-                | {name: _mean_sd([values[name] for values in names_only]) for name in names_only[0]})
+    rows.append(
+        {"model": "grmmi:graph-sites-utr, given names only", "runs": str(len(names_only))}
+        | {name: _mean_sd([values[name] for values in names_only]) for name in names_only[0]}
+    )
     codes = site_type_codes(with_utr["mirna_seq"].tolist(), with_utr["target_seq"].tolist()) / 5.0
-    rows.append({"model": "best site type (rule, 8mer = 5 ... none = 0)", "runs": "1"}
-                | {name: f"{value:.4f}" for name, value in aucs(codes).items()})
+    rows.append(
+        {"model": "best site type (rule, 8mer = 5 ... none = 0)", "runs": "1"}
+        | {name: f"{value:.4f}" for name, value in aucs(codes).items()}
+    )
     genes = set(pd.concat([read_split(split) for split in ("train", "valid", "test")])["target_id"])
     mapped = len(genes & set(symbol_utrs()))
     counts = (
@@ -590,7 +676,10 @@ def command_report(arguments: argparse.Namespace) -> None:
 
 def test_split_metrics(run: dict) -> dict[str, dict]:
     """A run's test-split metrics as a card records them: all pairs, seen and unseen ones."""
-    return {f"mtis9214_test{suffix}": run["test"][group] for group, suffix in (("all", ""), ("seen", "_seen"), ("unseen", "_unseen"))}
+    return {
+        f"mtis9214_test{suffix}": run["test"][group]
+        for group, suffix in (("all", ""), ("seen", "_seen"), ("unseen", "_unseen"))
+    }
 
 
 def ship() -> None:
@@ -684,7 +773,9 @@ def ship_utr_model(run: dict, weights: Path) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     commands = parser.add_subparsers(dest="command", required=True)
     train = commands.add_parser("train")
     train.add_argument("--variant", nargs="+", required=True, choices=sorted(VARIANTS))

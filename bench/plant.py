@@ -98,8 +98,15 @@ ENSEMBLES = {
     "ensemble+duplex": ("mixlmi+duplex", "premli+duplex"),
 }
 CANDIDATES = (
-    "mixlmi", "premli", "ensemble", "mixlmi+site", "premli+site", "ensemble+site",
-    "mixlmi+duplex", "premli+duplex", "ensemble+duplex",
+    "mixlmi",
+    "premli",
+    "ensemble",
+    "mixlmi+site",
+    "premli+site",
+    "ensemble+site",
+    "mixlmi+duplex",
+    "premli+duplex",
+    "ensemble+duplex",
 )
 TRAINING = {"epochs": 8, "patience": 3, "batch_size": 64, "learning_rate": 1e-3}
 
@@ -225,12 +232,18 @@ def command_train(arguments: argparse.Namespace) -> None:
                 model_config=settings,
                 training_config=training_config_for(family, overrides),
                 name=f"{variant}-seed{seed}".replace(":", "_").replace("+", "_"),
-                progress=lambda event, label=f"{variant} seed {seed}": print(f"  {label}: {event.message}", flush=True)
-                if event.stage != "batch"
-                else None,
+                progress=lambda event, label=f"{variant} seed {seed}": (
+                    print(f"  {label}: {event.message}", flush=True) if event.stage != "batch" else None
+                ),
             )
             train_seconds = time.time() - started
-            results = {"variant": variant, "family": family, "settings": settings, "seed": seed, "species": {}}
+            results = {
+                "variant": variant,
+                "family": family,
+                "settings": settings,
+                "seed": seed,
+                "species": {},
+            }
             probabilities = {}
             for species, frame in tests.items():
                 started = time.time()
@@ -247,7 +260,9 @@ def command_train(arguments: argparse.Namespace) -> None:
             directory.mkdir(parents=True, exist_ok=True)
             save_model(model, directory)
             np.savez(directory / "probabilities.npz", **probabilities)
-            save_corrected(directory, results, *corrected_probabilities(model_scorer(model), tests, probabilities))
+            save_corrected(
+                directory, results, *corrected_probabilities(model_scorer(model), tests, probabilities)
+            )
             aucs = " ".join(f"{s} {results['species'][s]['AUC']:.4f}" for s in TEST_SPECIES)
             print(f"{variant} seed {seed}: {train_seconds:.0f} s, AUC {aucs}", flush=True)
 
@@ -263,8 +278,12 @@ def command_baselines(arguments: argparse.Namespace) -> None:
             if "corrected" in results:
                 continue
             probabilities = read_arrays(directory / "probabilities.npz")
-            model = fit(family, train, training_config=training_config_for(family, {"seed": 0, "device": "cpu"}))
-            save_corrected(directory, results, *corrected_probabilities(model_scorer(model), tests, probabilities))
+            model = fit(
+                family, train, training_config=training_config_for(family, {"seed": 0, "device": "cpu"})
+            )
+            save_corrected(
+                directory, results, *corrected_probabilities(model_scorer(model), tests, probabilities)
+            )
             print(f"{variant}: rows with a miRBase sequence re-scored", flush=True)
             continue
         model = fit(family, train, training_config=training_config_for(family, {"seed": 0, "device": "cpu"}))
@@ -275,12 +294,16 @@ def command_baselines(arguments: argparse.Namespace) -> None:
             probabilities[species] = scores
             results["species"][species] = species_metrics(frame["label"].to_numpy(), scores)
             if family == "hybrid_mfe":  # the raw energy ranks the same as the fitted logistic
-                energy = np.asarray(hybrid_energies(frame["mirna_seq"].tolist(), frame["target_seq"].tolist()))
+                energy = np.asarray(
+                    hybrid_energies(frame["mirna_seq"].tolist(), frame["target_seq"].tolist())
+                )
                 rank_auc = compute_metrics(frame["label"].to_numpy(), 1 / (1 + np.exp(energy / 5)))["AUC"]
                 results["species"][species]["raw_energy_AUC"] = float(rank_auc)
         directory.mkdir(parents=True, exist_ok=True)
         np.savez(directory / "probabilities.npz", **probabilities)
-        save_corrected(directory, results, *corrected_probabilities(model_scorer(model), tests, probabilities))
+        save_corrected(
+            directory, results, *corrected_probabilities(model_scorer(model), tests, probabilities)
+        )
         print(variant, {s: round(v["AUC"], 4) for s, v in results["species"].items()}, flush=True)
 
 
@@ -318,7 +341,9 @@ def command_accessibility(arguments: argparse.Namespace) -> None:
     labels = train["label"].to_numpy()
     members = [cv_fold_arrays(variant, 10) for variant in ACCESSIBILITY_BASE]
     if any(member is None for member in members):
-        raise SystemExit(f"needs the 10-fold CV runs of {' and '.join(ACCESSIBILITY_BASE)} (bench/plant.py cv)")
+        raise SystemExit(
+            f"needs the 10-fold CV runs of {' and '.join(ACCESSIBILITY_BASE)} (bench/plant.py cv)"
+        )
     out_of_fold = np.zeros(len(train))
     for member in members:
         for arrays in member.values():
@@ -327,33 +352,57 @@ def command_accessibility(arguments: argparse.Namespace) -> None:
     started = time.time()
     with Pool(arguments.workers) as pool:
         features = {
-            name: np.array(pool.map(site_accessibility, list(zip(frame["mirna_seq"], frame["target_seq"], strict=True)), chunksize=16))
+            name: np.array(
+                pool.map(
+                    site_accessibility,
+                    list(zip(frame["mirna_seq"], frame["target_seq"], strict=True)),
+                    chunksize=16,
+                )
+            )
             for name, frame in {"train": train, **tests}.items()
         }
     seconds = time.time() - started
 
     def design(probabilities: np.ndarray, access: np.ndarray) -> np.ndarray:
-        return np.column_stack([np.log(np.clip(probabilities, 1e-5, 1 - 1e-5) / np.clip(1 - probabilities, 1e-5, 1)), access])
+        return np.column_stack(
+            [np.log(np.clip(probabilities, 1e-5, 1 - 1e-5) / np.clip(1 - probabilities, 1e-5, 1)), access]
+        )
 
     folds = StratifiedKFold(10, shuffle=True, random_state=0)
     combined = design(out_of_fold, features["train"])
-    result = {"pairs": len(train), "seconds": round(seconds, 1), "workers": arguments.workers,
-              "train_AUC_default": compute_metrics(labels, out_of_fold)["AUC"],
-              "train_AUC_access_alone": compute_metrics(labels, features["train"][:, 0])["AUC"]}
+    result = {
+        "pairs": len(train),
+        "seconds": round(seconds, 1),
+        "workers": arguments.workers,
+        "train_AUC_default": compute_metrics(labels, out_of_fold)["AUC"],
+        "train_AUC_access_alone": compute_metrics(labels, features["train"][:, 0])["AUC"],
+    }
     for name, columns in (("default_refit", [0]), ("with_access", [0, 1, 2])):
-        held_out = cross_val_predict(LogisticRegression(max_iter=1000), combined[:, columns], labels, cv=folds,
-                                     method="predict_proba")[:, 1]
+        held_out = cross_val_predict(
+            LogisticRegression(max_iter=1000), combined[:, columns], labels, cv=folds, method="predict_proba"
+        )[:, 1]
         result[f"train_AUC_{name}"] = compute_metrics(labels, held_out)["AUC"]
     regression = LogisticRegression(max_iter=1000).fit(combined, labels)
-    result["coefficients"] = dict(zip(["logit", "access_best", "access_mean"], map(float, regression.coef_[0]), strict=True))
+    result["coefficients"] = dict(
+        zip(["logit", "access_best", "access_mean"], map(float, regression.coef_[0]), strict=True)
+    )
     runs = load_runs()["ensemble+duplex"]
     result["test"] = {}
     for species, frame in tests.items():
         truth = frame["label"].to_numpy()
         before = [compute_metrics(truth, run["probabilities"][species])["AUC"] for run in runs.values()]
-        after = [compute_metrics(truth, regression.predict_proba(design(run["probabilities"][species], features[species]))[:, 1])["AUC"]
-                 for run in runs.values()]
-        result["test"][species] = {"default": float(np.mean(before)), "with_access": float(np.mean(after)), "runs": len(runs)}
+        after = [
+            compute_metrics(
+                truth,
+                regression.predict_proba(design(run["probabilities"][species], features[species]))[:, 1],
+            )["AUC"]
+            for run in runs.values()
+        ]
+        result["test"][species] = {
+            "default": float(np.mean(before)),
+            "with_access": float(np.mean(after)),
+            "runs": len(runs),
+        }
     write_json(ACCESSIBILITY, result)
     print(json.dumps(result, indent=2))
 
@@ -373,7 +422,10 @@ def accessibility_lines() -> list[str]:
         f"(accessibility alone {result['train_AUC_access_alone']:.4f}; coefficients "
         + ", ".join(f"{name} {value:+.3f}" for name, value in result["coefficients"].items())
         + f"). Test species, mean AUC over {next(iter(test.values()))['runs']} runs, default → with accessibility: "
-        + ", ".join(f"{species} {values['default']:.4f} → {values['with_access']:.4f}" for species, values in test.items())
+        + ", ".join(
+            f"{species} {values['default']:.4f} → {values['with_access']:.4f}"
+            for species, values in test.items()
+        )
         + f". Folding every pair: {result['seconds']:.0f} s on {result['workers']} workers.",
     ]
 
@@ -393,7 +445,9 @@ def command_rescore(arguments: argparse.Namespace) -> None:
             continue
         probabilities = read_arrays(path.parent / "probabilities.npz")
         model = load_run_model(str(path.parent))
-        save_corrected(path.parent, results, *corrected_probabilities(model_scorer(model), tests, probabilities))
+        save_corrected(
+            path.parent, results, *corrected_probabilities(model_scorer(model), tests, probabilities)
+        )
         print(f"{results['variant']} seed {results['seed']}: re-scored", flush=True)
 
 
@@ -408,8 +462,9 @@ def cv_fold_arrays(variant: str, folds: int) -> dict[int, dict[str, np.ndarray]]
 
 
 def write_cv_summary(variant: str, folds: int, accuracy: list[float]) -> None:
-    write_json(cv_directory(variant).with_suffix(".json"),
-               {"variant": variant, "folds": folds, "ACC": accuracy})
+    write_json(
+        cv_directory(variant).with_suffix(".json"), {"variant": variant, "folds": folds, "ACC": accuracy}
+    )
 
 
 def command_cv(arguments: argparse.Namespace) -> None:
@@ -429,13 +484,19 @@ def command_cv(arguments: argparse.Namespace) -> None:
         if variant not in VARIANTS:
             started = time.time()
             table = cross_validate(
-                family, train, folds=arguments.folds, model_config=settings,
+                family,
+                train,
+                folds=arguments.folds,
+                model_config=settings,
                 training_config=training_config_for(family, overrides),
             )
             accuracy = table[~table["fold"].isin(["mean", "std"])]["ACC"].astype(float).tolist()
             write_cv_summary(variant, arguments.folds, accuracy)
-            print(f"{variant}: {arguments.folds}-fold ACC {np.mean(accuracy):.4f} +- {np.std(accuracy):.4f} "
-                  f"({time.time() - started:.0f} s)", flush=True)
+            print(
+                f"{variant}: {arguments.folds}-fold ACC {np.mean(accuracy):.4f} +- {np.std(accuracy):.4f} "
+                f"({time.time() - started:.0f} s)",
+                flush=True,
+            )
             continue
         directory = cv_directory(variant)
         directory.mkdir(parents=True, exist_ok=True)
@@ -447,24 +508,37 @@ def command_cv(arguments: argparse.Namespace) -> None:
             held_out = np.flatnonzero(assignment == fold)
             started = time.time()
             model = fit(
-                family, train.iloc[assignment != fold], None, model_config=settings,
+                family,
+                train.iloc[assignment != fold],
+                None,
+                model_config=settings,
                 training_config=training_config_for(family, overrides),
             )
             test = train.iloc[held_out]
             scores = predict(model, test["mirna_seq"].tolist(), test["target_seq"].tolist(), workers=1)
             metrics = species_metrics(labels[held_out], scores)
             write_arrays(path, rows=held_out, probabilities=scores)
-            write_json(directory / f"fold-{fold}.json",
-                       {"variant": variant, "fold": fold, "folds": arguments.folds, "seconds": time.time() - started}
-                       | metrics)
-            print(f"{variant} fold {fold}: ACC {metrics['ACC']:.4f} AUC {metrics['AUC']:.4f} "
-                  f"({time.time() - started:.0f} s)", flush=True)
+            write_json(
+                directory / f"fold-{fold}.json",
+                {"variant": variant, "fold": fold, "folds": arguments.folds, "seconds": time.time() - started}
+                | metrics,
+            )
+            print(
+                f"{variant} fold {fold}: ACC {metrics['ACC']:.4f} AUC {metrics['AUC']:.4f} "
+                f"({time.time() - started:.0f} s)",
+                flush=True,
+            )
         done = cv_fold_arrays(variant, arguments.folds)
         if done is not None:
-            accuracy = [species_metrics(labels[arrays["rows"]], arrays["probabilities"])["ACC"]
-                        for arrays in done.values()]
+            accuracy = [
+                species_metrics(labels[arrays["rows"]], arrays["probabilities"])["ACC"]
+                for arrays in done.values()
+            ]
             write_cv_summary(variant, arguments.folds, accuracy)
-            print(f"{variant}: {arguments.folds}-fold ACC {np.mean(accuracy):.4f} +- {np.std(accuracy):.4f}", flush=True)
+            print(
+                f"{variant}: {arguments.folds}-fold ACC {np.mean(accuracy):.4f} +- {np.std(accuracy):.4f}",
+                flush=True,
+            )
 
 
 #: The model every CV row is compared with on the same folds.
@@ -483,8 +557,12 @@ def cv_rows(labels: np.ndarray) -> list[dict]:
 
     def row(model: str, folds: list[int], accuracy: list[float]) -> dict:
         same = f"{np.mean([reference[fold] for fold in folds]):.4f}" if reference else ""
-        return {"model": model, "folds": len(folds), "ACC": f"{np.mean(accuracy):.4f} ± {np.std(accuracy):.4f}",
-                f"{CV_REFERENCE}, same folds": same}
+        return {
+            "model": model,
+            "folds": len(folds),
+            "ACC": f"{np.mean(accuracy):.4f} ± {np.std(accuracy):.4f}",
+            f"{CV_REFERENCE}, same folds": same,
+        }
 
     finished = [(name, list(range(summary["folds"])), summary["ACC"]) for name, summary in summaries.items()]
     for ensemble, members in ENSEMBLES.items():
@@ -501,11 +579,18 @@ def cv_rows(labels: np.ndarray) -> list[dict]:
         finished.append((ensemble, list(range(folds)), accuracy))
     rows = [row(*entry) for entry in sorted(finished, key=lambda entry: -np.mean(entry[2]))]
     for directory in sorted(path for path in (RESULTS / "cv").iterdir() if path.is_dir()):
-        variant = next((name for name in VARIANTS if name.replace(":", "_") == directory.name), directory.name)
+        variant = next(
+            (name for name in VARIANTS if name.replace(":", "_") == directory.name), directory.name
+        )
         done = [json.loads(path.read_text()) for path in sorted(directory.glob("fold-*.json"))]
         if done and variant not in summaries:
-            rows.append(row(f"{variant} (unfinished: {len(done)} of {done[0]['folds']} folds)",
-                            [entry["fold"] for entry in done], [entry["ACC"] for entry in done]))
+            rows.append(
+                row(
+                    f"{variant} (unfinished: {len(done)} of {done[0]['folds']} folds)",
+                    [entry["fold"] for entry in done],
+                    [entry["ACC"] for entry in done],
+                )
+            )
     return rows
 
 
@@ -524,8 +609,15 @@ def command_timing(arguments: argparse.Namespace) -> None:
         for workers in (1, arguments.workers):
             cache = StructureCache(Path(directory) / f"workers-{workers}")
             started = time.time()
-            structures = fold_many(mirnas + targets, max_bp_span=150, window=300, cache=cache, workers=workers)
-            rows.append({"step": f"RNAfold, cold cache, {workers} process(es)", "s/pair": (time.time() - started) / len(frame)})
+            structures = fold_many(
+                mirnas + targets, max_bp_span=150, window=300, cache=cache, workers=workers
+            )
+            rows.append(
+                {
+                    "step": f"RNAfold, cold cache, {workers} process(es)",
+                    "s/pair": (time.time() - started) / len(frame),
+                }
+            )
         started = time.time()
         fold_many(mirnas + targets, max_bp_span=150, window=300, cache=cache)
         rows.append({"step": "RNAfold, warm cache", "s/pair": (time.time() - started) / len(frame)})
@@ -534,8 +626,12 @@ def command_timing(arguments: argparse.Namespace) -> None:
     rows.append({"step": "complex features (11,860)", "s/pair": (time.time() - started) / len(frame)})
     started = time.time()
     site_features(mirnas, targets)
-    rows.append({"step": "pairing features (duplexfold etc.)", "s/pair": (time.time() - started) / len(frame)})
-    print(f"\n### Featurisation, {len(frame)} test_bdi pairs (mean lncRNA {np.mean([len(t) for t in targets]):.0f} nt)\n")
+    rows.append(
+        {"step": "pairing features (duplexfold etc.)", "s/pair": (time.time() - started) / len(frame)}
+    )
+    print(
+        f"\n### Featurisation, {len(frame)} test_bdi pairs (mean lncRNA {np.mean([len(t) for t in targets]):.0f} nt)\n"
+    )
     table = pd.DataFrame(rows)
     table["s/pair"] = table["s/pair"].map(lambda value: f"{value:.4f}")
     print(markdown(table))
@@ -559,7 +655,11 @@ def load_runs() -> dict[str, dict[int, dict]]:
                 for species in TEST_SPECIES
             }
             corrected = {
-                species: (members[0]["corrected_probabilities"][species] + members[1]["corrected_probabilities"][species]) / 2
+                species: (
+                    members[0]["corrected_probabilities"][species]
+                    + members[1]["corrected_probabilities"][species]
+                )
+                / 2
                 for species in members[0]["corrected_probabilities"]
                 if species in members[1]["corrected_probabilities"]
             }
@@ -589,15 +689,25 @@ def summary_table(runs: dict[str, dict[int, dict]]) -> pd.DataFrame:
             row = {"species": species, "model": variant, "runs": len(seeds)}
             for metric in METRICS:
                 values = [seeds[seed]["species"][species][metric] for seed in seeds]
-                row[metric] = f"{np.mean(values):.4f} ± {np.std(values):.4f}" if len(values) > 1 else f"{values[0]:.4f}"
+                row[metric] = (
+                    f"{np.mean(values):.4f} ± {np.std(values):.4f}" if len(values) > 1 else f"{values[0]:.4f}"
+                )
                 row[f"_{metric}"] = float(np.mean(values))
             if variant == "hybrid_mfe":
                 row["AUC"] += f" (raw -dG {seeds[0]['species'][species]['raw_energy_AUC']:.4f})"
             rows.append(row)
     for published, figures in PUBLISHED.items():
         for species, (auc, acc) in figures.items():
-            rows.append({"species": species, "model": published, "runs": "", "AUC": f"{auc:.4f}",
-                         "ACC": f"{acc:.4f}" if acc else "", "_AUC": auc})
+            rows.append(
+                {
+                    "species": species,
+                    "model": published,
+                    "runs": "",
+                    "AUC": f"{auc:.4f}",
+                    "ACC": f"{acc:.4f}" if acc else "",
+                    "_AUC": auc,
+                }
+            )
     table = pd.DataFrame(rows)
     table["species"] = pd.Categorical(table["species"], TEST_SPECIES)
     return table.sort_values(["species", "_AUC"], ascending=[True, False])
@@ -605,6 +715,7 @@ def summary_table(runs: dict[str, dict[int, dict]]) -> pd.DataFrame:
 
 def choose_default(runs: dict[str, dict[int, dict]]) -> str:
     """The candidate with the highest mean AUC over the five species (mean over its runs)."""
+
     def mean_auc(variant: str) -> float:
         seeds = runs[variant]
         return float(np.mean([seeds[s]["species"][sp]["AUC"] for s in seeds for sp in TEST_SPECIES]))
@@ -624,7 +735,9 @@ def ship(
         module, config = join_members(members[0].module, members[1].module)
         first = members[0].card
         card = ModelCard(
-            name="", family="plant_ensemble", task="plant",
+            name="",
+            family="plant_ensemble",
+            task="plant",
             config={"mixlmi": config.mixlmi, "premli": config.premli},
             description="Average of a MixLMI-style and a preMLI-style model's probabilities",
             training={
@@ -646,7 +759,10 @@ def ship(
     command = " && ".join(
         arguments.reproduce
         if arguments.reproduce and not baseline
-        else [f"python bench/plant.py train --variant {trained} --seed 0 --threads 1", "python bench/plant.py report --ship"]
+        else [
+            f"python bench/plant.py train --variant {trained} --seed 0 --threads 1",
+            "python bench/plant.py report --ship",
+        ]
     )
     name = f"{variant}-plant" if baseline else "plant-" + variant.replace("+", "-").replace(":", "-")
     data = {
@@ -659,7 +775,9 @@ def ship(
     model.card.training = {**model.card.training, "data": data, "seed": 0}
     model.card.metrics = {species: run["species"][species] for species in TEST_SPECIES}
     corrected = run.get("corrected", {})
-    model.card.metrics |= {f"{species}*": corrected[species] for species in TEST_SPECIES if species in corrected}
+    model.card.metrics |= {
+        f"{species}*": corrected[species] for species in TEST_SPECIES if species in corrected
+    }
     model.card.notes = [
         "Baseline shipped for comparison (bench/plant.py)."
         if baseline
@@ -697,7 +815,7 @@ GOAL_AUC, GOAL_ACC = 0.99, 0.95
 
 
 def meets_goal(means: dict[str, tuple[float, float]], labels: list[str]) -> str:
-    """"yes" when every label's (AUC, ACC) reaches the goal."""
+    """ "yes" when every label's (AUC, ACC) reaches the goal."""
     reached = all(means[label][0] >= GOAL_AUC and means[label][1] >= GOAL_ACC for label in labels)
     return "yes" if reached else "no"
 
@@ -728,7 +846,9 @@ def print_corrected(runs: dict[str, dict[int, dict]]) -> None:
     if not rows:
         return
     frame = pd.DataFrame(rows)
-    frame = frame.iloc[np.argsort([-float(cell.split(" / ")[0]) for cell in frame[frame.columns[3]]], kind="stable")]
+    frame = frame.iloc[
+        np.argsort([-float(cell.split(" / ")[0]) for cell in frame[frame.columns[3]]], kind="stable")
+    ]
     print(
         "\n### Mixed-up miRNA sequences: AUC / ACC as stored and with miRBase 22.1 sequences (*), and the goal "
         f"(AUC >= {GOAL_AUC}, ACC >= {GOAL_ACC} on all five species, means over runs)\n"
@@ -744,7 +864,10 @@ def print_name_check() -> None:
     for name in ("train", *(f"test_{species}" for species in TEST_SPECIES)):
         frame = read_split(name)
         kinds = mirna_name_mismatches(frame, reference)["kind"].value_counts()
-        rows.append({"file": f"{name}.csv", "rows": len(frame)} | {kind: int(kinds.get(kind, 0)) for kind in MISMATCH_KINDS})
+        rows.append(
+            {"file": f"{name}.csv", "rows": len(frame)}
+            | {kind: int(kinds.get(kind, 0)) for kind in MISMATCH_KINDS}
+        )
     print("\n### miRNA names whose miRBase 22.1 sequence differs from the one given (rows, by kind)\n")
     print(markdown(pd.DataFrame(rows)))
 
@@ -788,19 +911,25 @@ def command_report(arguments: argparse.Namespace) -> None:
         per_epoch = [run["seconds_per_epoch"] for run in seeds.values() if "seconds_per_epoch" in run]
         per_pair = [run["species"]["bdi"].get("seconds_per_pair") for run in seeds.values()]
         per_pair = [value for value in per_pair if value is not None]
-        rows.append({
-            "model": variant,
-            "s/epoch": seconds_text(np.mean(per_epoch)) if per_epoch else "",
-            "s/pair (bdi, predict)": f"{np.mean(per_pair):.4f}" if per_pair else "",
-            "device": next(iter(seeds.values())).get("device", "cpu"),
-        })
+        rows.append(
+            {
+                "model": variant,
+                "s/epoch": seconds_text(np.mean(per_epoch)) if per_epoch else "",
+                "s/pair (bdi, predict)": f"{np.mean(per_pair):.4f}" if per_pair else "",
+                "device": next(iter(seeds.values())).get("device", "cpu"),
+            }
+        )
     print(markdown(pd.DataFrame(rows)))
     rows = cv_rows(read_split("train")["label"].to_numpy())
     if rows:
         print("\n### Cross-validation accuracy on the training pool (the same 10 folds for every model)\n")
-        print(markdown(pd.DataFrame(
-            rows + [{"model": "MixLMI (published)", "folds": 10, "ACC": f"{PUBLISHED_CV_ACC:.4f}"}]
-        )))
+        print(
+            markdown(
+                pd.DataFrame(
+                    rows + [{"model": "MixLMI (published)", "folds": 10, "ACC": f"{PUBLISHED_CV_ACC:.4f}"}]
+                )
+            )
+        )
     for line in accessibility_lines():
         print(line)
     chosen = choose_default(runs)
@@ -819,7 +948,9 @@ def main() -> None:
     train.add_argument("--seed", nargs="+", type=int, default=[0])
     train.add_argument("--epochs", type=int, default=0, help=f"default {TRAINING['epochs']}")
     train.add_argument("--force", action="store_true", help="retrain runs that exist")
-    rescore = commands.add_parser("rescore", help="add metrics with miRBase sequences for mixed-up rows to older runs")
+    rescore = commands.add_parser(
+        "rescore", help="add metrics with miRBase sequences for mixed-up rows to older runs"
+    )
     baselines = commands.add_parser("baselines", help="ViennaRNA hybrid energy and seed rule")
     baselines.add_argument("--force", action="store_true")
     cv = commands.add_parser("cv", help="k-fold cross-validation accuracy on the training pool")
@@ -828,7 +959,9 @@ def main() -> None:
     cv.add_argument("--epochs", type=int, default=0)
     cv.add_argument("--fold", nargs="+", type=int, help="only these folds (0-based; variants of VARIANTS)")
     cv.add_argument("--force", action="store_true", help="rerun folds that exist")
-    access = commands.add_parser("accessibility", help="does the best site's accessibility add to the default?")
+    access = commands.add_parser(
+        "accessibility", help="does the best site's accessibility add to the default?"
+    )
     access.add_argument("--workers", type=int, default=2)
     timing = commands.add_parser("timing", help="featurisation time per pair")
     timing.add_argument("--pairs", type=int, default=200)

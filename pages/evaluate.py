@@ -221,8 +221,7 @@ if data is not None:
         st.info(
             "Some pairs are given by names only (no target or miRNA sequence): only miRNA–gene models "
             "(grmmi, aemigap) can score them; they find the miRNA and the gene in their interaction graph by "
-            "name."
-            + (f" Site and plant models need sequences, which this file lacks: {why}" if why else "")
+            "name." + (f" Site and plant models need sequences, which this file lacks: {why}" if why else "")
         )
     if summary.duplicates:
         st.warning(
@@ -391,7 +390,8 @@ def show_breakdown(result: dict, pairs: pd.DataFrame, threshold: float) -> pd.Da
     st.dataframe(
         table,
         hide_index=True,
-        column_config=METRIC_FORMAT | {"group": st.column_config.TextColumn("group", width="medium", pinned=True)},
+        column_config=METRIC_FORMAT
+        | {"group": st.column_config.TextColumn("group", width="medium", pinned=True)},
         key="evaluate_breakdown_table",
     )
     st.caption(
@@ -414,7 +414,9 @@ def show_node_status(result: dict, pairs: pd.DataFrame, threshold: float) -> Non
         frame = result["predictions"][name]
         table = run_safely(
             lambda frame=frame: node_status_breakdown(
-                pairs["label"].to_numpy(), frame["probability"].to_numpy(), frame["node_status"].to_numpy(),
+                pairs["label"].to_numpy(),
+                frame["probability"].to_numpy(),
+                frame["node_status"].to_numpy(),
                 threshold,
             ),
             f"Model {name}",

@@ -106,8 +106,10 @@ def shown_config(config: dict[str, Any] | None) -> dict[str, Any]:
     """A card's configuration for display: long lists of names (a graph model's nodes) are summarised."""
     shown = {}
     for key, value in (config or {}).items():
-        if isinstance(value, (list, tuple)) and len(value) > MAX_LISTED_NAMES and all(
-            isinstance(item, str) for item in value
+        if (
+            isinstance(value, (list, tuple))
+            and len(value) > MAX_LISTED_NAMES
+            and all(isinstance(item, str) for item in value)
         ):
             value = f"{len(value):,} names: {', '.join(value[:5])}, … (all of them in the card JSON)"
         shown[key] = value

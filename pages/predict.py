@@ -101,9 +101,13 @@ def gene_mirna(text: str) -> tuple[str | None, str, str | None]:
     except InputError as error:
         if "unknown miRNA name" not in str(error):
             raise
-        return stripped, "", (
-            f"{stripped} is not in the miRBase file, so it is scored by its name only (no miRNA sequence, "
-            "no sites or duplex); set a miRBase mature.fa on the Settings page, or paste the sequence instead."
+        return (
+            stripped,
+            "",
+            (
+                f"{stripped} is not in the miRBase file, so it is scored by its name only (no miRNA sequence, "
+                "no sites or duplex); set a miRBase mature.fa on the Settings page, or paste the sequence instead."
+            ),
         )
     if name == "miRNA":
         return None, sequence, None
@@ -215,6 +219,7 @@ st.multiselect(
     key=remember("predict_models", default_models(task)),
 )
 
+
 def predict_gene_pair(chosen: tuple[str, ...]) -> None:
     """Score a miRNA–gene pair (names required for the gene, target sequence optional)."""
     gene = st.session_state.get("predict_gene", "").strip()
@@ -296,7 +301,9 @@ def unseen_node_text(status: str, mirna: str, gene: str, report: PairReport) -> 
         what for what, known in (("the miRNA", evidence[0]), ("the gene", evidence[1])) if known is None
     ]
     rests_on = " and ".join(what for what in evidence if what) or "nothing specific to this pair"
-    text = f"Unseen node: {subject} not in the interaction graph the model was trained on (no known interaction "
+    text = (
+        f"Unseen node: {subject} not in the interaction graph the model was trained on (no known interaction "
+    )
     text += f"there), so the score rests on {rests_on}."
     if unknown:
         text += (
@@ -359,9 +366,7 @@ def show(result: dict) -> None:
             row["model"],
             "—" if pd.isna(row["probability"]) else f"{row['probability']:.3f}",
             help=f"{row['family']} model; probability of interaction (0-1)"
-            + (
-                f"; best site at {row['best_site_start']} ({row['best_site_type']})" if row["scanned"] else ""
-            )
+            + (f"; best site at {row['best_site_start']} ({row['best_site_type']})" if row["scanned"] else "")
             + (f"; node status: {row['node_status']}" if row.get("node_status") else "")
             + (f"; no score: {row['note']}" if row.get("note") else ""),
         )
@@ -429,7 +434,9 @@ def show(result: dict) -> None:
             )
 
         if report.gene and len(report.sites):
-            st.caption("The duplex is drawn for the strongest seed site; the sites are listed strongest first.")
+            st.caption(
+                "The duplex is drawn for the strongest seed site; the sites are listed strongest first."
+            )
         st.markdown("#### Seed sites")
         if report.sites.empty:
             st.write("No canonical or non-canonical seed match on this target.")

@@ -245,10 +245,14 @@ def run_ranking(data: dict, model_name: str, top: int, mirnas: tuple[str, ...]) 
     bar = st.progress(0.0, text="Scoring candidate pairs …")
 
     def progress(done: int, total: int) -> None:
-        bar.progress(done / total if total else 1.0, text=f"Scored the candidates of {done:,} of {total:,} miRNAs")
+        bar.progress(
+            done / total if total else 1.0, text=f"Scored the candidates of {done:,} of {total:,} miRNAs"
+        )
 
     table = run_safely(
-        lambda: rank_candidates(model, data["pairs"], mirnas=list(mirnas) or None, top=top, progress=progress),
+        lambda: rank_candidates(
+            model, data["pairs"], mirnas=list(mirnas) or None, top=top, progress=progress
+        ),
         "Ranking",
     )
     bar.empty()
@@ -439,7 +443,9 @@ with mirna_column:
         help=upload_help(), label="…or upload miRNAs (FASTA or list)", type=None, key="scan_mirna_file"
     )
     if mirna_upload is not None:
-        st.caption(f"The scan reads the miRNAs of **{mirna_upload.name}**; the box is ignored while a file is uploaded.")
+        st.caption(
+            f"The scan reads the miRNAs of **{mirna_upload.name}**; the box is ignored while a file is uploaded."
+        )
 with target_column:
     st.text_area(
         "Targets (FASTA, 5'→3')",
@@ -494,6 +500,7 @@ model_name = (
     else None
 )
 
+
 def typed_targets(text: str) -> str:
     """The target box as FASTA: one bare sequence (no '>' line) becomes a record named ``target``.
 
@@ -503,7 +510,9 @@ def typed_targets(text: str) -> str:
         For an empty box.
     """
     if not text.strip():
-        raise InputError("the target box is empty: paste targets (FASTA, or one bare sequence) or upload a file")
+        raise InputError(
+            "the target box is empty: paste targets (FASTA, or one bare sequence) or upload a file"
+        )
     return text if text.lstrip().startswith(">") else f">target\n{text}"
 
 
@@ -822,7 +831,11 @@ elif job is None:
         "Press **Scan** to start. "
         + (
             "The built-in demo scans "
-            + ("ath-miR156a-5p across a constructed lncRNA." if plant_task else "three miRNAs across a synthetic 3'UTR.")
+            + (
+                "ath-miR156a-5p across a constructed lncRNA."
+                if plant_task
+                else "three miRNAs across a synthetic 3'UTR."
+            )
             if using_demo
             else "The scan reads the miRNAs and targets given above."
         )

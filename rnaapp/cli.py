@@ -286,7 +286,10 @@ def command_evaluate(arguments: argparse.Namespace) -> int:
     table = pd.DataFrame(
         [
             {"model": name}
-            | {key: math.nan if entry["metrics"][key] is None else entry["metrics"][key] for key in METRIC_NAMES}
+            | {
+                key: math.nan if entry["metrics"][key] is None else entry["metrics"][key]
+                for key in METRIC_NAMES
+            }
             for name, entry in results.items()
         ]
     )
@@ -813,8 +816,10 @@ def command_models(arguments: argparse.Namespace) -> int:
     for row in rows:
         row["mark"] = "task+family" if row["task_default"] else ("family" if row["default"] else "")
     columns = ("name", "family", "task", "source", "mark")
-    widths = {column: max(len("default" if column == "mark" else column), *(len(row[column]) for row in rows))
-              for column in columns}
+    widths = {
+        column: max(len("default" if column == "mark" else column), *(len(row[column]) for row in rows))
+        for column in columns
+    }
     header = [("default" if column == "mark" else column).ljust(widths[column]) for column in columns]
     print("  ".join([*header, "test AUC"]))
     for row in rows:
@@ -939,8 +944,10 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("file")
     evaluate.add_argument("--model", action="append", help="model name, family or task; repeat to compare")
     evaluate.add_argument(
-        "--threshold", type=_probability, default=0.5, help="a pair is called positive at this probability or "
-        "above (0 to 1; default 0.5)"
+        "--threshold",
+        type=_probability,
+        default=0.5,
+        help="a pair is called positive at this probability or above (0 to 1; default 0.5)",
     )
     evaluate.add_argument("--by", help="also break the metrics down by this column (e.g. species, mirna_id)")
     evaluate.add_argument("--json", action="store_true", help="print JSON")

@@ -192,7 +192,9 @@ def summarise_test_set(pairs: pd.DataFrame) -> TestSetSummary:
     TestSetSummary
     """
     labels = pairs["label"].to_numpy(dtype=np.int64)
-    pair_columns = [column for column in ("mirna_id", "mirna_seq", "target_id", "target_seq") if column in pairs]
+    pair_columns = [
+        column for column in ("mirna_id", "mirna_seq", "target_id", "target_seq") if column in pairs
+    ]
     repeated = pairs.duplicated(subset=pair_columns).to_numpy()
     species: dict[str, int] = {}
     if "species" in pairs:

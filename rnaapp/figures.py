@@ -650,7 +650,9 @@ def site_map_figure(length: int, sites: pd.DataFrame, *, title: str | None = Non
         raise ValueError(f"sites has no column(s) {missing}; it has {list(sites.columns)}")
     scored = "probability" in sites
     if not scored:
-        sites = sites.assign(probability=[SITE_RANK.get(site_type, 0.5) / 5 for site_type in sites["site_type"]])
+        sites = sites.assign(
+            probability=[SITE_RANK.get(site_type, 0.5) / 5 for site_type in sites["site_type"]]
+        )
     figure = go.Figure(
         go.Scatter(
             x=[1, length], y=[0, 0], mode="lines", line={"color": "#999999", "width": 6}, name="transcript",
@@ -691,7 +693,10 @@ def site_map_figure(length: int, sites: pd.DataFrame, *, title: str | None = Non
     figure.update_layout(
         title=title,
         xaxis={"title": {"text": "target position (nt)"}, "range": [0, length + 1]},
-        yaxis={"title": {"text": "probability" if scored else "site strength (8mer = 1)"}, "range": [-0.05, 1.05]},
+        yaxis={
+            "title": {"text": "probability" if scored else "site strength (8mer = 1)"},
+            "range": [-0.05, 1.05],
+        },
         legend={"title": {"text": "site type"}},
         height=360,
     )

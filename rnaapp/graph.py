@@ -205,7 +205,9 @@ def grarep(adjacency: sparse.spmatrix, config: GraRepConfig = GraRepConfig(), *,
     return vectors
 
 
-def node_features(graph: BipartiteGraph, config: GraRepConfig = GraRepConfig(), *, seed: int = 0) -> np.ndarray:
+def node_features(
+    graph: BipartiteGraph, config: GraRepConfig = GraRepConfig(), *, seed: int = 0
+) -> np.ndarray:
     """GraRep vector, log(1 + degree) and seen flag of every node.
 
     Returns
@@ -329,7 +331,11 @@ def distance_filter(
     )
     labels = pairs["label"].astype(int).to_numpy()
     positive_distances = distances[(labels == 1) & known]
-    threshold = float(np.quantile(positive_distances, quantile)) if quantile > 0 and len(positive_distances) else -np.inf
+    threshold = (
+        float(np.quantile(positive_distances, quantile))
+        if quantile > 0 and len(positive_distances)
+        else -np.inf
+    )
     drop = (labels == 0) & (distances < threshold)
     negatives = int((labels == 0).sum())
     report = {
@@ -352,7 +358,6 @@ def adjust_negatives(
     graph = graph_from_pairs(pairs)
     vectors = grarep(graph.adjacency(), config, seed=seed)
     return distance_filter(pairs, vectors, graph, quantile=quantile)
-
 
 
 #: Number of seed codes (7-mers of miRNA nucleotides 2-8).

@@ -847,7 +847,11 @@ def _finalise(
         # A sequence column under a header we do not know must not be read as "names only".
         unnamed = [column for column in parsed.extra_columns if _holds_sequences(table[column].astype(str))]
         if unnamed:
-            missing = [role for role, has in (("mirna_seq", has_mirna_seq), ("target_seq", has_target_seq)) if not has]
+            missing = [
+                role
+                for role, has in (("mirna_seq", has_mirna_seq), ("target_seq", has_target_seq))
+                if not has
+            ]
             what = " or ".join(_ROLE_DESCRIPTIONS[role] for role in missing)
             headers = "; ".join(f"{_ROLE_DESCRIPTIONS[role]}: {_accepted_headers(role)}" for role in missing)
             raise InputError(
@@ -1345,7 +1349,11 @@ def attach_target_sequences(pairs: pd.DataFrame, records: pd.DataFrame) -> tuple
                     table[name] = sequence
     genes = pairs["target_id"].fillna("").astype(str)
     found = genes.map(lambda gene: exact.get(gene) or folded.get(gene.upper()) or "")
-    current = pairs["target_seq"].fillna("").astype(str) if "target_seq" in pairs else pd.Series("", index=pairs.index)
+    current = (
+        pairs["target_seq"].fillna("").astype(str)
+        if "target_seq" in pairs
+        else pd.Series("", index=pairs.index)
+    )
     filled = (current == "") & (found != "")
     result = pairs.copy()
     result["target_seq"] = current.where(~filled, found)
@@ -1452,7 +1460,12 @@ def mirna_name_mismatches(pairs: pd.DataFrame, reference: Mapping[str, str]) -> 
         records.append((int(index) + 1, name, sequence, reference_seq, kind, ", ".join(owners)))
     table = pd.DataFrame(records, columns=list(MISMATCH_COLUMNS))
     order = table["kind"].map({kind: rank for rank, kind in enumerate(MISMATCH_KINDS)})
-    return table.assign(_order=order).sort_values(["_order", "row"]).drop(columns="_order").reset_index(drop=True)
+    return (
+        table.assign(_order=order)
+        .sort_values(["_order", "row"])
+        .drop(columns="_order")
+        .reset_index(drop=True)
+    )
 
 
 def describe_name_mismatches(mismatches: pd.DataFrame) -> str:

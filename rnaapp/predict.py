@@ -159,7 +159,9 @@ def checked_sequences(
         Naming the first bad pair (``row`` = 1-based pair number) and what is wrong with it.
     """
     distinct = set(sequences)
-    if all(isinstance(value, str) and _NORMAL.fullmatch(value) and (value or allow_empty) for value in distinct):
+    if all(
+        isinstance(value, str) and _NORMAL.fullmatch(value) and (value or allow_empty) for value in distinct
+    ):
         return list(sequences)
     normalised = {value: normalise_sequence(value) if isinstance(value, str) else None for value in distinct}
     for index, value in enumerate(sequences):

@@ -573,10 +573,14 @@ def load_model(reference: str | None = None, *, device: str | torch.device = "cp
     except SafetensorError as error:
         raise ModelFileError(_damaged_weights(name, weights_path, error, source)) from error
     non_finite = [
-        key for key, tensor in state.items() if tensor.is_floating_point() and not torch.isfinite(tensor).all()
+        key
+        for key, tensor in state.items()
+        if tensor.is_floating_point() and not torch.isfinite(tensor).all()
     ]
     if non_finite:
-        shown = ", ".join(non_finite[:3]) + (f" and {len(non_finite) - 3} more" if len(non_finite) > 3 else "")
+        shown = ", ".join(non_finite[:3]) + (
+            f" and {len(non_finite) - 3} more" if len(non_finite) > 3 else ""
+        )
         raise ModelFileError(
             f"model '{name}': its weights file {weights_path} is damaged (NaN or infinite values in {shown}); "
             f"{_remedy(source)}"

@@ -369,11 +369,18 @@ def _gene_report(
     for model in models:
         note = ""
         if not _fits(model, target):
-            note = f"target longer than the {model.family.max_target_length(model.config)} nt this model reads"
+            note = (
+                f"target longer than the {model.family.max_target_length(model.config)} nt this model reads"
+            )
             scored = {"probability": np.nan, "scanned": False, "best_site_start": pd.NA, "best_site_type": ""}
         elif model.family.uses_names or not target:
             probability = float(predict(model, [mirna], [target], **names)[0])
-            scored = {"probability": probability, "scanned": False, "best_site_start": pd.NA, "best_site_type": ""}
+            scored = {
+                "probability": probability,
+                "scanned": False,
+                "best_site_start": pd.NA,
+                "best_site_type": "",
+            }
         else:
             scored = transcript_probabilities(model, [mirna], [target]).iloc[0]
         status = (

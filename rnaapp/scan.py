@@ -475,7 +475,15 @@ def _scan_in_process(
             if should_stop is not None and should_stop():
                 raise ScanCancelled("scan cancelled")
             candidates = candidate_sites(mirna, target, noncanonical=noncanonical)
-            pair_rows.append(_unscored_pair(mirna_id, target_id, len(target), len(candidates), sum(site.site_type != "non-canonical" for site in candidates)))
+            pair_rows.append(
+                _unscored_pair(
+                    mirna_id,
+                    target_id,
+                    len(target),
+                    len(candidates),
+                    sum(site.site_type != "non-canonical" for site in candidates),
+                )
+            )
             for site in candidates:
                 start, end = window_bounds(site.anchor, len(target))
                 windows.append(target[start:end])
@@ -697,7 +705,6 @@ def _ordered_results(
             future.cancel()
 
 
-
 def _unscored_pair(
     mirna_id: str, target_id: str, target_length: int, n_sites: int, n_canonical: int
 ) -> dict[str, Any]:
@@ -714,6 +721,7 @@ def _unscored_pair(
         "n_canonical": n_canonical,
         "target_length": target_length,
     }
+
 
 def default_scan_workers() -> int:
     """Processes a command-line scan uses by default: every core."""

@@ -499,7 +499,9 @@ class StructureCache:
     def __init__(self, directory: str | os.PathLike[str] | None = None) -> None:
         from rnaapp.settings import home_directory
 
-        self.directory = Path(directory) if directory is not None else home_directory() / "cache" / "structures"
+        self.directory = (
+            Path(directory) if directory is not None else home_directory() / "cache" / "structures"
+        )
 
     @staticmethod
     def key(sequence: str, temperature: float, max_bp_span: int, window: int = 0) -> str:
@@ -522,7 +524,9 @@ class StructureCache:
         """Store one entry atomically."""
         from rnaapp.io import atomic_write
 
-        atomic_write(self._path(key), lambda temporary: Path(temporary).write_text(f"{structure}\t{energy!r}"))
+        atomic_write(
+            self._path(key), lambda temporary: Path(temporary).write_text(f"{structure}\t{energy!r}")
+        )
 
 
 def fold_many(

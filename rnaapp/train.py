@@ -109,7 +109,11 @@ class TrainingConfig:
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
                 raise ValueError(f"{name} must be a number, not {value!r}")
-            if value < lowest or (value == lowest and not closed) or (highest is not None and value >= highest):
+            if (
+                value < lowest
+                or (value == lowest and not closed)
+                or (highest is not None and value >= highest)
+            ):
                 bounds = f"{'at least' if closed else 'above'} {lowest:g}" + (
                     f" and below {highest:g}" if highest is not None else ""
                 )

@@ -85,7 +85,9 @@ def plant_pairs(count: int = 48, seed: int = 0, mirna_count: int = 6) -> pd.Data
     return pd.DataFrame(rows)
 
 
-def gene_pairs(seed: int = 0, mirna_count: int = 8, gene_count: int = 24, with_sequences: bool = False) -> pd.DataFrame:
+def gene_pairs(
+    seed: int = 0, mirna_count: int = 8, gene_count: int = 24, with_sequences: bool = False
+) -> pd.DataFrame:
     """Synthetic miRNA-gene association pairs, names only (empty target sequences) unless ``with_sequences``.
 
     Two communities: miRNAs ``gmir-0..3`` target genes ``gene-0..11``, ``gmir-4..7`` genes ``gene-12..23``;
@@ -107,26 +109,46 @@ def gene_pairs(seed: int = 0, mirna_count: int = 8, gene_count: int = 24, with_s
         for g in rng.choice(list(other), size=6, replace=False):
             rows.append((m, int(g), 0))
     rows.append((0, gene_count - 1, 0))
-    return pd.DataFrame(
-        [
-            {
-                "mirna_id": f"gmir-{m}",
-                "mirna_seq": mirna_seqs[m],
-                "target_id": f"gene-{g}",
-                "target_seq": gene_seqs[g] if with_sequences else "",
-                "label": label,
-                "species": "hsa",
-            }
-            for m, g, label in rows
-        ]
-    ).drop_duplicates(["mirna_id", "target_id"]).reset_index(drop=True)
+    return (
+        pd.DataFrame(
+            [
+                {
+                    "mirna_id": f"gmir-{m}",
+                    "mirna_seq": mirna_seqs[m],
+                    "target_id": f"gene-{g}",
+                    "target_seq": gene_seqs[g] if with_sequences else "",
+                    "label": label,
+                    "species": "hsa",
+                }
+                for m, g, label in rows
+            ]
+        )
+        .drop_duplicates(["mirna_id", "target_id"])
+        .reset_index(drop=True)
+    )
 
 
 SMALL_GENE_CONFIGS = {
-    "grmmi": {"embedding_dim": 8, "filters": 8, "lstm_hidden": 8, "heads": 2, "embedding_epochs": 1,
-              "graph_steps": 2, "graph_dimension": 4, "graph_folds": 2, "dense": 16},
-    "aemigap": {"encoder_sizes": [32, 16], "latent": 4, "autoencoder_epochs": 2, "lstm_hidden": 8,
-                "graph_steps": 2, "graph_dimension": 4, "graph_folds": 2},
+    "grmmi": {
+        "embedding_dim": 8,
+        "filters": 8,
+        "lstm_hidden": 8,
+        "heads": 2,
+        "embedding_epochs": 1,
+        "graph_steps": 2,
+        "graph_dimension": 4,
+        "graph_folds": 2,
+        "dense": 16,
+    },
+    "aemigap": {
+        "encoder_sizes": [32, 16],
+        "latent": 4,
+        "autoencoder_epochs": 2,
+        "lstm_hidden": 8,
+        "graph_steps": 2,
+        "graph_dimension": 4,
+        "graph_folds": 2,
+    },
 }
 
 

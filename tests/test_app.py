@@ -87,7 +87,9 @@ def test_predict_follows_the_sidebar_model(app):
     from rnaapp.registry import list_models
 
     app.run()
-    other = next(card.name for card in list_models() if card.task == "site" and card.name != resolve_name("site"))
+    other = next(
+        card.name for card in list_models() if card.task == "site" and card.name != resolve_name("site")
+    )
     app.session_state["sidebar_model"] = other
     app.run()
     assert not app.exception
@@ -106,7 +108,9 @@ def test_predict_accepts_lowercase_dna_and_a_name(app):
 def test_predict_takes_a_fasta_record_pasted_into_the_mirna_box(app):
     """A one-line box turns the record's line break into a space: the header is still recognised."""
     app.run()
-    widget(app.text_input, "miRNA").set_value(">hsa-let-7a-5p MIMAT0000062 Homo sapiens let-7a-5p UGAGGUAGUAGGUUGUAUAGUU")
+    widget(app.text_input, "miRNA").set_value(
+        ">hsa-let-7a-5p MIMAT0000062 Homo sapiens let-7a-5p UGAGGUAGUAGGUUGUAUAGUU"
+    )
     button(app, "Predict").click().run()
     assert not app.exception and not app.error, [error.value for error in app.error]
     assert {metric.label: metric.value for metric in app.metric}["Seed site"] == "8mer"
@@ -196,7 +200,9 @@ def test_scan_ranks_candidates_and_opens_a_pair(app):
     assert {"Pairs (CSV)", "Sites (CSV)", "Pairs and sites (Excel)"} <= {
         b.label for b in app.get("download_button")
     }
-    assert any(f"The downloads hold the {len(table):,} pairs that pass the filters" in c.value for c in app.caption)
+    assert any(
+        f"The downloads hold the {len(table):,} pairs that pass the filters" in c.value for c in app.caption
+    )
     opener = widget(app.selectbox, "Open a pair")
     opener.set_value(opener.options[1]).run()
     assert not app.exception and not app.error
@@ -227,7 +233,9 @@ def test_scan_reads_one_bare_sequence_in_the_target_box(app):
     app.switch_page("pages/scan.py").run()
     assert any("The built-in demo scans" in info.value for info in app.info)
     widget(app.text_area, "miRNAs").set_value("hsa-let-7a-5p")
-    widget(app.text_area, "Targets").set_value("GCAUUGCA" * 40 + "AACUAUACAACCUACUACCUCA" + "GCAUUGCA" * 40).run()
+    widget(app.text_area, "Targets").set_value(
+        "GCAUUGCA" * 40 + "AACUAUACAACCUACUACCUCA" + "GCAUUGCA" * 40
+    ).run()
     assert any("reads the miRNAs and targets given above" in info.value for info in app.info)
     button(app, "Scan").click().run()
     job = wait_for_scan(app)

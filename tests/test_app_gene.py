@@ -125,7 +125,9 @@ def test_predict_by_names_only_says_when_a_node_is_unseen(saved):
     assert "Scores (CSV)" in [download.label for download in app.get("download_button")]
     app.text_input(key="predict_gene").set_value("GENE-0")  # a known gene typed in another case
     button(app, "Predict").click().run()
-    assert any("Did you mean gene-0 (instead of GENE-0)?" in w.value for w in app.warning), [w.value for w in app.warning]
+    assert any("Did you mean gene-0 (instead of GENE-0)?" in w.value for w in app.warning), [
+        w.value for w in app.warning
+    ]
 
 
 def test_predict_a_whole_3utr_with_the_shipped_gene_models(user_home):
@@ -181,7 +183,9 @@ def test_rank_with_3utrs_uploaded_as_fasta(saved):
     saved("grmmi")
     app = start("pages/scan.py")
     choose_task(app, "scan_task", "gene")
-    upload(app, "rank_upload", "known.csv", named_pairs(with_sequences=False)[["mirna_id", "target_id", "label"]])
+    upload(
+        app, "rank_upload", "known.csv", named_pairs(with_sequences=False)[["mirna_id", "target_id", "label"]]
+    )
     let7 = EXAMPLE_MIRNAS["hsa-let-7a-5p"]
     utr = "CCAGG" * 100 + reverse_complement(let7[1:8]) + "A" + "CCAGG" * 100
     fasta = f">ENSG0001|gene-22\n{utr}\n".encode()
@@ -205,8 +209,11 @@ def test_evaluate_names_only_pairs_by_node_status(saved):
     app = start("pages/evaluate.py")
     upload(app, "evaluate_upload", "genes.csv", pairs)
     assert not app.error, [error.value for error in app.error]
-    assert any("names only" in info.value and "which this file lacks: genes.csv: the file lists names only" in info.value
-               for info in app.info), [info.value for info in app.info]
+    assert any(
+        "names only" in info.value
+        and "which this file lacks: genes.csv: the file lists names only" in info.value
+        for info in app.info
+    ), [info.value for info in app.info]
     others = [option for option in app.multiselect[0].options if not option.startswith(f"{name} ")][:1]
     app.multiselect[0].set_value([name, *others]).run()  # a site model, if one is shipped
     chosen = app.multiselect[0].value
@@ -241,7 +248,11 @@ def test_evaluate_whole_3utrs_with_the_model_that_reads_them(user_home):
     assert not app.exception
     (error,) = [error.value for error in app.error]
     assert error.startswith("Model gene-default:") and "reads targets of at most 2000 nt" in error
-    metrics = next(frame.value for frame in app.dataframe if "model" in frame.value.columns and "AUC" in frame.value.columns)
+    metrics = next(
+        frame.value
+        for frame in app.dataframe
+        if "model" in frame.value.columns and "AUC" in frame.value.columns
+    )
     assert metrics["model"].tolist() == ["gene-utr"] and metrics["AUC"].between(0, 1).all()
 
 
@@ -266,7 +277,13 @@ def test_train_a_gene_model_on_names_only_with_the_distance_filter(user_home, mo
     assert any("needs the sequences of every pair" in error.value for error in app.error)
     app.selectbox(key="train_family").set_value("grmmi").run()
     assert not any(widget.key and "gene_nodes" in widget.key for widget in app.text_input)
-    assert app.selectbox(key="train_grmmi_arch_fusion").options == ["concat", "add", "average", "deep", "none"]
+    assert app.selectbox(key="train_grmmi_arch_fusion").options == [
+        "concat",
+        "add",
+        "average",
+        "deep",
+        "none",
+    ]
     assert app.selectbox(key="train_grmmi_arch_lstm").options == ["bi", "uni", "none"]
     app.selectbox(key="train_grmmi_arch_lstm").set_value("uni")
     app.selectbox(key="train_grmmi_arch_fusion").set_value("add")

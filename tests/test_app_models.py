@@ -122,5 +122,8 @@ def test_damaged_model_files_are_named_as_warnings(app, user_home):
     card.write_text(card.read_text(encoding="utf-8")[:40], encoding="utf-8")
     app.run()
     assert not app.exception
-    assert any("Not usable: model 'mine'" in warning.value and "mine.json" in warning.value for warning in app.warning)
+    assert any(
+        "Not usable: model 'mine'" in warning.value and "mine.json" in warning.value
+        for warning in app.warning
+    )
     assert "mine" not in set(app.dataframe[0].value["name"])

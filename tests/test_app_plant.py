@@ -169,7 +169,10 @@ def test_train_one_epoch_of_each_plant_family(user_home, monkeypatch):
     both = {"site_features": True, "site_feature_set": "sites+duplex"}
     assert settings["plant_ensemble"] == {"mixlmi": both, "premli": both}
     ensemble = load_model("my_plant_ensemble")
-    assert all(member.site_features and member.site_feature_set == "sites+duplex" for member in ensemble.config.members())
+    assert all(
+        member.site_features and member.site_feature_set == "sites+duplex"
+        for member in ensemble.config.members()
+    )
     assert load_model("my_mixlmi").config.groups == ("sequence_kmer", "sequence_gap")
     app.run()
     assert not app.exception

@@ -290,7 +290,9 @@ def test_predict_uses_the_model_chosen_in_the_sidebar(page):
     page.get_by_role("button", name="Predict", exact=True).click()
     page.locator('[data-testid="stMetric"]').first.wait_for()
     wait_idle(page)
-    labels = [text.split("\n", 1)[0].strip() for text in page.locator('[data-testid="stMetric"]').all_inner_texts()]
+    labels = [
+        text.split("\n", 1)[0].strip() for text in page.locator('[data-testid="stMetric"]').all_inner_texts()
+    ]
     assert labels[0] == "mitar-deepmirnatar", labels
     go_to(page, "Scan & browse", "Scan transcripts and browse candidate interactions")
     model = page.locator('[data-testid="stMain"]').get_by_role("combobox", name="Model", exact=True)
@@ -307,7 +309,9 @@ def test_predict_a_gene_pair_by_names(page):
     mirna = page.get_by_label("miRNA (5'→3'), or a miRBase name such as hsa-let-7a-5p", exact=True)
     mirna.fill("hsa-let-7a-5p")
     mirna.press("Tab")
-    gene = page.get_by_label("Gene name (required: the model looks the gene up in its interaction graph)", exact=True)
+    gene = page.get_by_label(
+        "Gene name (required: the model looks the gene up in its interaction graph)", exact=True
+    )
     gene.fill("HMGA2")
     gene.press("Tab")
     target = page.get_by_label(
@@ -337,13 +341,18 @@ def test_predict_a_gene_pair_with_a_whole_3utr(page):
     for label, value in (
         ("miRNA (5'→3'), or a miRBase name such as hsa-let-7a-5p", "hsa-let-7a-5p"),
         ("Gene name (required: the model looks the gene up in its interaction graph)", "HMGA2"),
-        ("Target sequence (5'→3', optional): e.g. the gene's 3'UTR; leave empty to score by names", UTR_WITH_LET7),
+        (
+            "Target sequence (5'→3', optional): e.g. the gene's 3'UTR; leave empty to score by names",
+            UTR_WITH_LET7,
+        ),
     ):
         field = page.get_by_label(label, exact=True)
         field.fill(value)
         field.press("Tab")
     wait_idle(page)
-    page.get_by_role("combobox", name="Models (shown side by side; the first draws the sites and the attention map)").click()
+    page.get_by_role(
+        "combobox", name="Models (shown side by side; the first draws the sites and the attention map)"
+    ).click()
     page.get_by_role("option").filter(has_text="gene-utr").first.click()
     page.keyboard.press("Escape")
     wait_idle(page)
@@ -469,7 +478,9 @@ def test_scan_a_3utr_browse_a_pair_and_export(page, tmp_path):
     page.get_by_text(re.compile(r"^Duplex · ΔG = -?[\d.]+ kcal/mol$")).wait_for()  # the chosen site's duplex
     page.locator(".st-key-scan_site_map .js-plotly-plot").wait_for()  # the sites along the 3'UTR
     # The default scan model (miTAR-style CNN) draws no attention map; mirna_site models do.
-    attention = page.locator(".st-key-scan_heatmap .js-plotly-plot").or_(page.get_by_text("has no attention map"))
+    attention = page.locator(".st-key-scan_heatmap .js-plotly-plot").or_(
+        page.get_by_text("has no attention map")
+    )
     attention.first.wait_for()
     assert_no_exception(page)
     screenshot(page, "scan-site")

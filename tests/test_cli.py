@@ -754,7 +754,9 @@ def test_gene_predict_reads_rows_of_names_without_target_sequence(capsys, gene_s
     scored = pd.read_csv(output, keep_default_na=False)
     given = gene_pairs()
     assert list(scored.columns) == [*given.columns, "probability", "node_status"]
-    pd.testing.assert_frame_equal(scored.drop(columns=["probability", "node_status"]), given, check_dtype=False)
+    pd.testing.assert_frame_equal(
+        scored.drop(columns=["probability", "node_status"]), given, check_dtype=False
+    )
     np.testing.assert_allclose(scored["probability"], predict_pairs(model, given)["probability"], atol=1e-6)
     status, out, err = run(capsys, "predict", gene_store.folder / "gene.csv", "--model", "tiny-grmmi")
     assert status == 0, err
@@ -845,11 +847,15 @@ def test_rank_with_3utrs_from_a_fasta(capsys, gene_store):
     utrs = gene_store.folder / "utrs.fa"
     utrs.write_text(f">ENSG0001|gene-22\n{utr}\n>not-in-the-file\nACGU\n", encoding="utf-8")
     output = gene_store.folder / "ranked.csv"
-    status, _, err = run(capsys, "rank", path, "--model", "gene", "--utrs", utrs, "--top", "300", "-o", output)
+    status, _, err = run(
+        capsys, "rank", path, "--model", "gene", "--utrs", utrs, "--top", "300", "-o", output
+    )
     assert status == 0, err
     assert "utrs.fa: 3'UTRs attached to 1 of the 24 genes" in err
     ranked = pd.read_csv(output, keep_default_na=False)
-    sites = dict(zip(zip(ranked["mirna_id"], ranked["target_id"], strict=True), ranked["site_type"], strict=True))
+    sites = dict(
+        zip(zip(ranked["mirna_id"], ranked["target_id"], strict=True), ranked["site_type"], strict=True)
+    )
     assert sites[("gmir-0", "gene-22")] == "8mer"
     assert {site for (_, gene), site in sites.items() if gene != "gene-22"} == {""}  # no sequence: no site
     status, _, err = run(capsys, "rank", path, "--model", "gene", "--utrs", gene_store.folder / "none.fa")
@@ -1016,8 +1022,16 @@ def test_error_output_path_is_a_folder_or_below_a_file(capsys, store, command):
 
 def test_scan_refuses_gene_models_and_unknown_suffixes(capsys, scan_inputs, gene_store):
     status, _, err = run(
-        capsys, "scan", "--mirnas", scan_inputs.mirnas, "--targets", scan_inputs.targets, "--model", "gene",
-        "-o", scan_inputs.folder / "genes.parquet",
+        capsys,
+        "scan",
+        "--mirnas",
+        scan_inputs.mirnas,
+        "--targets",
+        scan_inputs.targets,
+        "--model",
+        "gene",
+        "-o",
+        scan_inputs.folder / "genes.parquet",
     )
     assert_one_line_error(status, err, "miRNA-gene association model", "rnaapp rank")
     status, _, err = run_scan(capsys, scan_inputs, "hits.txt")
@@ -1029,7 +1043,11 @@ def test_scan_without_suffix_writes_parquet_and_drops_a_stale_top_list(capsys, s
     status, _, err = run_scan(capsys, scan_inputs, "hits", "--workers", "1", "--top", "2")
     assert status == 0, err
     folder = scan_inputs.folder
-    assert sorted(path.name for path in folder.iterdir()) == ["hits.parquet", "hits.sites.parquet", "hits.top.csv"]
+    assert sorted(path.name for path in folder.iterdir()) == [
+        "hits.parquet",
+        "hits.sites.parquet",
+        "hits.top.csv",
+    ]
     status, _, err = run_scan(capsys, scan_inputs, "hits.parquet", "--workers", "1", "--top", "0")
     assert status == 0, err
     assert "removed" in err and not (folder / "hits.top.csv").exists()
@@ -1044,8 +1062,9 @@ def test_scan_without_suffix_writes_parquet_and_drops_a_stale_top_list(capsys, s
     ],
 )
 def test_error_train_options_out_of_range(capsys, store, options, fragment):
-    status, _, err = run_argparse(capsys, "train", "--family", "seed_rule", "--data", store.pairs, "--name", "x",
-                                  *options)
+    status, _, err = run_argparse(
+        capsys, "train", "--family", "seed_rule", "--data", store.pairs, "--name", "x", *options
+    )
     assert status == 2 and fragment in err and "Traceback" not in err
     assert not store.models.exists()
 
@@ -1067,7 +1086,9 @@ def run_argparse(capsys, *arguments) -> tuple[int, str, str]:
     ],
 )
 def test_error_train_settings_refused_in_one_line(capsys, store, options, fragment):
-    status, _, err = run(capsys, "train", "--family", "seed_rule", "--data", store.pairs, "--name", "x", *options)
+    status, _, err = run(
+        capsys, "train", "--family", "seed_rule", "--data", store.pairs, "--name", "x", *options
+    )
     assert_one_line_error(status, err, fragment)
     assert not store.models.exists()
 
@@ -1092,10 +1113,15 @@ def test_evaluate_one_class_shows_undefined_metrics_as_na(capsys, store):
 
 def test_error_reserved_and_shipped_names_refused_before_training(capsys, store):
     train(capsys, store, "seedy")
-    (store.shipped / "shipped-one.json").write_text((store.models / "seedy.json").read_text(), encoding="utf-8")
+    (store.shipped / "shipped-one.json").write_text(
+        (store.models / "seedy.json").read_text(), encoding="utf-8"
+    )
     (store.shipped / "shipped-one.safetensors").write_bytes((store.models / "seedy.safetensors").read_bytes())
-    for name, fragment in (("site", "names a task"), ("mitar", "names a model family"),
-                           ("shipped-one", "name of a shipped model")):
+    for name, fragment in (
+        ("site", "names a task"),
+        ("mitar", "names a model family"),
+        ("shipped-one", "name of a shipped model"),
+    ):
         status, _, err = run(capsys, "train", "--family", "seed_rule", "--data", store.pairs, "--name", name)
         assert_one_line_error(status, err, fragment)
 

@@ -115,7 +115,11 @@ def test_sites_plus_duplex_extends_the_sites_set():
     targets = [with_site(reverse_complement(MIRNA)), with_site("")]
     sites = site_features([MIRNA, MIRNA], targets)
     both = site_features([MIRNA, MIRNA], targets, feature_set="sites+duplex")
-    assert both.shape == (2, len(FEATURE_SETS["sites+duplex"])) == (2, len(FEATURE_NAMES) + len(DUPLEX_FEATURE_NAMES))
+    assert (
+        both.shape
+        == (2, len(FEATURE_SETS["sites+duplex"]))
+        == (2, len(FEATURE_NAMES) + len(DUPLEX_FEATURE_NAMES))
+    )
     np.testing.assert_array_equal(both[:, : len(FEATURE_NAMES)], sites)
     seed_paired = both[:, len(FEATURE_NAMES) + DUPLEX_FEATURE_NAMES.index("duplex_seed_paired")]
     assert seed_paired[0] == 1.0

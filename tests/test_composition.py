@@ -36,7 +36,16 @@ def test_group_sizes_and_complex_length():
 def test_hand_counted_sequence_groups():
     groups = molecule_features("AACG", "(..)")
     kmers = groups["sequence_kmer"]
-    expected = {"A": 2 / 4, "C": 1 / 4, "G": 1 / 4, "AA": 1 / 3, "AC": 1 / 3, "CG": 1 / 3, "AAC": 1 / 2, "ACG": 1 / 2}
+    expected = {
+        "A": 2 / 4,
+        "C": 1 / 4,
+        "G": 1 / 4,
+        "AA": 1 / 3,
+        "AC": 1 / 3,
+        "CG": 1 / 3,
+        "AAC": 1 / 2,
+        "ACG": 1 / 2,
+    }
     for kmer, value in expected.items():
         assert kmers[kmer_index(kmer)] == pytest.approx(value)
     assert kmers.sum() == pytest.approx(1 + 1 + 1)  # each k's frequencies sum to 1 without N

@@ -23,8 +23,12 @@ def test_readme_starts_with_the_two_commands():
     "column",
     sorted(
         (
-            set(PAIR_COLUMNS) | set(SITE_COLUMNS) | set(SCORE_COLUMNS) | set(SITE_TABLE_COLUMNS)
-            | set(GENE_SCORE_COLUMNS) | set(RANK_COLUMNS)
+            set(PAIR_COLUMNS)
+            | set(SITE_COLUMNS)
+            | set(SCORE_COLUMNS)
+            | set(SITE_TABLE_COLUMNS)
+            | set(GENE_SCORE_COLUMNS)
+            | set(RANK_COLUMNS)
         )
         - {"mirna_id", "target_id", "model", "family", "scanned"}
     ),

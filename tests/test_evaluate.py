@@ -360,9 +360,16 @@ def test_model_probabilities_scores_gene_pairs_by_name(tiny_gene_model) -> None:
     seen = []
     frame = model_probabilities(model, pairs, progress=lambda done, total: seen.append((done, total)))
     assert list(frame.columns) == [
-        "probability", "scanned", "best_site_start", "best_site_type", "n_sites", "node_status"
+        "probability",
+        "scanned",
+        "best_site_start",
+        "best_site_type",
+        "n_sites",
+        "node_status",
     ]
-    assert frame["probability"].to_numpy() == pytest.approx(predict_pairs(model, pairs)["probability"].to_numpy())
+    assert frame["probability"].to_numpy() == pytest.approx(
+        predict_pairs(model, pairs)["probability"].to_numpy()
+    )
     assert frame["node_status"].tolist() == list(node_status(model, pairs["mirna_id"], pairs["target_id"]))
     assert not frame["scanned"].any() and seen[-1] == (len(pairs), len(pairs))
     table = predictions_table(pairs, {"g": frame})

@@ -26,7 +26,10 @@ PLANT_EXAMPLES = [example for example in EXAMPLES if example.task == "plant"]
 
 
 def canonical_sites(example: Example) -> list[tuple[str, int, int]]:
-    return [(site.site_type, site.start, site.end) for site in find_seed_sites(example.mirna_seq, example.target_seq)]
+    return [
+        (site.site_type, site.start, site.end)
+        for site in find_seed_sites(example.mirna_seq, example.target_seq)
+    ]
 
 
 def test_the_examples_cover_every_site_type():
@@ -53,7 +56,9 @@ def test_sequences_are_valid_rna(example):
 def test_canonical_sites_are_exactly_the_planted_ones(example):
     planted = [site for site in example.sites if site[0] != NON_CANONICAL]
     assert canonical_sites(example) == planted
-    strongest = min((SITE_TYPES.index(site_type), site_type) for site_type, _, _ in planted)[1] if planted else "none"
+    strongest = (
+        min((SITE_TYPES.index(site_type), site_type) for site_type, _, _ in planted)[1] if planted else "none"
+    )
     assert best_site_type(example.mirna_seq, example.target_seq) == strongest
 
 

@@ -156,8 +156,22 @@ def test_confusion_figure_with_an_empty_row():
 
 def test_training_curves():
     history = [
-        {"epoch": 1, "train_loss": 0.7, "valid_loss": 0.6, "valid_auc": 0.7, "valid_acc": 0.6, "seconds": 1.0},
-        {"epoch": 2, "train_loss": 0.5, "valid_loss": 0.5, "valid_auc": 0.8, "valid_acc": 0.7, "seconds": 1.0},
+        {
+            "epoch": 1,
+            "train_loss": 0.7,
+            "valid_loss": 0.6,
+            "valid_auc": 0.7,
+            "valid_acc": 0.6,
+            "seconds": 1.0,
+        },
+        {
+            "epoch": 2,
+            "train_loss": 0.5,
+            "valid_loss": 0.5,
+            "valid_auc": 0.8,
+            "valid_acc": 0.7,
+            "seconds": 1.0,
+        },
     ]
     figure = figures.training_curves(history)
     assert [trace.name for trace in figure.data] == ["training loss", "validation loss", "AUC", "ACC"]
@@ -186,10 +200,19 @@ def test_site_map_figure():
     assert markers[0].text[0] == "8mer at 11–18<br>probability 0.900"
     empty = figures.site_map_figure(120, sites.iloc[:0])
     assert len(empty.data) == 1 and empty.layout.annotations[0].text == "no candidate sites"
-    unscored = figures.site_map_figure(120, sites.drop(columns="probability").assign(site_type=["8mer", "6mer", "x"]))
+    unscored = figures.site_map_figure(
+        120, sites.drop(columns="probability").assign(site_type=["8mer", "6mer", "x"])
+    )
     markers = [trace for trace in unscored.data if trace.mode == "markers"]
-    assert [(trace.name, list(trace.y)) for trace in markers] == [("8mer", [1.0]), ("6mer", [0.4]), ("x", [0.1])]
-    assert markers[0].text[0] == "8mer at 11–18" and unscored.layout.yaxis.title.text == "site strength (8mer = 1)"
+    assert [(trace.name, list(trace.y)) for trace in markers] == [
+        ("8mer", [1.0]),
+        ("6mer", [0.4]),
+        ("x", [0.1]),
+    ]
+    assert (
+        markers[0].text[0] == "8mer at 11–18"
+        and unscored.layout.yaxis.title.text == "site strength (8mer = 1)"
+    )
     with pytest.raises(ValueError, match="site_type"):
         figures.site_map_figure(120, sites.drop(columns="site_type"))
 

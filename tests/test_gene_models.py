@@ -296,8 +296,12 @@ def seed_family_pairs() -> pd.DataFrame:
     family_a2 = "UAGCAGCACAUAAUGGUUUGUG"  # same nucleotides 2-8 (AGCAGCA)
     family_b = "UGAGGUAGUAGGUUGUAUAGUU"
     rows = [
-        ("a1", family_a1, "g1", 1), ("a1", family_a1, "g2", 1), ("a2", family_a2, "g1", 1),
-        ("b", family_b, "g2", 1), ("b", family_b, "g3", 0), ("a2", family_a2, "g3", 0),
+        ("a1", family_a1, "g1", 1),
+        ("a1", family_a1, "g2", 1),
+        ("a2", family_a2, "g1", 1),
+        ("b", family_b, "g2", 1),
+        ("b", family_b, "g3", 0),
+        ("a2", family_a2, "g3", 0),
     ]
     return pd.DataFrame(
         [{"mirna_id": m, "mirna_seq": s, "target_id": g, "target_seq": "", "label": y} for m, s, g, y in rows]
@@ -308,8 +312,11 @@ def test_seed_family_support_counts_same_seed_edges_to_the_gene():
     pairs = seed_family_pairs()
     model, _ = built("grmmi", {"graph_folds": 1}, pairs=pairs)
     features = model.family.featurize(
-        model.config, [pairs.mirna_seq[2], pairs.mirna_seq[2], pairs.mirna_seq[3], pairs.mirna_seq[2]],
-        ["", "", "", ""], mirna_ids=["a2", "a2", "b", "new-family-member"], target_ids=["g2", "g3", "g1", "g1"],
+        model.config,
+        [pairs.mirna_seq[2], pairs.mirna_seq[2], pairs.mirna_seq[3], pairs.mirna_seq[2]],
+        ["", "", "", ""],
+        mirna_ids=["a2", "a2", "b", "new-family-member"],
+        target_ids=["g2", "g3", "g1", "g1"],
     )
     tensors = {key: torch.from_numpy(value) for key, value in features.items()}
     support = model.module.family(tensors["seed_code"], tensors["gene_node"], tensors["graph_view"])[:, 0]
@@ -323,7 +330,9 @@ def test_seed_family_training_views_leave_out_the_pair_own_edge():
     model, features = built("grmmi", {"graph_folds": 2}, pairs=pairs)
     tensors = {key: torch.from_numpy(np.ascontiguousarray(value)) for key, value in features.items()}
     support = model.module.family(tensors["seed_code"], tensors["gene_node"], tensors["graph_view"])[:, 0]
-    full = model.module.family(tensors["seed_code"], tensors["gene_node"], torch.zeros_like(tensors["graph_view"]))[:, 0]
+    full = model.module.family(
+        tensors["seed_code"], tensors["gene_node"], torch.zeros_like(tensors["graph_view"])
+    )[:, 0]
     # a1-g1 in the full graph: a1 and a2 -> 2; in its fold's graph its own edge (and maybe a2-g1) is gone.
     assert full[0] == pytest.approx(np.log1p(2.0))
     assert support[0] < full[0]
@@ -337,7 +346,9 @@ def test_seed_family_tables_survive_saving(user_home):
     assert torch.equal(loaded.module.family.keys, model.module.family.keys)
     assert torch.equal(loaded.module.family.counts, model.module.family.counts)
     assert not loaded.module.family.training_keys.numel()
-    assert np.allclose(predict_pairs(loaded, pairs)["probability"], predict_pairs(model, pairs)["probability"])
+    assert np.allclose(
+        predict_pairs(loaded, pairs)["probability"], predict_pairs(model, pairs)["probability"]
+    )
 
 
 def test_grmmi_site_counts_read_whole_targets_and_change_the_score():

@@ -81,21 +81,27 @@ def assert_clean_pairs(table: pd.DataFrame, *, sequences: bool = True) -> None:
 
 
 def test_attach_target_sequences_by_gene_name():
-    records = read_fasta(io.BytesIO(
-        b">ENSG01|ENST01|TP53\nACGUACGU\n>ENSG01|ENST02|TP53\nACGUACGUAAAA\n>kras\nGGGG\n>OTHER\nCCCC\n"
-    ))
-    pairs = pd.DataFrame({
-        "mirna_id": ["m1", "m2", "m1", "m3", "m1"],
-        "target_id": ["TP53", "TP53", "KRAS", "PTEN", "ENSG01"],
-        "target_seq": ["", None, "UUUU", "", ""],
-    })
+    records = read_fasta(
+        io.BytesIO(
+            b">ENSG01|ENST01|TP53\nACGUACGU\n>ENSG01|ENST02|TP53\nACGUACGUAAAA\n>kras\nGGGG\n>OTHER\nCCCC\n"
+        )
+    )
+    pairs = pd.DataFrame(
+        {
+            "mirna_id": ["m1", "m2", "m1", "m3", "m1"],
+            "target_id": ["TP53", "TP53", "KRAS", "PTEN", "ENSG01"],
+            "target_seq": ["", None, "UUUU", "", ""],
+        }
+    )
     original = pairs.copy()
     attached, genes = attach_target_sequences(pairs, records)
     # TP53: the longer isoform; KRAS keeps the sequence it has; PTEN: no record
     assert attached["target_seq"].tolist() == ["ACGUACGUAAAA", "ACGUACGUAAAA", "UUUU", "", "ACGUACGUAAAA"]
     assert genes == 2  # TP53 and ENSG01
     assert pairs.equals(original)  # the input is not changed
-    names_only, genes = attach_target_sequences(pairs.drop(columns="target_seq").assign(target_id="KRAS"), records)
+    names_only, genes = attach_target_sequences(
+        pairs.drop(columns="target_seq").assign(target_id="KRAS"), records
+    )
     assert names_only["target_seq"].tolist() == ["GGGG"] * 5 and genes == 1  # kras, case ignored
 
 
@@ -568,7 +574,9 @@ def test_missing_column_message(tmp_path):
     text = f"mirna_seq,target_name,label\n{MIR_99A},gene1,1\n"
     with pytest.raises(InputError) as info:
         read_pairs(write(tmp_path, "q.csv", text))
-    assert str(info.value).startswith("q.csv: no target sequence column found. Columns found: mirna_seq, target_name")
+    assert str(info.value).startswith(
+        "q.csv: no target sequence column found. Columns found: mirna_seq, target_name"
+    )
 
 
 @pytest.mark.parametrize(
@@ -775,7 +783,10 @@ def test_mirna_name_mismatches_kinds_and_order():
             ("ath-miR775", "UUUUCGAUGUCUAGCAGUGCCAA"),  # row 1: older annotation, 2 nt longer at both ends
             ("ath-miR156a-5p", "UGACAGAAGAGAGUGAGCAC"),  # row 2: agrees
             ("stu-miR530", "UUUUGGAGAAUCCGACACGCACCC"),  # row 3: the sequence of stu-miR5303a/b
-            ("ATH-MIR156A-5P extra words", "GCUCACUGCUCUAUCUGUCAUC"),  # row 4: other arm, name case-insensitive
+            (
+                "ATH-MIR156A-5P extra words",
+                "GCUCACUGCUCUAUCUGUCAUC",
+            ),  # row 4: other arm, name case-insensitive
             ("unknown-miR1", "UUUUGGAGAAUCCGACACGCACCC"),  # row 5: not in the reference
             ("stu-miR530", "UGCAUUUGCACCUGCACCUUA"),  # row 6: another species' miR530, shifted ends
         ]
@@ -783,7 +794,12 @@ def test_mirna_name_mismatches_kinds_and_order():
     table = mirna_name_mismatches(pairs, NAME_REFERENCE)
     assert list(table.columns) == list(MISMATCH_COLUMNS)
     assert table["row"].tolist() == [3, 1, 6, 4]  # most suspicious kind first, then by row
-    assert table["kind"].tolist() == [MISMATCH_KINDS[0], MISMATCH_KINDS[1], MISMATCH_KINDS[1], MISMATCH_KINDS[2]]
+    assert table["kind"].tolist() == [
+        MISMATCH_KINDS[0],
+        MISMATCH_KINDS[1],
+        MISMATCH_KINDS[1],
+        MISMATCH_KINDS[2],
+    ]
     first = table.iloc[0]
     assert first["reference_seq"] == NAME_REFERENCE["stu-miR530"]
     assert first["sequence_of"] == "stu-miR5303a, stu-miR5303b"
@@ -824,9 +840,15 @@ def test_describe_name_mismatches():
     ("text", "expected"),
     [
         ("UGAGGUAGUAGGUUGUAUAGUU", (None, "UGAGGUAGUAGGUUGUAUAGUU")),
-        (">hsa-let-7a-5p MIMAT0000062\nUGAGGUAGUA\nGGUUGUAUAGUU", ("hsa-let-7a-5p", "UGAGGUAGUA\nGGUUGUAUAGUU")),
+        (
+            ">hsa-let-7a-5p MIMAT0000062\nUGAGGUAGUA\nGGUUGUAUAGUU",
+            ("hsa-let-7a-5p", "UGAGGUAGUA\nGGUUGUAUAGUU"),
+        ),
         # A record pasted into a one-line box: its line break became a space.
-        (">hsa-let-7a-5p MIMAT0000062 Homo sapiens let-7a-5p UGAGGUAGUAGGUUGUAUAGUU", ("hsa-let-7a-5p", "UGAGGUAGUAGGUUGUAUAGUU")),
+        (
+            ">hsa-let-7a-5p MIMAT0000062 Homo sapiens let-7a-5p UGAGGUAGUAGGUUGUAUAGUU",
+            ("hsa-let-7a-5p", "UGAGGUAGUAGGUUGUAUAGUU"),
+        ),
         (">hsa-let-7a-5p ugaggtagta ggttgtatagtt", ("hsa-let-7a-5p", "ugaggtagtaggttgtatagtt")),
         (">ACGUACGU", (None, "ACGUACGU")),
         (">header only", ("header", "")),

@@ -93,7 +93,12 @@ def test_pairing_mlp_on_duplex_features_trains_and_scores():
 def trained():
     pairs = plant_pairs()
     settings = {"epochs": 1, "batch_size": 16}
-    mixlmi = fit("mixlmi", pairs, model_config={"site_features": True}, training_config=training_config_for("mixlmi", settings))
+    mixlmi = fit(
+        "mixlmi",
+        pairs,
+        model_config={"site_features": True},
+        training_config=training_config_for("mixlmi", settings),
+    )
     premli = fit("premli", pairs, training_config=training_config_for("premli", settings))
     return pairs, mixlmi, premli
 
@@ -102,7 +107,9 @@ def test_premli_scores_do_not_depend_on_batch_or_padding(trained):
     pairs, _, premli = trained
     mirnas, targets = pairs["mirna_seq"].tolist(), pairs["target_seq"].tolist()
     together = predict(premli, mirnas, targets, batch_size=7)
-    alone = [predict(premli, [mirna], [target])[0] for mirna, target in zip(mirnas[:4], targets[:4], strict=True)]
+    alone = [
+        predict(premli, [mirna], [target])[0] for mirna, target in zip(mirnas[:4], targets[:4], strict=True)
+    ]
     np.testing.assert_allclose(together[:4], alone, atol=1e-5)
     # A 6-kb partner longer than the configured padding changes nothing for the others.
     long_target = "".join(np.random.default_rng(1).choice(list("ACGU"), 6000))

@@ -220,7 +220,11 @@ def test_predict_normalises_typed_sequences(seed_model):
     ("mirna", "target", "message"),
     [
         ("", "ACGUACGUACGU", "row 2: miRNA sequence is empty"),
-        ("UGAGGUAGUAGXUUGUAUAGUU", "ACGUACGUACGU", "row 2: miRNA sequence has letters other than ACGUTN ('X' at position 12)"),
+        (
+            "UGAGGUAGUAGXUUGUAUAGUU",
+            "ACGUACGUACGU",
+            "row 2: miRNA sequence has letters other than ACGUTN ('X' at position 12)",
+        ),
         ("UGAGGUAGUAGGUUGUAUAGUU", "", "row 2: target sequence is empty"),
         ("UGAGGUAGUAGGUUGUAUAGUU", "ACGU1", "row 2: target sequence has letters other than ACGUTN ('1'"),
         (None, "ACGU", "row 2: miRNA sequence is not text (None)"),

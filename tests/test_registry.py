@@ -466,7 +466,11 @@ def test_rename_a_user_model(store):
 
     card_path = rename_model("before", "after")
     assert card_path == user / "after.json"
-    assert sorted(path.name for path in user.iterdir()) == ["after.json", "after.safetensors", "defaults.json"]
+    assert sorted(path.name for path in user.iterdir()) == [
+        "after.json",
+        "after.safetensors",
+        "defaults.json",
+    ]
     renamed = load_model("after")
     assert (renamed.card.name, renamed.card.source, renamed.card.created) == ("after", "user", created)
     assert renamed.card.metrics == {"test": {"AUC": 0.5}}
@@ -546,7 +550,13 @@ def test_model_summary_of_cards_with_and_without_metrics(store):
     summary = model_summary(list_models()).set_index("name")
     assert list(summary.index) == ["nested", "bare", "flat"]
     assert list(summary.columns[:7]) == [
-        "family", "task", "source", "created", "training_data", "is_default", "description"
+        "family",
+        "task",
+        "source",
+        "created",
+        "training_data",
+        "is_default",
+        "description",
     ]
     assert list(summary.columns[7:]) == [
         "AUC (deepmirnatar test)", "AUPR (deepmirnatar test)", "ACC (deepmirnatar test)",
@@ -755,7 +765,9 @@ def write_damaged_models(folder: Path, good_card: str) -> None:
     (folder / "half-card.safetensors").write_bytes(b"")
     (folder / "not-a-card.json").write_text("[1, 2, 3]", encoding="utf-8")
     (folder / "not-a-card.safetensors").write_bytes(b"")
-    (folder / "no-family.json").write_text(json.dumps({"name": "no-family", "task": "site"}), encoding="utf-8")
+    (folder / "no-family.json").write_text(
+        json.dumps({"name": "no-family", "task": "site"}), encoding="utf-8"
+    )
     (folder / "no-family.safetensors").write_bytes(b"")
     (folder / "no-weights.json").write_text(good_card.replace('"good"', '"no-weights"'), encoding="utf-8")
     (folder / "no-card.safetensors").write_bytes(b"")
@@ -816,7 +828,9 @@ def test_resolving_an_unusable_model_says_why(store, name):
     assert resolve_name("seed_rule") == "good"  # without a default, the family's usable models
 
 
-@pytest.mark.parametrize(("kind", "reference"), [("families", "seed_rule"), ("tasks", "site"), ("uses", "scan")])
+@pytest.mark.parametrize(
+    ("kind", "reference"), [("families", "seed_rule"), ("tasks", "site"), ("uses", "scan")]
+)
 def test_a_default_naming_an_unusable_model_does_not_fall_back(store, kind, reference):
     shipped, _ = store
     good = save_model(random_model(), shipped, name="good").read_text(encoding="utf-8")

@@ -37,7 +37,9 @@ def test_long_target_is_scanned_and_drawn_at_its_best_site(models):
     assert report.scanned and report.scores["scanned"].iloc[0]
     best = report.sites.iloc[0]
     assert best["site_type"] == "8mer" and 1500 < best["start"] < 1540
-    assert report.focus_end - report.focus_start == 40 and report.focus_start < best["start"] <= report.focus_end
+    assert (
+        report.focus_end - report.focus_start == 40 and report.focus_start < best["start"] <= report.focus_end
+    )
     assert report.attention.shape == (len(MIRNA), 40)
     assert report.sites["probability"].is_monotonic_decreasing
 
@@ -80,7 +82,9 @@ def test_a_gene_model_scores_by_name_with_an_optional_target(tiny_gene_model):
     )
     assert report.gene and not report.plant and not report.scanned
     expected = [
-        predict(model, [row.mirna_seq], [row.target_seq], mirna_ids=[row.mirna_id], target_ids=[row.target_id])[0]
+        predict(
+            model, [row.mirna_seq], [row.target_seq], mirna_ids=[row.mirna_id], target_ids=[row.target_id]
+        )[0]
         for model in (grmmi, aemigap)
     ]
     assert report.scores["probability"].tolist() == pytest.approx(expected, abs=1e-6)

@@ -145,7 +145,10 @@ def test_transcript_probabilities_scan_only_long_targets():
 
 def test_read_mirna_list_names_sequences_and_fasta():
     reference = {"hsa-let-7a-5p": MIRNA}
-    assert read_mirna_list("hsa-let-7a-5p\nugagguaguagguuguauaguu\n", reference)[0] == ("hsa-let-7a-5p", MIRNA)
+    assert read_mirna_list("hsa-let-7a-5p\nugagguaguagguuguauaguu\n", reference)[0] == (
+        "hsa-let-7a-5p",
+        MIRNA,
+    )
     fasta = read_mirna_list(f">a\n{MIRNA}\n>b\n{MIRNA[::-1]}\n", reference)
     assert [name for name, _ in fasta] == ["a", "b"]
     with pytest.raises(InputError, match="duplicate miRNA id 'a'"):
@@ -179,7 +182,9 @@ def test_filter_and_rank():
     kept = filter_pairs(ranked, min_probability=0.5, target_query="gene")
     assert kept["target_id"].tolist() == ["gene2"]
     assert filter_pairs(ranked, site_types=["6mer"])["target_id"].tolist() == ["GENE1"]
-    assert filter_pairs(ranked, mirnas=["a"], sort_by="probability", ascending=False)["probability"].tolist() == [
+    assert filter_pairs(ranked, mirnas=["a"], sort_by="probability", ascending=False)[
+        "probability"
+    ].tolist() == [
         0.6,
         0.2,
     ]
@@ -190,7 +195,9 @@ def test_scan_with_an_untrained_attention_model_runs(pairs):
     from rnaapp.registry import ModelCard
 
     family = get_family("mirna_site")
-    card = ModelCard(name="tiny", family="mirna_site", task="site", config={"embedding_dim": 16, "hidden": 16})
+    card = ModelCard(
+        name="tiny", family="mirna_site", task="site", config={"embedding_dim": 16, "hidden": 16}
+    )
     model = build_model(card)
     assert family.has_attention
     result = scan(model, [("m", MIRNA)], [("t", plant(neutral(500, 8), 100, SEED_2_8 + "A"))])

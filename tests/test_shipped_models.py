@@ -180,7 +180,10 @@ def test_the_shipped_gene_model_scores_pairs_by_name(shipped):
     assert model.name == GENE_DEFAULT and model.card.task == "gene"
     mirna = "UAGCAGCACGUAAAUAUUGGCG"  # hsa-miR-16-5p
     probabilities = predict(
-        model, [mirna, mirna], ["", ""], mirna_ids=["hsa-miR-16-5p", "no-such-miRNA"],
+        model,
+        [mirna, mirna],
+        ["", ""],
+        mirna_ids=["hsa-miR-16-5p", "no-such-miRNA"],
         target_ids=["VEGFA", "NO-SUCH-GENE"],
     )
     assert probabilities[0] > probabilities[1]
@@ -193,15 +196,20 @@ def test_the_shipped_gene_model_scores_pairs_by_name(shipped):
 def test_the_shipped_gene_model_reproduces_its_recorded_auc(shipped, benchmarks):
     """MTIS-9214 test split (3,686 name pairs; scoring takes about a second)."""
     model = load_model("gene")
-    assert mtis_test_auc(model, benchmarks) == pytest.approx(model.card.metrics["mtis9214_test"]["AUC"], abs=AUC_TOLERANCE)
+    assert mtis_test_auc(model, benchmarks) == pytest.approx(
+        model.card.metrics["mtis9214_test"]["AUC"], abs=AUC_TOLERANCE
+    )
 
 
 def mtis_test_auc(model, benchmarks: Path) -> float:
     """AUC of a gene model on the MTIS-9214 test split given by names only (empty target sequences)."""
     test = read_pairs(benchmarks / "gene_mtis9214" / "test.csv", require_label=True, require_sequences=False)
     probabilities = predict(
-        model, test.mirna_seq.tolist(), test.target_seq.tolist(),
-        mirna_ids=test.mirna_id.tolist(), target_ids=test.target_id.tolist(),
+        model,
+        test.mirna_seq.tolist(),
+        test.target_seq.tolist(),
+        mirna_ids=test.mirna_id.tolist(),
+        target_ids=test.target_id.tolist(),
     )
     return compute_metrics(test.label.to_numpy(), probabilities)["AUC"]
 

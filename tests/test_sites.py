@@ -145,7 +145,9 @@ def test_site_type_codes_rejects_unequal_lengths():
 def test_site_type_counts_on_hand_built_targets():
     # let-7a: 6mer, 8mer, 7mer-m8 (test_several_sites_sorted_by_start) and an 8mer twice more; miR-155: none.
     target = FLANK + "GUACCUCG" + FLANK + "CUACCUCA" + FLANK + "CUACCUCG" + FLANK + "CUACCUCA" * 2 + FLANK
-    counts = site_type_counts([LET_7A, MIR_155, LET_7A, "UGAGGUA", LET_7A], [target, target, "", target, target])
+    counts = site_type_counts(
+        [LET_7A, MIR_155, LET_7A, "UGAGGUA", LET_7A], [target, target, "", target, target]
+    )
     assert counts.dtype == np.int32 and counts.shape == (5, len(SITE_TYPES))
     np.testing.assert_array_equal(counts[0], [3, 1, 0, 1, 0])  # 8mer, 7mer-m8, 7mer-A1, 6mer, offset-6mer
     np.testing.assert_array_equal(counts[1], [0, 0, 0, 0, 0])

@@ -313,7 +313,9 @@ def test_fold_many_caches_on_disk_and_folds_duplicates_once(tmp_path):
     rng = random.Random(3)
     sequences = ["".join(rng.choice("ACGU") for _ in range(60)) for _ in range(3)]
     calls = []
-    structures = fold_many(sequences + sequences[:1], cache=cache, progress=lambda done, total: calls.append((done, total)))
+    structures = fold_many(
+        sequences + sequences[:1], cache=cache, progress=lambda done, total: calls.append((done, total))
+    )
     assert structures[0] == structures[3] == fold(sequences[0]).structure
     assert calls[-1] == (3, 3)
     assert len(list((tmp_path / "structures").rglob("*.txt"))) == 3

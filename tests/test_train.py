@@ -118,7 +118,9 @@ def test_training_config_refuses_bad_settings_by_name(overrides, message):
 
 
 def test_training_config_accepts_valid_settings():
-    config = training_config_for("mirna_site", {"epochs": 1, "learning_rate": 1, "ema_decay": 0, "device": "cuda:1"})
+    config = training_config_for(
+        "mirna_site", {"epochs": 1, "learning_rate": 1, "ema_decay": 0, "device": "cuda:1"}
+    )
     assert (config.epochs, config.learning_rate, config.device) == (1, 1, "cuda:1")
 
 

@@ -144,7 +144,9 @@ class AemigapNet(nn.Module):
         """Standardised pair vectors ``(batch, pair_vector_width)``."""
         mirna_rows, gene_rows = self.nodes(mirna_node, gene_node, graph_view)
         composition = self.composition_standardise(torch.cat([mirna_composition, target_composition], dim=1))
-        return torch.cat([self.node_standardise(mirna_rows), self.node_standardise(gene_rows), composition], dim=1)
+        return torch.cat(
+            [self.node_standardise(mirna_rows), self.node_standardise(gene_rows), composition], dim=1
+        )
 
     def forward(
         self,
@@ -167,7 +169,9 @@ def composition(sequences: Sequence[str]) -> np.ndarray:
     """3-mer frequencies of each sequence (computed once per distinct sequence), shape ``(n, 64)`` float32."""
 
     def frequencies(distinct: list[str]) -> np.ndarray:
-        rows = [kmer_frequencies(_codes(sequence, _NUCLEOTIDE_CODES), 4, COMPOSITION_K) for sequence in distinct]
+        rows = [
+            kmer_frequencies(_codes(sequence, _NUCLEOTIDE_CODES), 4, COMPOSITION_K) for sequence in distinct
+        ]
         return np.stack(rows) if rows else np.zeros((0, 4**COMPOSITION_K), dtype=np.float32)
 
     return per_distinct(sequences, frequencies)

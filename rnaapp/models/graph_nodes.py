@@ -69,7 +69,9 @@ def prepare_nodes(config: Any, pairs: pd.DataFrame) -> Any:
     """
     for column in ("mirna_id", "target_id"):
         if column not in pairs.columns:
-            raise ValueError(f"graph models need miRNA and gene names: the training pairs have no '{column}' column")
+            raise ValueError(
+                f"graph models need miRNA and gene names: the training pairs have no '{column}' column"
+            )
     return dataclasses.replace(
         config,
         mirna_nodes=tuple(sorted(set(pairs["mirna_id"].astype(str)))),
@@ -101,7 +103,9 @@ class NodeTables(nn.Module):
             self.table.device
         )
 
-    def _lookup(self, node: torch.Tensor, view: torch.Tensor, offset: int, unseen: torch.Tensor) -> torch.Tensor:
+    def _lookup(
+        self, node: torch.Tensor, view: torch.Tensor, offset: int, unseen: torch.Tensor
+    ) -> torch.Tensor:
         node = node.long()
         known = node >= 0
         index = node.clamp(min=0) + offset
@@ -149,7 +153,9 @@ class SeedFamilySupport(nn.Module):
                 setattr(self, name, torch.empty_like(state_dict[prefix + name]))
         super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
 
-    def set_tables(self, keys: np.ndarray, counts: np.ndarray, training_keys: np.ndarray, training_counts: np.ndarray) -> None:
+    def set_tables(
+        self, keys: np.ndarray, counts: np.ndarray, training_keys: np.ndarray, training_counts: np.ndarray
+    ) -> None:
         device = self.keys.device
         self.keys = torch.from_numpy(keys).to(device)
         self.counts = torch.from_numpy(counts).to(device)
@@ -164,14 +170,18 @@ class SeedFamilySupport(nn.Module):
         found = keys[position] == query
         return torch.where(found, counts[position], torch.zeros_like(counts[position])).float()
 
-    def forward(self, seed_code: torch.Tensor, gene_node: torch.Tensor, graph_view: torch.Tensor) -> torch.Tensor:
+    def forward(
+        self, seed_code: torch.Tensor, gene_node: torch.Tensor, graph_view: torch.Tensor
+    ) -> torch.Tensor:
         """``log(1 + family edges to the gene)``, shape ``(batch, 1)`` (0 for an unknown seed or gene)."""
         seed_code, gene_node, view = seed_code.long(), gene_node.long(), graph_view.long()
         valid = (seed_code >= 0) & (gene_node >= 0)
         query = (view * SEED_CODE_SPACE + seed_code.clamp(min=0)) * self.n_genes + gene_node.clamp(min=0)
         counts = self._count(self.keys, self.counts, query)
         if self.training_keys.numel() and bool((view > 0).any()):
-            counts = torch.where(view > 0, self._count(self.training_keys, self.training_counts, query), counts)
+            counts = torch.where(
+                view > 0, self._count(self.training_keys, self.training_counts, query), counts
+            )
         return torch.log1p(torch.where(valid, counts, torch.zeros_like(counts)))[:, None]
 
 
@@ -203,18 +213,29 @@ def install_graph(
     table = node_features(graph, grarep_config(config), seed=seed)
     if config.graph_folds > 1:
         graphs, folds = fold_graphs(graph, pairs, folds=config.graph_folds, seed=seed)
-        views = np.stack([node_features(fold_graph, grarep_config(config), seed=seed) for fold_graph in graphs])
+        views = np.stack(
+            [node_features(fold_graph, grarep_config(config), seed=seed) for fold_graph in graphs]
+        )
         graph_view = folds + 1
     else:
         graphs = []
-        views, graph_view = np.zeros((0, *table.shape), dtype=np.float32), np.zeros(len(pairs), dtype=np.int64)
+        views, graph_view = (
+            np.zeros((0, *table.shape), dtype=np.float32),
+            np.zeros(len(pairs), dtype=np.int64),
+        )
     tables.set_tables(table, views)
     if family is not None:
         codes = node_seed_codes(config, pairs)
         keys, counts = family_support_keys(graph, codes)
-        fold_tables = [family_support_keys(fold_graph, codes, view + 1) for view, fold_graph in enumerate(graphs)]
-        training_keys = np.concatenate([keys for keys, _ in fold_tables]) if fold_tables else np.zeros(0, np.int64)
-        training_counts = np.concatenate([counts for _, counts in fold_tables]) if fold_tables else np.zeros(0, np.int64)
+        fold_tables = [
+            family_support_keys(fold_graph, codes, view + 1) for view, fold_graph in enumerate(graphs)
+        ]
+        training_keys = (
+            np.concatenate([keys for keys, _ in fold_tables]) if fold_tables else np.zeros(0, np.int64)
+        )
+        training_counts = (
+            np.concatenate([counts for _, counts in fold_tables]) if fold_tables else np.zeros(0, np.int64)
+        )
         family.set_tables(keys, counts, training_keys, training_counts)
     return {**features, "graph_view": graph_view.astype(np.int64)}, table, views
 

@@ -128,7 +128,9 @@ class SequenceEncoder(nn.Module):
 
     def __init__(self, config: GrmmiConfig) -> None:
         super().__init__()
-        self.embedding = nn.Embedding(kmer_vocabulary_size(config.k), config.embedding_dim, padding_idx=PAD_TOKEN)
+        self.embedding = nn.Embedding(
+            kmer_vocabulary_size(config.k), config.embedding_dim, padding_idx=PAD_TOKEN
+        )
         self.convolution = nn.Conv1d(
             config.embedding_dim, config.filters, config.kernel_size, padding=config.kernel_size // 2
         )
@@ -136,7 +138,9 @@ class SequenceEncoder(nn.Module):
         self.width = config.filters
         if config.lstm != "none":
             bidirectional = config.lstm == "bi"
-            self.lstm = nn.LSTM(config.filters, config.lstm_hidden, batch_first=True, bidirectional=bidirectional)
+            self.lstm = nn.LSTM(
+                config.filters, config.lstm_hidden, batch_first=True, bidirectional=bidirectional
+            )
             self.width = config.lstm_hidden * (2 if bidirectional else 1)
 
     def forward(self, tokens: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -215,15 +219,24 @@ class GrmmiNet(nn.Module):
             head_input = sum(parts)
         if config.fusion == "deep":
             self.head = nn.Sequential(
-                nn.Linear(head_input, config.dense), nn.ReLU(), nn.Dropout(config.dropout),
-                nn.Linear(config.dense, config.dense), nn.ReLU(), nn.Dropout(config.dropout),
-                nn.Linear(config.dense, config.dense // 2), nn.ReLU(), nn.Linear(config.dense // 2, 1),
+                nn.Linear(head_input, config.dense),
+                nn.ReLU(),
+                nn.Dropout(config.dropout),
+                nn.Linear(config.dense, config.dense),
+                nn.ReLU(),
+                nn.Dropout(config.dropout),
+                nn.Linear(config.dense, config.dense // 2),
+                nn.ReLU(),
+                nn.Linear(config.dense // 2, 1),
             )
         elif config.fusion == "none":
             self.head = nn.Sequential(nn.Dropout(config.dropout), nn.Linear(head_input, 1))
         else:
             self.head = nn.Sequential(
-                nn.Linear(head_input, config.dense), nn.ReLU(), nn.Dropout(config.dropout), nn.Linear(config.dense, 1)
+                nn.Linear(head_input, config.dense),
+                nn.ReLU(),
+                nn.Dropout(config.dropout),
+                nn.Linear(config.dense, 1),
             )
 
     def sequence_features(
@@ -235,7 +248,9 @@ class GrmmiNet(nn.Module):
         weights = None
         if self.config.attention and not bool(target_mask.any()):
             # No pair of the batch has a target sequence: the attention output is all zeros.
-            weights = mirna_states.new_zeros(mirna_states.shape[0], mirna_states.shape[1], target_states.shape[1])
+            weights = mirna_states.new_zeros(
+                mirna_states.shape[0], mirna_states.shape[1], target_states.shape[1]
+            )
             pooled.append(torch.zeros_like(pooled[0]))
         elif self.config.attention:
             has_target = target_mask.any(1)
@@ -308,7 +323,9 @@ def distinct_seed_codes(mirnas: Sequence[str]) -> np.ndarray:
     return per_distinct(mirnas, seed_codes)
 
 
-def target_fragments(sequences: Sequence[str], seed: int, shortest: int = 200, longest: int = 400) -> list[str]:
+def target_fragments(
+    sequences: Sequence[str], seed: int, shortest: int = 200, longest: int = 400
+) -> list[str]:
     """Cut each target into consecutive fragments of random length ``shortest``..``longest`` nt (FastText corpus)."""
     rng = random.Random(seed)
     fragments = []
@@ -386,11 +403,21 @@ class GrmmiFamily(Family):
             corpus = [sequence for sequence in corpus if len(sequence) >= config.k]
             if corpus:
                 initialise_embedding_layer(
-                    encoder.embedding, corpus, config.k, epochs=config.embedding_epochs, seed=seed, method="fasttext"
+                    encoder.embedding,
+                    corpus,
+                    config.k,
+                    epochs=config.embedding_epochs,
+                    seed=seed,
+                    method="fasttext",
                 )
 
     def initialise_from_pairs(
-        self, module: GrmmiNet, config: GrmmiConfig, pairs: pd.DataFrame, features: dict[str, np.ndarray], seed: int
+        self,
+        module: GrmmiNet,
+        config: GrmmiConfig,
+        pairs: pd.DataFrame,
+        features: dict[str, np.ndarray],
+        seed: int,
     ) -> dict[str, np.ndarray]:
         """Build the training graph (cross-fitted per fold) and fit the node feature standardisation."""
         if not config.graph_branch:
@@ -403,6 +430,8 @@ class GrmmiFamily(Family):
     def attention_to_nucleotides(
         self, attention: np.ndarray, config: GrmmiConfig, mirna: str, target: str
     ) -> np.ndarray:
-        per_mirna = token_span_to_nucleotides(attention.T, len(mirna), config.k).T  # (len(mirna), target tokens)
+        per_mirna = token_span_to_nucleotides(
+            attention.T, len(mirna), config.k
+        ).T  # (len(mirna), target tokens)
         reversed_target = token_span_to_nucleotides(per_mirna, len(target), config.k)
         return reversed_target[:, ::-1].copy()  # tokens read the target 3'->5'; put it back 5'->3'

@@ -402,7 +402,9 @@ class MirnaSiteFamily(Family):
             (module.mirna_encoder, sorted(set(mirnas)), config.mirna_k),
             (module.target_encoder, list(targets), config.target_k),
         ):
-            initialise_embedding_layer(encoder.embedding, sequences, k, epochs=config.embedding_epochs, seed=seed)
+            initialise_embedding_layer(
+                encoder.embedding, sequences, k, epochs=config.embedding_epochs, seed=seed
+            )
 
     def max_target_length(self, config: MirnaSiteConfig) -> int:
         return config.target_length
