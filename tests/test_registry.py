@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 import torch
 
-import rnaapp.registry
+import rnaapp.registry.store
 from rnaapp import __version__
 from rnaapp.examples import EXAMPLES
 from rnaapp.predict import predict
@@ -146,7 +146,7 @@ def test_a_save_that_fails_midway_keeps_the_previous_model(store, monkeypatch):
         Path(path).write_bytes(b"half a file")
         raise OSError("disk full")
 
-    monkeypatch.setattr(rnaapp.registry, "save_file", broken_save_file)
+    monkeypatch.setattr(rnaapp.registry.store, "save_file", broken_save_file)
     with pytest.raises(OSError, match="disk full"):
         save_model(random_model(seed=2), name="keep")
     assert sorted(path.name for path in user.iterdir()) == ["keep.json", "keep.safetensors"]
@@ -512,14 +512,14 @@ def test_a_rename_that_fails_midway_keeps_the_old_model(store, monkeypatch):
     _, user = store
     save_model(random_model(seed=1), name="old")
     expected = scores(load_model("old"))
-    original_atomic_write = rnaapp.registry.atomic_write
+    original_atomic_write = rnaapp.registry.store.atomic_write
 
     def failing_for_cards(path, write):
         if str(path).endswith(".json"):
             raise OSError("disk full")
         return original_atomic_write(path, write)
 
-    monkeypatch.setattr(rnaapp.registry, "atomic_write", failing_for_cards)
+    monkeypatch.setattr(rnaapp.registry.store, "atomic_write", failing_for_cards)
     with pytest.raises(OSError, match="disk full"):
         rename_model("old", "new")
     assert sorted(path.name for path in user.iterdir()) == ["old.json", "old.safetensors"]
@@ -677,7 +677,7 @@ def test_a_card_write_that_fails_keeps_the_previous_model(store, monkeypatch):
         Path(path).write_text(text[: len(text) // 2], encoding="utf-8")
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(rnaapp.registry, "_write_card", disk_full)
+    monkeypatch.setattr(rnaapp.registry.store, "_write_card", disk_full)
     replacement = build_model(
         ModelCard(name="x", family="mitar", task="site", config=SMALL_CONFIGS["mitar"] | {"filters": 12})
     )
