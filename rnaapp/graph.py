@@ -49,6 +49,7 @@ class GraRepConfig:
 
     @property
     def size(self) -> int:
+        """Length of a node's GraRep vector, ``steps * dimension``."""
         return self.steps * self.dimension
 
 
@@ -65,14 +66,16 @@ class BipartiteGraph:
 
     @property
     def n_mirnas(self) -> int:
+        """Number of miRNA nodes (they come first in node order)."""
         return len(self.mirnas)
 
     @property
     def n_nodes(self) -> int:
+        """Number of nodes, miRNAs and genes together."""
         return len(self.mirnas) + len(self.genes)
 
     def biadjacency(self) -> sparse.csr_matrix:
-        """miRNA x gene 0/1 matrix, shape ``(n_mirnas, n_genes)``."""
+        """The miRNA x gene 0/1 matrix, shape ``(n_mirnas, n_genes)``."""
         values = np.ones(len(self.edges), dtype=np.float64)
         matrix = sparse.csr_matrix(
             (values, (self.edges[:, 0], self.edges[:, 1])), shape=(len(self.mirnas), len(self.genes))

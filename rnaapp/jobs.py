@@ -85,6 +85,7 @@ class TrainingJob:
 
     @property
     def id(self) -> str:
+        """The job's id: the name of its folder."""
         return self.directory.name
 
     @property
@@ -132,9 +133,11 @@ class TrainingJob:
 
     @property
     def cancel_requested(self) -> bool:
+        """Whether :meth:`cancel` was called (the ``cancel`` file exists in the job folder)."""
         return (self.directory / "cancel").exists()
 
     def log(self) -> str:
+        """Everything the training process printed so far (``log.txt``); ``""`` when there is no log yet."""
         path = self.directory / "log.txt"
         return path.read_text(encoding="utf-8", errors="replace") if path.is_file() else ""
 
@@ -396,6 +399,13 @@ def run_job(directory: str | Path) -> dict[str, Any]:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run the job in the folder named on the command line (``python -m rnaapp.jobs JOB_FOLDER``).
+
+    Returns
+    -------
+    int
+        Exit status: 0 when the job finished, 1 when it failed or was cancelled, 2 for a wrong usage.
+    """
     arguments = sys.argv[1:] if argv is None else argv
     if len(arguments) != 1:
         print("usage: python -m rnaapp.jobs JOB_FOLDER", file=sys.stderr)

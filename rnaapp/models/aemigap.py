@@ -99,6 +99,20 @@ class Autoencoder(nn.Module):
         self.decoder = _layers(sizes[::-1])
 
     def forward(self, values: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Encode and reconstruct pair vectors.
+
+        Parameters
+        ----------
+        values : torch.Tensor, shape (batch, width), float32
+            Standardised pair vectors (:meth:`AemigapNet.pair_vectors`).
+
+        Returns
+        -------
+        latent : torch.Tensor, shape (batch, latent), float32
+            The encoder output.
+        reconstruction : torch.Tensor, shape (batch, width), float32
+            The decoder's reconstruction of ``values``.
+        """
         latent = self.encoder(values)
         return latent, self.decoder(latent)
 
@@ -128,6 +142,7 @@ class AemigapNet(nn.Module):
         self.autoencoder_frozen = False
 
     def train(self, mode: bool = True) -> AemigapNet:
+        """Set training mode like :meth:`torch.nn.Module.train`; a frozen autoencoder stays in eval mode."""
         super().train(mode)
         if self.autoencoder_frozen:
             self.autoencoder.eval()  # its batch-norm statistics stay those of pre-training
@@ -156,6 +171,24 @@ class AemigapNet(nn.Module):
         gene_node: torch.Tensor,
         graph_view: torch.Tensor,
     ) -> torch.Tensor:
+        """Score miRNA-gene pairs.
+
+        Parameters
+        ----------
+        mirna_composition, target_composition : torch.Tensor, shape (batch, 64), float32
+            3-mer frequencies of the miRNA and of the target sequence (zeros for a pair without one).
+        mirna_node : torch.Tensor, shape (batch,), int64
+            Index of the miRNA among the training graph's ``mirna_nodes``; -1 = unseen.
+        gene_node : torch.Tensor, shape (batch,), int64
+            Index of the gene among ``gene_nodes``; -1 = unseen.
+        graph_view : torch.Tensor, shape (batch,), int64
+            0 = the saved graph; ``f > 0`` = fold ``f - 1``'s cross-fitted graph (training only).
+
+        Returns
+        -------
+        torch.Tensor, shape (batch,), float
+            Association logits.
+        """
         vectors = self.pair_vectors(mirna_composition, target_composition, mirna_node, gene_node, graph_view)
         latent, _ = self.autoencoder(vectors)
         combined = torch.cat([vectors, latent], dim=1)
@@ -187,6 +220,7 @@ class AemigapFamily(Family):
     uses_names = True
 
     def build(self, config: AemigapConfig) -> AemigapNet:
+        """The untrained :class:`AemigapNet` for ``config`` (its node tables sized by the config's nodes)."""
         return AemigapNet(config)
 
     def featurize(
@@ -199,6 +233,20 @@ class AemigapFamily(Family):
         mirna_ids: Sequence[str] | None = None,
         target_ids: Sequence[str] | None = None,
     ) -> dict[str, np.ndarray]:
+        """Composition and node arrays of the pairs.
+
+        Parameters
+        ----------
+        mirna_ids, target_ids
+            miRNA and gene names of the pairs, looked up among the config's nodes; None reads every pair as
+            unseen.
+
+        Returns
+        -------
+        dict of str to numpy.ndarray
+            ``mirna_composition`` and ``target_composition`` ``(n_pairs, 64)`` float32 (:func:`composition`);
+            ``mirna_node``, ``gene_node`` and ``graph_view`` ``(n_pairs,)`` int64.
+        """
         features = {
             "mirna_composition": composition(mirnas),
             "target_composition": composition(targets),
@@ -208,6 +256,7 @@ class AemigapFamily(Family):
         return features
 
     def prepare(self, config: AemigapConfig, pairs: pd.DataFrame, seed: int) -> AemigapConfig:
+        """``config`` with the training pairs' miRNA and gene names as nodes."""
         return prepare_nodes(config, pairs)
 
     def initialise_from_pairs(

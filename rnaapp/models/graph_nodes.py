@@ -38,6 +38,7 @@ def node_width(config: Any) -> int:
 
 
 def grarep_config(config: Any) -> GraRepConfig:
+    """The :class:`~rnaapp.graph.GraRepConfig` of a graph family config's ``graph_*`` settings."""
     return GraRepConfig(steps=config.graph_steps, dimension=config.graph_dimension)
 
 
@@ -122,7 +123,23 @@ class NodeTables(nn.Module):
     def forward(
         self, mirna_node: torch.Tensor, gene_node: torch.Tensor, graph_view: torch.Tensor
     ) -> tuple[torch.Tensor, torch.Tensor]:
-        """Rows of the miRNA and gene nodes, each ``(batch, width)``."""
+        """Look up the node feature rows of each pair's miRNA and gene.
+
+        Parameters
+        ----------
+        mirna_node : torch.Tensor, shape (batch,), int64
+            Index of the miRNA in the config's ``mirna_nodes``; -1 for a miRNA the model never saw.
+        gene_node : torch.Tensor, shape (batch,), int64
+            Index of the gene in ``gene_nodes``; -1 for an unseen gene.
+        graph_view : torch.Tensor, shape (batch,), int64
+            0 reads the saved full-graph ``table``; ``f > 0`` (training only) reads fold ``f - 1`` of
+            ``training_views``.
+
+        Returns
+        -------
+        mirna_rows, gene_rows : torch.Tensor, shape (batch, width), float32
+            The node rows; an unseen node (index -1 or seen flag 0) gets the learned unseen vector.
+        """
         return (
             self._lookup(mirna_node, graph_view, 0, self.unseen_mirna),
             self._lookup(gene_node, graph_view, self.n_mirnas, self.unseen_gene),
@@ -156,6 +173,7 @@ class SeedFamilySupport(nn.Module):
     def set_tables(
         self, keys: np.ndarray, counts: np.ndarray, training_keys: np.ndarray, training_counts: np.ndarray
     ) -> None:
+        """Install the sorted keys and counts of the full graph (saved) and of the fold graphs (not saved)."""
         device = self.keys.device
         self.keys = torch.from_numpy(keys).to(device)
         self.counts = torch.from_numpy(counts).to(device)
@@ -173,7 +191,22 @@ class SeedFamilySupport(nn.Module):
     def forward(
         self, seed_code: torch.Tensor, gene_node: torch.Tensor, graph_view: torch.Tensor
     ) -> torch.Tensor:
-        """``log(1 + family edges to the gene)``, shape ``(batch, 1)`` (0 for an unknown seed or gene)."""
+        """Count the training edges from the pair's seed family to its gene.
+
+        Parameters
+        ----------
+        seed_code : torch.Tensor, shape (batch,), int64
+            :func:`rnaapp.graph.seed_codes` of the miRNA; -1 for no valid seed.
+        gene_node : torch.Tensor, shape (batch,), int64
+            Index of the gene in the config's ``gene_nodes``; -1 for an unseen gene.
+        graph_view : torch.Tensor, shape (batch,), int64
+            0 reads the saved counts; ``f > 0`` (training only) the counts of fold ``f - 1``'s graph.
+
+        Returns
+        -------
+        torch.Tensor, shape (batch, 1), float32
+            ``log(1 + family edges to the gene)``; 0 for an unknown seed or gene.
+        """
         seed_code, gene_node, view = seed_code.long(), gene_node.long(), graph_view.long()
         valid = (seed_code >= 0) & (gene_node >= 0)
         query = (view * SEED_CODE_SPACE + seed_code.clamp(min=0)) * self.n_genes + gene_node.clamp(min=0)

@@ -144,6 +144,21 @@ class SequenceEncoder(nn.Module):
             self.width = config.lstm_hidden * (2 if bidirectional else 1)
 
     def forward(self, tokens: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Encode one molecule's k-mer tokens.
+
+        Parameters
+        ----------
+        tokens : torch.Tensor, shape (batch, tokens), int16 or int64
+            k-mer token ids (0 = padding, after the end of each sequence; a row may be all padding).
+
+        Returns
+        -------
+        states : torch.Tensor, shape (batch, used, width), float
+            Convolution (and LSTM) states, zero at padding; ``used`` is the longest row's real token count
+            (at least 1) and ``width`` is :attr:`width`.
+        mask : torch.Tensor, shape (batch, used), bool
+            True at real tokens.
+        """
         tokens = tokens.long()
         lengths = (tokens != PAD_TOKEN).sum(1)
         used = max(1, int(lengths.max()))
@@ -242,6 +257,23 @@ class GrmmiNet(nn.Module):
     def sequence_features(
         self, mirna_tokens: torch.Tensor, target_tokens: torch.Tensor
     ) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """Pooled sequence features and the mutual attention weights.
+
+        Parameters
+        ----------
+        mirna_tokens : torch.Tensor, shape (batch, mirna_tokens), int16
+            miRNA k-mer token ids.
+        target_tokens : torch.Tensor, shape (batch, target_tokens), int16
+            Reversed target k-mer token ids (all padding for a pair without target sequence).
+
+        Returns
+        -------
+        features : torch.Tensor, shape (batch, width * (3 if attention else 2)), float
+            Masked means of the miRNA states, of the target states and (with ``attention``) of the attended
+            miRNA states.
+        weights : torch.Tensor, shape (batch, mirna_used, target_used), float, or None
+            Head-averaged attention weights (zeros for a pair without target); None without ``attention``.
+        """
         mirna_states, mirna_mask = encode_distinct(self.mirna_encoder, mirna_tokens)
         target_states, target_mask = encode_distinct(self.target_encoder, target_tokens)
         pooled = [masked_mean(mirna_states, mirna_mask), masked_mean(target_states, target_mask)]
@@ -276,6 +308,39 @@ class GrmmiNet(nn.Module):
         site_counts: torch.Tensor | None = None,
         return_attention: bool = False,
     ) -> torch.Tensor | tuple[torch.Tensor, torch.Tensor]:
+        """Score miRNA-gene pairs.
+
+        Parameters
+        ----------
+        mirna_tokens : torch.Tensor, shape (batch, max(mirna_length, longest miRNA) - k + 1), int16
+            miRNA k-mer token ids (0 = padding, 1 = unknown; see :meth:`GrmmiFamily.featurize`).
+        target_tokens : torch.Tensor, shape (batch, max(k, longest target) - k + 1), int16
+            k-mer token ids of the target read 3'->5'; all padding for a pair without target sequence;
+            shape ``(batch, 1)`` (unused) without the sequence branch.
+        mirna_node : torch.Tensor, shape (batch,), int64
+            Index of the miRNA among the training graph's ``mirna_nodes``; -1 = unseen.
+        gene_node : torch.Tensor, shape (batch,), int64
+            Index of the gene among ``gene_nodes``; -1 = unseen.
+        graph_view : torch.Tensor, shape (batch,), int64
+            0 = the saved graph; ``f > 0`` = fold ``f - 1``'s cross-fitted graph (training only).
+        seed_code : torch.Tensor, shape (batch,), int64, optional
+            With ``seed_family``: :func:`rnaapp.graph.seed_codes` of the miRNA (-1 = none; all -1 when not
+            given).
+        site_counts : torch.Tensor, shape (batch, 5), float32, optional
+            With ``site_counts``: ``log(1 + count)`` of each canonical site type in
+            :data:`rnaapp.sites.SITE_TYPES` order on the whole target (zeros when not given).
+        return_attention : bool
+            Also return the mutual attention map.
+
+        Returns
+        -------
+        logits : torch.Tensor, shape (batch,), float
+            Association logits.
+        attention : torch.Tensor, shape (batch, mirna_used, target_used), float
+            Only with ``return_attention``: the head-averaged mutual attention, its token axes cut at the
+            batch's longest miRNA and target; without the attention or the sequence branch, zeros of shape
+            ``(batch, mirna_tokens.shape[1], max(1, target_tokens.shape[1]))``.
+        """
         parts, weights = [], None
         if self.config.sequence_branch:
             features, weights = self.sequence_features(mirna_tokens, target_tokens)
@@ -349,9 +414,11 @@ class GrmmiFamily(Family):
     uses_names = True
 
     def build(self, config: GrmmiConfig) -> GrmmiNet:
+        """The untrained :class:`GrmmiNet` for ``config`` (its node tables sized by the config's nodes)."""
         return GrmmiNet(config)
 
     def max_target_length(self, config: GrmmiConfig) -> int | None:
+        """``config.target_length`` with the sequence branch; None (any length) without it."""
         return config.target_length if config.sequence_branch else None
 
     def featurize(
@@ -364,6 +431,23 @@ class GrmmiFamily(Family):
         mirna_ids: Sequence[str] | None = None,
         target_ids: Sequence[str] | None = None,
     ) -> dict[str, np.ndarray]:
+        """Token, node and site arrays of the pairs.
+
+        Parameters
+        ----------
+        mirna_ids, target_ids
+            miRNA and gene names of the pairs, looked up among the config's nodes; None reads every pair as
+            unseen.
+
+        Returns
+        -------
+        dict of str to numpy.ndarray
+            ``mirna_tokens`` ``(n_pairs, max(mirna_length, longest miRNA) - k + 1)`` and ``target_tokens``
+            ``(n_pairs, max(k, longest target) - k + 1)`` (reversed; ``(n_pairs, 1)`` zeros without the
+            sequence branch), int16; ``mirna_node``, ``gene_node`` and ``graph_view`` ``(n_pairs,)`` int64;
+            with the graph branch and ``seed_family``, ``seed_code`` ``(n_pairs,)`` int64; with
+            ``site_counts``, ``site_counts`` ``(n_pairs, 5)`` float32.
+        """
         mirna_length = max([config.mirna_length, *map(len, mirnas)]) if len(mirnas) else config.mirna_length
         if config.sequence_branch:
             target_length = max([config.k, *map(len, targets)]) if len(targets) else config.k
@@ -383,6 +467,7 @@ class GrmmiFamily(Family):
         return features
 
     def prepare(self, config: GrmmiConfig, pairs: pd.DataFrame, seed: int) -> GrmmiConfig:
+        """``config`` with the training pairs' miRNA and gene names as nodes (unchanged without the graph)."""
         return prepare_nodes(config, pairs) if config.graph_branch else config
 
     def initialise(
@@ -430,6 +515,7 @@ class GrmmiFamily(Family):
     def attention_to_nucleotides(
         self, attention: np.ndarray, config: GrmmiConfig, mirna: str, target: str
     ) -> np.ndarray:
+        """Spread the token x token attention onto nucleotides, the target put back in 5'->3' order."""
         per_mirna = token_span_to_nucleotides(
             attention.T, len(mirna), config.k
         ).T  # (len(mirna), target tokens)

@@ -43,6 +43,18 @@ class HybridMfeNet(nn.Module):
         self.bias = nn.Parameter(torch.tensor(-6.0))
 
     def forward(self, energy: torch.Tensor) -> torch.Tensor:
+        """Map each pair's hybrid energy to a logit (``slope * energy + bias``).
+
+        Parameters
+        ----------
+        energy : torch.Tensor, shape (batch,), float32
+            Minimum free energy of the miRNA-target duplex in kcal/mol (negative = stable).
+
+        Returns
+        -------
+        torch.Tensor, shape (batch,), float
+            Interaction logits.
+        """
         return self.slope * energy + self.bias
 
 
@@ -55,6 +67,7 @@ class HybridMfeFamily(Family):
     description = "Baseline: ViennaRNA duplexfold hybrid free energy -> calibrated score"
 
     def build(self, config: HybridMfeConfig) -> HybridMfeNet:
+        """The untrained :class:`HybridMfeNet` (slope -0.3 per kcal/mol, bias -6)."""
         return HybridMfeNet(config)
 
     def featurize(
@@ -64,5 +77,12 @@ class HybridMfeFamily(Family):
         targets: Sequence[str],
         progress: Progress | None = None,
     ) -> dict[str, np.ndarray]:
+        """The ViennaRNA duplex energy of each pair at ``config.temperature``.
+
+        Returns
+        -------
+        dict of str to numpy.ndarray
+            ``energy`` ``(n_pairs,)`` float32 kcal/mol (:func:`rnaapp.structure.hybrid_energies`).
+        """
         energies = hybrid_energies(mirnas, targets, temperature=config.temperature, progress=progress)
         return {"energy": np.asarray(energies, dtype=np.float32)}

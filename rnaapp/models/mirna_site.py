@@ -137,6 +137,19 @@ class TextCNNBiLSTM(nn.Module):
         return nn.functional.conv1d(embedded, torch.cat(weights), bias, padding=widest // 2)
 
     def forward(self, tokens: torch.Tensor) -> torch.Tensor:
+        """Encode one molecule's k-mer tokens.
+
+        Parameters
+        ----------
+        tokens : torch.Tensor, shape (batch, length), int64
+            k-mer token ids (0 = padding, after the end of each sequence).
+
+        Returns
+        -------
+        torch.Tensor, shape (batch, length, hidden), float
+            Forward and backward LSTM states, concatenated; the backward half of each row starts at that
+            row's last real token.
+        """
         lengths = (tokens != PAD_TOKEN).sum(1).clamp_min(1)
         embedded = self.embedding(tokens).transpose(1, 2)  # (batch, embedding_dim, length)
         features = self.activation(self.text_cnn(embedded))
@@ -166,6 +179,27 @@ class CrossAttention(nn.Module):
     def forward(
         self, query: torch.Tensor, memory: torch.Tensor, memory_padding: torch.Tensor, need_weights: bool
     ) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """Attend from the ``query`` positions over the ``memory`` positions.
+
+        Parameters
+        ----------
+        query : torch.Tensor, shape (batch, query_length, hidden), float
+            The attending positions (decoded miRNA states).
+        memory : torch.Tensor, shape (batch, memory_length, hidden), float
+            The attended positions (encoded target states).
+        memory_padding : torch.Tensor, shape (batch, memory_length), bool
+            True at the padding positions of ``memory``, which are never attended.
+        need_weights : bool
+            Also return the attention weights (computed explicitly instead of by
+            ``scaled_dot_product_attention``).
+
+        Returns
+        -------
+        output : torch.Tensor, shape (batch, query_length, hidden), float
+            The attended values after the output projection.
+        weights : torch.Tensor, shape (batch, query_length, memory_length), float, or None
+            Attention weights averaged over the heads; None unless ``need_weights``.
+        """
         batch, query_length, hidden = query.shape
         memory_length = memory.shape[1]
         head_size = hidden // self.heads
@@ -222,6 +256,28 @@ class SpatialConvAttention(nn.Module):
         memory_padding: torch.Tensor,
         need_weights: bool,
     ) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """Run one decoder layer.
+
+        Parameters
+        ----------
+        query : torch.Tensor, shape (batch, query_length, hidden), float
+            Decoded miRNA states from the previous layer (the encoder output for the first layer).
+        memory : torch.Tensor, shape (batch, memory_length, hidden), float
+            Encoded target states.
+        query_mask : torch.Tensor, shape (batch, query_length, 1), float
+            1 at real ``query`` positions, 0 at padding (zeroed before the convolution branch).
+        memory_padding : torch.Tensor, shape (batch, memory_length), bool
+            True at the padding positions of ``memory``.
+        need_weights : bool
+            Also return the attention weights.
+
+        Returns
+        -------
+        hidden : torch.Tensor, shape (batch, query_length, hidden), float
+            The layer's output states.
+        weights : torch.Tensor, shape (batch, query_length, memory_length), float, or None
+            Head-averaged attention weights; None unless ``need_weights``.
+        """
         attended, weights = self.attention(query, memory, memory_padding, need_weights)
         spatial = self.spatial((query * query_mask).transpose(1, 2)).transpose(1, 2)
         hidden = self.norm_attention(query + self.dropout(attended) + self.beta * spatial)
@@ -264,6 +320,21 @@ class PairingFeatures(nn.Module):
         self.convolution = nn.Conv2d(1, channels, kernel, padding=kernel // 2)
 
     def forward(self, mirna_tokens: torch.Tensor, target_tokens: torch.Tensor) -> torch.Tensor:
+        """Pairing features of each pair.
+
+        Parameters
+        ----------
+        mirna_tokens : torch.Tensor, shape (batch, mirna_positions), int64
+            miRNA k-mer token ids (k = ``mirna_k``; 0 = padding).
+        target_tokens : torch.Tensor, shape (batch, target_positions), int64
+            Target k-mer token ids (k = ``target_k``; 0 = padding).
+
+        Returns
+        -------
+        torch.Tensor, shape (batch, 2 * channels), float32
+            Per channel, the maximum over miRNA positions of the per-position maximum over the target,
+            then the mean over real miRNA positions of that same per-position maximum.
+        """
         mirna = kmer_digits(mirna_tokens, self.mirna_k)
         target = kmer_digits(target_tokens, self.target_k)
         scores = torch.zeros(mirna.shape[0], mirna.shape[1], target.shape[1], device=mirna.device)
@@ -329,6 +400,26 @@ class MirnaSiteNet(nn.Module):
     def forward(
         self, mirna_tokens: torch.Tensor, target_tokens: torch.Tensor, return_attention: bool = False
     ) -> torch.Tensor | tuple[torch.Tensor, torch.Tensor]:
+        """Score miRNA-target pairs.
+
+        Parameters
+        ----------
+        mirna_tokens : torch.Tensor, shape (batch, mirna_length - mirna_k + 1), int64
+            miRNA k-mer token ids (0 = padding, 1 = a k-mer with an unknown letter).
+        target_tokens : torch.Tensor, shape (batch, target_length - target_k + 1), int64
+            Target k-mer token ids, same coding; every row has at least one non-padding token.
+        return_attention : bool
+            Also return the miRNA x target attention map.
+
+        Returns
+        -------
+        logits : torch.Tensor, shape (batch,), float
+            Interaction logits.
+        attention : torch.Tensor, shape (batch, mirna_positions, target_positions), float
+            Only with ``return_attention``: the attention weights averaged over heads and decoder layers.
+            The token axes end at the last column holding a real token in some row of the batch (columns
+            that are padding in every row are dropped first).
+        """
         mirna_tokens = trim_padding(mirna_tokens)
         target_tokens = trim_padding(target_tokens)
         mirna_padding = mirna_tokens == PAD_TOKEN
@@ -370,6 +461,7 @@ class MirnaSiteFamily(Family):
     has_attention = True
 
     def build(self, config: MirnaSiteConfig) -> MirnaSiteNet:
+        """The untrained :class:`MirnaSiteNet` for ``config``."""
         return MirnaSiteNet(config)
 
     def featurize(
@@ -379,6 +471,15 @@ class MirnaSiteFamily(Family):
         targets: Sequence[str],
         progress: Progress | None = None,
     ) -> dict[str, np.ndarray]:
+        """The k-mer tokens of each pair's miRNA and target.
+
+        Returns
+        -------
+        dict of str to numpy.ndarray
+            ``mirna_tokens`` ``(n_pairs, mirna_length - mirna_k + 1)`` and ``target_tokens``
+            ``(n_pairs, target_length - target_k + 1)``, int64 (:func:`rnaapp.encoding.kmer_tokens`); a
+            target shorter than ``target_k`` gets one unknown token so that attention has a key.
+        """
         mirna_tokens = kmer_tokens(mirnas, config.mirna_k, config.mirna_length)
         target_tokens = kmer_tokens(targets, config.target_k, config.target_length)
         # A target shorter than k has no k-mer; give it one 'unknown' token so attention has a key.
@@ -407,10 +508,12 @@ class MirnaSiteFamily(Family):
             )
 
     def max_target_length(self, config: MirnaSiteConfig) -> int:
+        """``config.target_length``: the token arrays are padded (and cut) to that length."""
         return config.target_length
 
     def attention_to_nucleotides(
         self, attention: np.ndarray, config: MirnaSiteConfig, mirna: str, target: str
     ) -> np.ndarray:
+        """Spread the token x token attention onto nucleotides, each the mean of the k-mers covering it."""
         per_mirna_token = token_span_to_nucleotides(attention.T, len(mirna), config.mirna_k).T
         return token_span_to_nucleotides(per_mirna_token, len(target), config.target_k)

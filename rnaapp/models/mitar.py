@@ -41,9 +41,9 @@ class MitarConfig:
 
 
 class MitarNet(nn.Module):
-    """CNN-BiLSTM over ``codes`` ``(batch, target_length + mirna_length)`` (uint8 -> int64 nucleotide codes).
+    """CNN-BiLSTM over the nucleotide codes of the target followed by the miRNA.
 
-    Output logits ``(batch,)``.
+    Input ``codes`` ``(batch, target_length + mirna_length)`` int64; output logits ``(batch,)``.
     """
 
     def __init__(self, config: MitarConfig) -> None:
@@ -61,6 +61,19 @@ class MitarNet(nn.Module):
         )
 
     def forward(self, codes: torch.Tensor) -> torch.Tensor:
+        """Score miRNA-target pairs.
+
+        Parameters
+        ----------
+        codes : torch.Tensor, shape (batch, target_length + mirna_length), int64
+            Nucleotide codes (:func:`rnaapp.encoding.nucleotide_codes`: A=0, C=1, G=2, U=3, N=4, padding 5)
+            of the target padded to ``target_length``, then of the miRNA padded to ``mirna_length``.
+
+        Returns
+        -------
+        torch.Tensor, shape (batch,), float
+            Interaction logits.
+        """
         embedded = self.embedding(codes.long()).transpose(1, 2)
         features = self.dropout(self.pool(torch.relu(self.convolution(embedded)))).transpose(1, 2)
         states, _ = self.lstm(features)
@@ -76,6 +89,7 @@ class MitarFamily(Family):
     description = "Baseline: miTAR-like CNN-BiLSTM on the concatenated target and miRNA nucleotides"
 
     def build(self, config: MitarConfig) -> MitarNet:
+        """The untrained :class:`MitarNet` for ``config``."""
         return MitarNet(config)
 
     def featurize(
@@ -85,6 +99,14 @@ class MitarFamily(Family):
         targets: Sequence[str],
         progress: Progress | None = None,
     ) -> dict[str, np.ndarray]:
+        """The nucleotide codes of each pair's target and miRNA, joined.
+
+        Returns
+        -------
+        dict of str to numpy.ndarray
+            ``codes`` ``(n_pairs, target_length + mirna_length)`` int64; longer sequences are cut at their
+            3' end.
+        """
         codes = np.concatenate(
             [nucleotide_codes(targets, config.target_length), nucleotide_codes(mirnas, config.mirna_length)],
             axis=1,
@@ -94,4 +116,5 @@ class MitarFamily(Family):
         return {"codes": codes.astype(np.int64)}
 
     def max_target_length(self, config: MitarConfig) -> int:
+        """``config.target_length``: the target codes are padded (and cut) to that length."""
         return config.target_length

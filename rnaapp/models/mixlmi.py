@@ -91,6 +91,7 @@ class MixlmiConfig:
 
     @property
     def uses_structure(self) -> bool:
+        """Whether a feature group reads RNAfold structures (then featurising folds the sequences)."""
         return any(group.startswith("structure") for group in self.groups)
 
 
@@ -116,6 +117,18 @@ class Standardise(nn.Module):
             self.std.copy_(torch.from_numpy(values.std(0).astype(np.float32) + 1e-6))
 
     def forward(self, values: torch.Tensor) -> torch.Tensor:
+        """Standardise ``values``.
+
+        Parameters
+        ----------
+        values : torch.Tensor, shape (batch, size), float32
+            Raw feature rows.
+
+        Returns
+        -------
+        torch.Tensor, shape (batch, size), float32
+            ``(values - mean) / std``, column by column.
+        """
         return (values - self.mean) / self.std
 
 
@@ -144,6 +157,21 @@ class ConvLstmBlock(nn.Module):
         )
 
     def forward(self, scaled: torch.Tensor, extra: torch.Tensor | None = None) -> torch.Tensor:
+        """Score the pairs at this block's scale.
+
+        Parameters
+        ----------
+        scaled : torch.Tensor, shape (batch, rows, width), float32
+            Standardised complex features reshaped by :func:`reshape_scale` (``width = ceil(n / rows)``).
+        extra : torch.Tensor, shape (batch, extra), float32, optional
+            Features appended to the LSTM's last state before the head (the encoded pairing features);
+            given exactly when the block was built with ``extra > 0``.
+
+        Returns
+        -------
+        torch.Tensor, shape (batch,), float
+            This scale's logits.
+        """
         steps = self.convolutions(scaled).transpose(1, 2)  # (batch, positions, filters)
         states, _ = self.lstm(steps)
         if self.skip is not None:
@@ -187,6 +215,22 @@ class MixlmiNet(nn.Module):
         )
 
     def forward(self, complex_features: torch.Tensor, site: torch.Tensor | None = None) -> torch.Tensor:
+        """Score plant miRNA-lncRNA pairs.
+
+        Parameters
+        ----------
+        complex_features : torch.Tensor, shape (batch, complex_feature_size(groups)), float32
+            Complex sequence and structure features (:func:`rnaapp.composition.complex_features`),
+            standardised inside.
+        site : torch.Tensor, shape (batch, len(FEATURE_SETS[site_feature_set])), float32, optional
+            Pairing features (:func:`rnaapp.complementarity.site_features`); required with
+            ``site_features``, ignored without.
+
+        Returns
+        -------
+        torch.Tensor, shape (batch,), float
+            Interaction logits: the logit of the mean of the scales' probabilities.
+        """
         return mean_probability_logit(self.scale_logits(complex_features, site))
 
 
@@ -230,6 +274,7 @@ class MixlmiFamily(Family):
     description = "MixLMI-style multi-scale ConvLSTM on k-mer/g-gap sequence and RNAfold structure features"
 
     def build(self, config: MixlmiConfig) -> MixlmiNet:
+        """The untrained :class:`MixlmiNet` for ``config``."""
         return MixlmiNet(config)
 
     def featurize(
@@ -239,6 +284,14 @@ class MixlmiFamily(Family):
         targets: Sequence[str],
         progress: Progress | None = None,
     ) -> dict[str, np.ndarray]:
+        """The complex features of each pair (folding the structures first when a group needs them).
+
+        Returns
+        -------
+        dict of str to numpy.ndarray
+            ``complex_features`` ``(n_pairs, complex_feature_size(groups))`` float32 and, with
+            ``site_features``, ``site`` ``(n_pairs, len(FEATURE_SETS[site_feature_set]))`` float32.
+        """
         mirnas, targets = list(mirnas), list(targets)
         total = len(mirnas)
         # Progress: folding is most of the cost; report it over the first 80 %.

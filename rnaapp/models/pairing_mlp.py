@@ -56,6 +56,18 @@ class PairingMlpNet(nn.Module):
         )
 
     def forward(self, site: torch.Tensor) -> torch.Tensor:
+        """Score plant miRNA-lncRNA pairs from their pairing features.
+
+        Parameters
+        ----------
+        site : torch.Tensor, shape (batch, len(FEATURE_SETS[site_feature_set])), float32
+            Pairing features of :func:`rnaapp.complementarity.site_features`, standardised inside.
+
+        Returns
+        -------
+        torch.Tensor, shape (batch,), float
+            Interaction logits.
+        """
         return self.layers(self.standardise(site)).squeeze(-1)
 
 
@@ -70,6 +82,7 @@ class PairingMlpFamily(Family):
     )
 
     def build(self, config: PairingMlpConfig) -> PairingMlpNet:
+        """The untrained :class:`PairingMlpNet` for ``config``."""
         return PairingMlpNet(config)
 
     def featurize(
@@ -79,6 +92,14 @@ class PairingMlpFamily(Family):
         targets: Sequence[str],
         progress: Progress | None = None,
     ) -> dict[str, np.ndarray]:
+        """The pairing features of each pair.
+
+        Returns
+        -------
+        dict of str to numpy.ndarray
+            ``site`` ``(n_pairs, len(FEATURE_SETS[site_feature_set]))`` float32
+            (:func:`rnaapp.complementarity.site_features`).
+        """
         return {
             "site": site_features(mirnas, targets, feature_set=config.site_feature_set, progress=progress)
         }

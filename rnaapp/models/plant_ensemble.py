@@ -1,6 +1,6 @@
-"""``plant_ensemble``: the probability average of a :mod:`mixlmi <rnaapp.models.mixlmi>` and a
-:mod:`premli <rnaapp.models.premli>` model.
+"""``plant_ensemble``: the probability average of a ``mixlmi`` and a ``premli`` model.
 
+The members are a :mod:`mixlmi <rnaapp.models.mixlmi>` and a :mod:`premli <rnaapp.models.premli>` model.
 The module holds both members; its output is the logit of the mean of their probabilities. Trained through
 the common loop, both members learn together from the loss of the averaged probability; the benchmark
 instead joins two separately trained members with :func:`join_members`. Its attention map is the preMLI
@@ -60,9 +60,11 @@ class PlantEnsembleConfig:
 
 
 class PlantEnsembleNet(nn.Module):
-    """Both members; inputs are the union of theirs (``complex_features``, ``mirna_tokens``,
-    ``target_tokens`` and, when a member uses it, ``site``). Output logits ``(batch,)``, and with
-    ``return_attention`` the preMLI member's attention.
+    """A :class:`MixlmiNet` and a :class:`PremliNet` whose probabilities are averaged.
+
+    Inputs are the union of the members' (``complex_features``, ``mirna_tokens``, ``target_tokens`` and,
+    when a member uses it, ``site``). Output logits ``(batch,)``, and with ``return_attention`` the preMLI
+    member's attention.
     """
 
     def __init__(self, config: PlantEnsembleConfig) -> None:
@@ -79,6 +81,28 @@ class PlantEnsembleNet(nn.Module):
         site: torch.Tensor | None = None,
         return_attention: bool = False,
     ) -> torch.Tensor | tuple[torch.Tensor, torch.Tensor]:
+        """Score plant miRNA-lncRNA pairs with both members.
+
+        Parameters
+        ----------
+        complex_features : torch.Tensor, shape (batch, complex_feature_size(mixlmi groups)), float32
+            The MixLMI member's input (see :meth:`MixlmiNet.forward`).
+        mirna_tokens : torch.Tensor, shape (batch, mirna_tokens), int16
+            The preMLI member's miRNA k-mer tokens (see :meth:`PremliNet.forward`).
+        target_tokens : torch.Tensor, shape (batch, target_tokens), int16
+            The preMLI member's lncRNA k-mer tokens.
+        site : torch.Tensor, shape (batch, len(FEATURE_SETS[site_feature_set])), float32, optional
+            Pairing features, given to both members; required when a member uses them.
+        return_attention : bool
+            Also return the preMLI member's attention map.
+
+        Returns
+        -------
+        logits : torch.Tensor, shape (batch,), float
+            The logit of the mean of the two members' probabilities.
+        attention : torch.Tensor, shape (batch, mirna_steps, target_steps), float
+            Only with ``return_attention``: the preMLI member's attention.
+        """
         mixlmi_logits = self.mixlmi(complex_features, site)
         premli_output = self.premli(mirna_tokens, target_tokens, site, return_attention=return_attention)
         premli_logits = premli_output[0] if return_attention else premli_output
@@ -109,6 +133,7 @@ class PlantEnsembleFamily(Family):
     has_attention = True
 
     def build(self, config: PlantEnsembleConfig) -> PlantEnsembleNet:
+        """The untrained :class:`PlantEnsembleNet` with both members built from ``config.members()``."""
         return PlantEnsembleNet(config)
 
     def featurize(
@@ -118,6 +143,15 @@ class PlantEnsembleFamily(Family):
         targets: Sequence[str],
         progress: Progress | None = None,
     ) -> dict[str, np.ndarray]:
+        """Both members' features, the pairing features computed once for both.
+
+        Returns
+        -------
+        dict of str to numpy.ndarray
+            ``complex_features`` (as :meth:`MixlmiFamily.featurize`), ``mirna_tokens`` and
+            ``target_tokens`` (as :meth:`PremliFamily.featurize`) and, when a member uses them, ``site``
+            ``(n_pairs, len(FEATURE_SETS[site_feature_set]))`` float32.
+        """
         mixlmi_config, premli_config = config.members()
         without_sites = dataclasses.replace(mixlmi_config, site_features=False)
         features = MixlmiFamily().featurize(without_sites, mirnas, targets, progress)
@@ -147,4 +181,5 @@ class PlantEnsembleFamily(Family):
     def attention_to_nucleotides(
         self, attention: np.ndarray, config: PlantEnsembleConfig, mirna: str, target: str
     ) -> np.ndarray:
+        """The preMLI member's attention on nucleotides (:meth:`PremliFamily.attention_to_nucleotides`)."""
         return PremliFamily().attention_to_nucleotides(attention, config.members()[1], mirna, target)

@@ -102,6 +102,21 @@ class AttentionEncoder(nn.Module):
         )
 
     def forward(self, tokens: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Encode one molecule's k-mer tokens into one vector.
+
+        Parameters
+        ----------
+        tokens : torch.Tensor, shape (batch, tokens), int16 or int64
+            k-mer token ids (0 = padding, after the end of each sequence).
+
+        Returns
+        -------
+        vector : torch.Tensor, shape (batch, 2 * gru_hidden), float
+            Attention-pooled BiGRU states.
+        weights : torch.Tensor, shape (batch, steps), float
+            Attention weight of each pooled step, 0 after a row's own steps; ``steps`` is the longest
+            row's real token count divided by ``pool`` (rounded up, at least 1).
+        """
         tokens = tokens.long()
         valid_tokens = (tokens != PAD_TOKEN).sum(1)
         steps = torch.clamp((valid_tokens + self.pool - 1) // self.pool, min=1)
@@ -153,6 +168,28 @@ class PremliNet(nn.Module):
         site: torch.Tensor | None = None,
         return_attention: bool = False,
     ) -> torch.Tensor | tuple[torch.Tensor, torch.Tensor]:
+        """Score plant miRNA-lncRNA pairs.
+
+        Parameters
+        ----------
+        mirna_tokens : torch.Tensor, shape (batch, max(mirna_length, longest miRNA) - mirna_k + 1), int16
+            miRNA k-mer token ids (k = ``mirna_k``, 0 = padding); the longest miRNA is that of the
+            featurised call (see :meth:`PremliFamily.featurize`).
+        target_tokens : torch.Tensor, shape (batch, max(target_length, longest target) - target_k + 1), int16
+            lncRNA k-mer token ids (k = ``target_k``, 0 = padding).
+        site : torch.Tensor, shape (batch, len(FEATURE_SETS[site_feature_set])), float32, optional
+            Pairing features; required with ``site_features``, ignored without.
+        return_attention : bool
+            Also return the miRNA x target attention map.
+
+        Returns
+        -------
+        logits : torch.Tensor, shape (batch,), float
+            Interaction logits.
+        attention : torch.Tensor, shape (batch, mirna_steps, target_steps), float
+            Only with ``return_attention``: the outer product of the two encoders' attention weights over
+            their pooled steps.
+        """
         mirna_vector, mirna_weights = self.mirna_encoder(mirna_tokens)
         target_vector, target_weights = self.target_encoder(target_tokens)
         parts = [mirna_vector, target_vector]
@@ -187,6 +224,7 @@ class PremliFamily(Family):
     has_attention = True
 
     def build(self, config: PremliConfig) -> PremliNet:
+        """The untrained :class:`PremliNet` for ``config``."""
         return PremliNet(config)
 
     def featurize(
@@ -196,6 +234,16 @@ class PremliFamily(Family):
         targets: Sequence[str],
         progress: Progress | None = None,
     ) -> dict[str, np.ndarray]:
+        """The k-mer tokens of each pair's miRNA and lncRNA, padded to the longest of the call if longer.
+
+        Returns
+        -------
+        dict of str to numpy.ndarray
+            ``mirna_tokens`` ``(n_pairs, max(mirna_length, longest miRNA) - mirna_k + 1)`` and
+            ``target_tokens`` ``(n_pairs, max(target_length, longest target) - target_k + 1)``, int16 (a
+            sequence shorter than k gets one unknown token); with ``site_features`` also ``site``
+            ``(n_pairs, len(FEATURE_SETS[site_feature_set]))`` float32.
+        """
         mirna_length = max([config.mirna_length, config.mirna_k, *map(len, mirnas)])
         target_length = max([config.target_length, config.target_k, *map(len, targets)])
         features = {
@@ -232,5 +280,6 @@ class PremliFamily(Family):
     def attention_to_nucleotides(
         self, attention: np.ndarray, config: PremliConfig, mirna: str, target: str
     ) -> np.ndarray:
+        """Spread the step x step attention over each step's pooled tokens, then onto nucleotides."""
         per_mirna = _steps_to_nucleotides(attention.T, config.mirna_pool, len(mirna), config.mirna_k).T
         return _steps_to_nucleotides(per_mirna, config.target_pool, len(target), config.target_k)

@@ -36,6 +36,19 @@ class SeedRuleNet(nn.Module):
             self.logits.weight.copy_(torch.linspace(-2.0, 2.0, len(SITE_RANK)).unsqueeze(1))
 
     def forward(self, site_codes: torch.Tensor) -> torch.Tensor:
+        """Look up the logit of each pair's site type.
+
+        Parameters
+        ----------
+        site_codes : torch.Tensor, shape (batch,), int64
+            Strongest canonical site type of each pair as :data:`rnaapp.sites.SITE_RANK` codes
+            (0 = no site, 1 = offset-6mer ... 5 = 8mer).
+
+        Returns
+        -------
+        torch.Tensor, shape (batch,), float
+            Interaction logits.
+        """
         return self.logits(site_codes).squeeze(-1)
 
 
@@ -48,6 +61,7 @@ class SeedRuleFamily(Family):
     description = "Baseline: best canonical seed site type (8mer ... offset-6mer, none) -> calibrated score"
 
     def build(self, config: SeedRuleConfig) -> SeedRuleNet:
+        """The untrained :class:`SeedRuleNet` (logits spread evenly from -2 to 2 over the site types)."""
         return SeedRuleNet(config)
 
     def featurize(
@@ -57,6 +71,13 @@ class SeedRuleFamily(Family):
         targets: Sequence[str],
         progress: Progress | None = None,
     ) -> dict[str, np.ndarray]:
+        """The strongest canonical site type of each pair.
+
+        Returns
+        -------
+        dict of str to numpy.ndarray
+            ``site_codes`` ``(n_pairs,)`` int64 (:func:`rnaapp.sites.site_type_codes`).
+        """
         codes = site_type_codes(mirnas, targets).astype(np.int64)
         if progress is not None:
             progress(len(mirnas), len(mirnas))
