@@ -42,7 +42,7 @@ NODE_STATUSES = ("seen", "unseen miRNA", "unseen gene", "both unseen")
 
 
 def seen_nodes(model: TrainedModel) -> tuple[frozenset[str], frozenset[str]]:
-    """miRNA and gene names with at least one positive edge in the graph a graph model was trained on.
+    """The miRNA and gene names with at least one positive edge in the graph a graph model was trained on.
 
     Empty sets for a model without a graph (other families, or ``graph_branch=False``).
     """

@@ -223,6 +223,7 @@ class WeightAverage:
 
     @torch.no_grad()
     def update(self, module: torch.nn.Module) -> None:
+        """Blend the module's current values into the average (with a smaller decay over the first steps)."""
         self.steps += 1
         decay = min(self.decay, (1 + self.steps) / (10 + self.steps))
         for key, value in module.state_dict().items():
