@@ -11,6 +11,8 @@ Contract (other tools call it, so it stays stable)::
     rnaapp rank KNOWN_PAIRS [--model NAME | --family F] [--utrs FASTA] [--top N] [-o OUT.csv]
                                                     # the most likely unknown miRNA-gene pairs
     rnaapp models [--json]
+    rnaapp app [--port N] [--address ADDRESS] [-- STREAMLIT_OPTIONS]
+                                                    # the app in the browser, on this computer only
 
 ``--model`` takes a model name, a family name (its default model) or a task (``site``, ``plant``, ``gene``);
 without it, ``site``. Errors print one line to stderr and exit with status 2 (bad input) or 1 (other).
@@ -1020,7 +1022,30 @@ def build_parser() -> argparse.ArgumentParser:
     models = commands.add_parser("models", help="list installed models")
     models.add_argument("--json", action="store_true")
     models.set_defaults(handler=command_models)
+
+    app = commands.add_parser("app", help="start the app (open the address it prints in a browser)")
+    app.add_argument("--port", type=_positive_int, help="port to listen on (default: Streamlit's, 8501)")
+    app.add_argument(
+        "--address",
+        default="localhost",
+        help="address to listen on (default localhost: this computer only); 0.0.0.0 shares the app on your network",
+    )
+    app.add_argument(
+        "streamlit_args",
+        nargs=argparse.REMAINDER,
+        metavar="-- STREAMLIT_OPTIONS",
+        help="more options for streamlit run, after --, e.g. -- --theme.base=dark",
+    )
+    app.set_defaults(handler=command_app)
     return parser
+
+
+def command_app(arguments: argparse.Namespace) -> int:
+    """``rnaapp app``: run the app until it is stopped (see :mod:`rnaapp.launch`)."""
+    from rnaapp.launch import app_command, run_app
+
+    extra = arguments.streamlit_args
+    return run_app(app_command(port=arguments.port, address=arguments.address, extra=extra))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
