@@ -1,9 +1,14 @@
-"""User settings (miRBase file, device, batch size, precision) and miRNA names resolved through miRBase.
+"""User settings: the miRBase file, the device, the batch size and the precision.
 
 Settings are stored as JSON in ``settings.json`` in the rnaapp home folder (:func:`home_directory`:
 ``RNAAPP_HOME``, default ``~/.rnaapp``), beside the ``models`` folder of user-trained models. A missing or
 damaged file gives the defaults, so the app always starts. The environment variable ``RNAAPP_MIRBASE``,
 when set, overrides the stored miRBase path.
+
+Looking miRNA names up through the miRBase file (:func:`~rnaapp.mirna_names.mirbase_sequences`,
+:func:`~rnaapp.mirna_names.mirna_reference`, :func:`~rnaapp.mirna_names.configured_mirna_reference`,
+:func:`~rnaapp.mirna_names.resolve_mirnas`, :data:`~rnaapp.mirna_names.MIRBASE_DOWNLOAD_URL`) is
+:mod:`rnaapp.mirna_names`; those names are importable from here too for one release.
 
 This module imports neither torch nor :mod:`rnaapp.registry` (which imports it for :func:`home_directory`).
 """
@@ -11,25 +16,25 @@ This module imports neither torch nor :mod:`rnaapp.registry` (which imports it f
 from __future__ import annotations
 
 import dataclasses
-import difflib
-import functools
-import gzip
 import json
 import os
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from rnaapp.examples import EXAMPLE_MIRNAS, PLANT_EXAMPLE_MIRNAS
-from rnaapp.io import (
-    InputError,
-    atomic_write,
-    normalise_sequence,
-    read_mirbase,
-    sequence_letter_problem,
-    sequence_problem,
+from rnaapp.io import atomic_write
+
+# MIRBASE_DOWNLOAD_URL, configured_mirna_reference, mirbase_sequences, mirna_reference, resolve_mirnas:
+# moved to rnaapp.mirna_names; re-exported here for one release.
+from rnaapp.mirna_names import (
+    MIRBASE_DOWNLOAD_URL,
+    check_mirbase_file,
+    configured_mirna_reference,
+    mirbase_sequences,
+    mirna_reference,
+    resolve_mirnas,
 )
 
 __all__ = [
@@ -51,7 +56,6 @@ __all__ = [
 
 SETTINGS_FILE = "settings.json"
 MIRBASE_ENVIRONMENT_VARIABLE = "RNAAPP_MIRBASE"
-MIRBASE_DOWNLOAD_URL = "https://www.mirbase.org/download/mature.fa"
 MIRBASE_HELP = (
     "To type miRNAs by name (for example hsa-let-7a-5p) instead of pasting their sequences, rnaapp needs "
     "the miRBase file of mature miRNA sequences, mature.fa. Download it from the miRBase website "
@@ -67,9 +71,6 @@ MIRBASE_HELP = (
 PRECISIONS = ("float32", "bfloat16")
 _DEVICE_PATTERN = re.compile(r"^(auto|cpu|mps|cuda(:\d+)?)$")
 DEVICES_HELP = "'auto' (a GPU when there is one, else the CPU), 'cpu', 'cuda', 'cuda:N' or 'mps'"
-_SEQUENCE_ENTRY = re.compile(r"^[ACGUTNacgutn\s]+$")
-_SUGGESTIONS = 5
-_DOWNLOAD_HINT = f"Download mature.fa from {MIRBASE_DOWNLOAD_URL}."
 
 
 def home_directory() -> Path:
@@ -110,7 +111,7 @@ class Settings:
 
         Raises
         ------
-        InputError
+        rnaapp.io.InputError
             (a ``ValueError``) When the miRBase file does not exist, cannot be read or is not a miRBase
             FASTA file (its first record does not parse); the message names the file.
         ValueError
@@ -123,54 +124,8 @@ class Settings:
         if self.precision not in PRECISIONS:
             raise ValueError(f"precision must be one of {', '.join(PRECISIONS)}; got {self.precision!r}")
         if self.mirbase_path is not None:
-            _check_mirbase_file(self.mirbase_path)
+            check_mirbase_file(self.mirbase_path)
         return self
-
-
-def _check_mirbase_file(path: str) -> None:
-    """Raise :class:`InputError` unless ``path`` is a readable FASTA file whose first record parses."""
-    source = str(path)
-    file = Path(path).expanduser()
-    if not str(path).strip():
-        raise InputError("no miRBase file given (enter the path to mature.fa)", source="settings")
-    if not file.exists():
-        raise InputError(f"the miRBase file does not exist. {_DOWNLOAD_HINT}", source=source)
-    if not file.is_file():
-        raise InputError("this is a folder, not the miRBase file mature.fa", source=source)
-    try:
-        head = _first_record(file)
-    except OSError as error:
-        raise InputError(f"cannot read the miRBase file ({error.strerror or error})", source=source) from None
-    except (UnicodeDecodeError, EOFError, ValueError):
-        raise InputError(
-            f"this is not a miRBase FASTA file (it is not text). {_DOWNLOAD_HINT}", source=source
-        ) from None
-    if not head.strip():
-        raise InputError("the miRBase file is empty", source=source)
-    try:
-        read_mirbase(head.encode("utf-8"))
-    except InputError as error:
-        problem = error.problem.removeprefix("this is not a FASTA file: ")
-        raise InputError(f"this is not a miRBase FASTA file: {problem}", source=source) from None
-
-
-def _first_record(file: Path, max_lines: int = 200, max_line_length: int = 65536) -> str:
-    """The text of a (possibly gzipped) FASTA file up to, not including, its second record."""
-    with file.open("rb") as handle:
-        gzipped = handle.read(2) == b"\x1f\x8b"
-    lines: list[str] = []
-    seen_header = False
-    with (gzip.open if gzipped else open)(file, "rt", encoding="utf-8") as handle:
-        for _ in range(max_lines):
-            line = handle.readline(max_line_length)
-            if not line:
-                break
-            if line.startswith(">"):
-                if seen_header:
-                    break
-                seen_header = True
-            lines.append(line)
-    return "".join(lines)
 
 
 def _setting_or_default(values: Mapping[str, Any], name: str, default: Any) -> Any:
@@ -218,163 +173,3 @@ def save_settings(settings: Settings) -> Path:
     settings.validate()
     text = json.dumps(dataclasses.asdict(settings), indent=2) + "\n"
     return atomic_write(settings_path(), lambda path: Path(path).write_text(text, encoding="utf-8"))
-
-
-@functools.lru_cache(maxsize=4)
-def _read_mirbase_cached(path: str, modified_ns: int, size: int) -> dict[str, str]:
-    """:func:`rnaapp.io.read_mirbase`, cached by file identity (path, modification time, size)."""
-    return read_mirbase(path)
-
-
-def mirbase_sequences(path: str | None = None) -> dict[str, str]:
-    """miRBase name → mature sequence from the configured (or given) ``mature.fa``.
-
-    Read once per file version: repeated calls return a copy of a cached dictionary, and an edited or
-    replaced file (new modification time or size) is read again.
-
-    Parameters
-    ----------
-    path
-        A miRBase FASTA file; ``None`` means the configured one (:func:`load_settings`).
-
-    Returns
-    -------
-    dict of str to str
-        E.g. ``{"hsa-let-7a-5p": "UGAGGUAGUAGGUUGUAUAGUU", ...}``; empty when no file is configured.
-
-    Raises
-    ------
-    InputError
-        When the file does not exist or cannot be read as a miRBase FASTA file.
-    """
-    if path is None:
-        path = load_settings().mirbase_path
-    if path is None:
-        return {}
-    file = Path(path).expanduser()
-    try:
-        status = file.stat()
-    except OSError:
-        raise InputError(f"the miRBase file does not exist. {_DOWNLOAD_HINT}", source=str(path)) from None
-    return dict(_read_mirbase_cached(str(file.resolve()), status.st_mtime_ns, status.st_size))
-
-
-def mirna_reference(path: str | None = None) -> dict[str, str]:
-    """Names usable for miRNAs: the built-in examples' miRNAs (:data:`rnaapp.examples.EXAMPLE_MIRNAS` and
-    :data:`rnaapp.examples.PLANT_EXAMPLE_MIRNAS`) plus the miRBase file's entries.
-
-    Parameters
-    ----------
-    path
-        As for :func:`mirbase_sequences`.
-    """
-    return {**_built_in_mirnas(), **mirbase_sequences(path)}
-
-
-def _built_in_mirnas() -> dict[str, str]:
-    return {**EXAMPLE_MIRNAS, **PLANT_EXAMPLE_MIRNAS}
-
-
-def configured_mirna_reference() -> dict[str, str]:
-    """:func:`mirna_reference` for the configured miRBase file, or only the built-in examples when that file
-    cannot be read (moved or damaged since it was chosen; the Settings page says so).
-
-    For checks that should never stop the work they accompany, such as the miRNA name check of a test set
-    (:func:`rnaapp.io.mirna_name_mismatches`).
-    """
-    try:
-        return mirna_reference()
-    except InputError:
-        return _built_in_mirnas()
-
-
-def _suggestions(name: str, lower_names: Mapping[str, str]) -> list[str]:
-    """Close reference names: names extending ``name`` (a missing arm or species prefix), then look-alikes."""
-    wanted = name.lower()
-    found = [
-        original
-        for lower, original in lower_names.items()
-        if lower.startswith(wanted + "-") or lower.endswith("-" + wanted)
-    ]
-    found = sorted(found, key=lambda original: (not original.lower().startswith("hsa-"), len(original)))
-    found = found[:_SUGGESTIONS]
-    if len(found) < _SUGGESTIONS:
-        for lower in difflib.get_close_matches(wanted, list(lower_names), n=_SUGGESTIONS, cutoff=0.75):
-            if lower_names[lower] not in found:
-                found.append(lower_names[lower])
-    return found[:_SUGGESTIONS]
-
-
-def resolve_mirnas(
-    entries: Sequence[str], reference: Mapping[str, str], *, source: str = "<input>"
-) -> list[tuple[str, str]]:
-    """Turn miRNA names or sequences, as typed by a user, into (name, sequence) pairs.
-
-    Parameters
-    ----------
-    entries
-        One miRNA per entry: a miRBase name (matched exactly, else ignoring case) or a sequence (letters
-        ACGUTN, any case, whitespace ignored). Blank entries are skipped.
-    reference
-        Name → sequence, e.g. :func:`mirna_reference` or :func:`mirbase_sequences`.
-    source
-        Shown in error messages (e.g. ``"miRNA list"``).
-
-    Returns
-    -------
-    list of (str, str)
-        ``(name, sequence)`` per non-blank entry, in order; sequences normalised to uppercase RNA. A typed
-        sequence is named by itself.
-
-    Raises
-    ------
-    InputError
-        Naming the 1-based entry: an unknown name (with close names from ``reference`` when there are
-        any), or a sequence with letters other than ACGUTN or a length outside 15–30 nt.
-    """
-    lower_names: dict[str, str] = {}
-    for name in reference:
-        lower_names.setdefault(str(name).lower(), str(name))
-    resolved: list[tuple[str, str]] = []
-    for row, entry in enumerate(entries, start=1):
-        text = str(entry).strip()
-        if not text:
-            continue
-        if _SEQUENCE_ENTRY.match(text):
-            problem = sequence_problem(text, molecule="miRNA")
-            if problem is not None:
-                raise InputError(problem, source=source, row=row)
-            sequence = normalise_sequence(text)
-            resolved.append((sequence, sequence))
-            continue
-        name = text if text in reference else lower_names.get(text.lower())
-        if name is None:
-            raise InputError(_unknown_name_problem(text, lower_names), source=source, row=row)
-        sequence = normalise_sequence(reference[name])
-        problem = sequence_problem(sequence, molecule="miRNA", min_length=8, max_length=None)
-        if problem is not None:
-            raise InputError(
-                f"the reference sequence of {name} cannot be used: {problem}", source=source, row=row
-            )
-        resolved.append((name, sequence))
-    return resolved
-
-
-def _is_nucleotide_text(text: str) -> bool:
-    """Whether at least 80 % of the letters of ``text`` are nucleotide letters (ACGUTN, any case)."""
-    letters = [letter for letter in text.upper() if letter.isalpha()]
-    return bool(letters) and sum(letter in "ACGUTN" for letter in letters) >= 0.8 * len(letters)
-
-
-def _unknown_name_problem(text: str, lower_names: Mapping[str, str]) -> str:
-    if "-" not in text and _is_nucleotide_text(text):
-        # Mostly nucleotide letters: a mistyped sequence, not a name.
-        letters = sequence_letter_problem(normalise_sequence(text), "miRNA")
-        return letters or f"miRNA {text!r} is not a miRBase name, and as a sequence it is too short"
-    problem = f"unknown miRNA name {text!r}"
-    close = _suggestions(text, lower_names) if lower_names else []
-    if close:
-        return f"{problem}; did you mean {', '.join(close)}?"
-    if len(lower_names) < 100:
-        return f"{problem}; enter its sequence instead, or set the miRBase file (mature.fa) in Settings"
-    return f"{problem}; check the spelling (e.g. hsa-miR-21-5p) or enter its sequence"

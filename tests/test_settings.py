@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-import rnaapp.settings
+import rnaapp.mirna_names
 from rnaapp.examples import EXAMPLE_MIRNAS, PLANT_EXAMPLE_MIRNAS
 from rnaapp.io import InputError
 from rnaapp.registry import user_directory
@@ -189,14 +189,14 @@ def test_mirbase_sequences_reads_the_configured_file_once(home, mature, monkeypa
     assert mirbase_sequences() == {}  # nothing configured
     save_settings(Settings(mirbase_path=str(mature)))
     calls = []
-    original = rnaapp.settings.read_mirbase
+    original = rnaapp.mirna_names.read_mirbase
 
     def counting(path):
         calls.append(path)
         return original(path)
 
-    monkeypatch.setattr(rnaapp.settings, "read_mirbase", counting)
-    rnaapp.settings._read_mirbase_cached.cache_clear()
+    monkeypatch.setattr(rnaapp.mirna_names, "read_mirbase", counting)
+    rnaapp.mirna_names._read_mirbase_cached.cache_clear()
     first = mirbase_sequences()
     assert first["hsa-miR-21-5p"] == "UAGCUUAUCAGACUGAUGUUGA"
     assert len(first) == 5
