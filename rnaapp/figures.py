@@ -22,7 +22,7 @@ from matplotlib.patches import Patch, Rectangle
 from plotly.colors import qualitative
 from plotly.subplots import make_subplots
 
-from rnaapp.evaluate import ConfusionMatrix
+from rnaapp.metrics import ConfusionMatrix
 from rnaapp.sites import SITE_RANK, SITE_TYPES
 from rnaapp.structure import Hybrid, duplex_diagram
 
@@ -414,7 +414,7 @@ def roc_figure(
     Parameters
     ----------
     curves
-        Model name to its :func:`rnaapp.evaluate.roc_points` frame (columns ``fpr``, ``tpr``,
+        Model name to its :func:`rnaapp.metrics.roc_points` frame (columns ``fpr``, ``tpr``,
         ``threshold``).
     aucs
         Model name to its AUC, shown in the legend as ``"name (AUC 0.993)"``.
@@ -445,7 +445,7 @@ def pr_figure(
     Parameters
     ----------
     curves
-        Model name to its :func:`rnaapp.evaluate.pr_points` frame (columns ``recall``, ``precision``,
+        Model name to its :func:`rnaapp.metrics.pr_points` frame (columns ``recall``, ``precision``,
         ``threshold``).
     auprs
         Model name to its AUPR, shown in the legend as ``"name (AUPR 0.912)"``.
@@ -474,9 +474,9 @@ def curves_image(
     Parameters
     ----------
     curves_roc
-        Model name to its :func:`rnaapp.evaluate.roc_points` frame.
+        Model name to its :func:`rnaapp.metrics.roc_points` frame.
     curves_pr
-        Model name to its :func:`rnaapp.evaluate.pr_points` frame.
+        Model name to its :func:`rnaapp.metrics.pr_points` frame.
     aucs, auprs
         Model name to its AUC / AUPR, for the legends.
 
@@ -514,7 +514,7 @@ def confusion_figure(matrix: ConfusionMatrix, *, title: str) -> go.Figure:
     Parameters
     ----------
     matrix
-        Counts, e.g. :attr:`rnaapp.evaluate.Evaluation.confusion`.
+        Counts, e.g. :attr:`rnaapp.metrics.Evaluation.confusion`.
     title
         Figure title.
 

@@ -2,7 +2,7 @@
 
 Researchers with a list of validated interactions want the unobserved pairs most likely to be real, to pick
 candidates for experiments. :func:`rank_candidates` scores every miRNA x gene pair that is not a known
-positive with a trained association model (through :func:`rnaapp.predict.predict`, batched), keeps the
+positive with a trained association model (through :func:`rnaapp.inference.predict`, batched), keeps the
 top ``n``, and says for each whether it lies in the graph neighbourhood of the known interactions (another
 miRNA that shares a target with this miRNA also targets this gene) and, where the pair has sequences, the
 best canonical seed site. :func:`train_and_rank` first trains a model on all known pairs.
@@ -17,11 +17,9 @@ import numpy as np
 import pandas as pd
 
 from rnaapp.graph import graph_from_pairs, neighbourhood_support
-from rnaapp.predict import predict
+from rnaapp.inference import InferenceOptions, Progress, predict
 from rnaapp.registry import TrainedModel
 from rnaapp.sites import best_site_type
-
-Progress = Callable[[int, int], None]
 
 #: Columns of :func:`rank_candidates`' table, in order.
 RANK_COLUMNS = (
@@ -130,6 +128,7 @@ def rank_candidates(
     top: int = 20,
     batch_mirnas: int = 64,
     progress: Progress | None = None,
+    options: InferenceOptions | None = None,
 ) -> pd.DataFrame:
     """The ``top`` highest-scoring miRNA-gene pairs that are not known positives.
 
@@ -146,9 +145,12 @@ def rank_candidates(
     top
         Number of pairs to return.
     batch_mirnas
-        miRNAs scored per call of :func:`~rnaapp.predict.predict` (times the number of genes pairs).
+        miRNAs scored per call of :func:`~rnaapp.inference.predict` (times the number of genes pairs).
     progress
         Called as ``progress(miRNAs_done, miRNAs_total)``.
+    options
+        How the model runs (:class:`~rnaapp.inference.InferenceOptions`); default: default options with
+        batches of 4096 pairs (graph models are small).
 
     Returns
     -------
@@ -160,6 +162,7 @@ def rank_candidates(
     """
     if top < 1:
         raise ValueError(f"top must be at least 1, got {top}")
+    options = options or InferenceOptions(batch_size=4096)
     for column in ("mirna_id", "target_id"):
         if column not in known_pairs.columns:
             raise ValueError(f"the known pairs have no '{column}' column")
@@ -186,9 +189,9 @@ def rank_candidates(
                 model,
                 [mirna_sequences.get(mirna_names[index], "") for index in pair_mirna],
                 [gene_sequence_list[index] for index in pair_gene],
+                options,
                 mirna_ids=[mirna_names[index] for index in pair_mirna],
                 target_ids=[gene_names[index] for index in pair_gene],
-                batch_size=4096,
             )
             best_scores = np.concatenate([best_scores, scores])
             best_codes = np.concatenate([best_codes, pair_mirna * n_genes + pair_gene])
@@ -235,6 +238,7 @@ def train_and_rank(
     training_overrides: dict[str, Any] | None = None,
     progress: Progress | None = None,
     training_progress: Callable[[Any], None] | None = None,
+    options: InferenceOptions | None = None,
 ) -> tuple[TrainedModel, pd.DataFrame]:
     """Train ``family`` on all known pairs (labelled; a seeded 10 % held out for early stopping), then rank.
 
@@ -255,4 +259,4 @@ def train_and_rank(
         progress=training_progress,
         name=f"{family}-rank",
     )
-    return model, rank_candidates(model, known_pairs, top=top, progress=progress)
+    return model, rank_candidates(model, known_pairs, top=top, progress=progress, options=options)

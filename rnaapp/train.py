@@ -12,9 +12,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import math
-import os
 import random
-import re
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -24,27 +22,16 @@ import numpy as np
 import pandas as pd
 import torch
 
-from rnaapp.evaluate import compute_metrics
+from rnaapp.inference import batch_logits, pair_names, predict
+from rnaapp.inference.options import (  # noqa: F401 - DEVICE_PATTERN: old import path
+    DEVICE_PATTERN,
+    check_device_name,
+    describe_device,
+    resolve_device,
+)
+from rnaapp.metrics import compute_metrics
 from rnaapp.models import Family, config_from_dict, get_family
-from rnaapp.predict import batch_logits, pair_names, predict
 from rnaapp.registry import ModelCard, TrainedModel
-
-#: Device names accepted wherever a device is chosen.
-DEVICE_PATTERN = re.compile(r"^(auto|cpu|cuda(:[0-9]+)?|mps)$")
-
-
-def check_device_name(device: str | torch.device) -> str:
-    """Validate a device name (``auto``, ``cpu``, ``cuda``, ``cuda:N`` or ``mps``); returns it as text.
-
-    Raises
-    ------
-    ValueError
-        For any other name.
-    """
-    text = str(device)
-    if not isinstance(device, str | torch.device) or not DEVICE_PATTERN.match(text):
-        raise ValueError(f"unknown device {text!r}: use auto, cpu or cuda (cuda:N for a GPU of several)")
-    return text
 
 
 @dataclass(frozen=True)
@@ -175,7 +162,7 @@ class TrainingEvent:
     train_loss
         Mean training loss so far in this epoch.
     valid_loss, valid_metrics
-        After an epoch: validation loss and metrics (see :func:`rnaapp.evaluate.compute_metrics`).
+        After an epoch: validation loss and metrics (see :func:`rnaapp.metrics.compute_metrics`).
     improved
         After an epoch: whether validation AUC improved (these weights are kept).
     message
@@ -240,31 +227,6 @@ def set_seed(seed: int) -> None:
     random.seed(seed)
     np.random.seed(seed % 2**32)  # noqa: NPY002 - seeds code that uses the legacy global generator
     torch.manual_seed(seed)
-
-
-def resolve_device(device: str | torch.device = "auto") -> torch.device:
-    """``"auto"`` -> CUDA when available, else CPU; anything else as given.
-
-    Raises
-    ------
-    ValueError
-        For an unknown device name, or when CUDA is requested but not available.
-    """
-    if str(device) == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    device = torch.device(check_device_name(device))
-    if device.type == "cuda" and not torch.cuda.is_available():
-        raise ValueError("CUDA was requested but no CUDA GPU is available; use --device cpu")
-    return device
-
-
-def describe_device(device: str | torch.device = "auto") -> str:
-    """A one-line description of where models run: the GPU's name, or the CPU and its thread count."""
-    resolved = resolve_device(device)
-    if resolved.type == "cuda":
-        index = resolved.index if resolved.index is not None else torch.cuda.current_device()
-        return f"GPU: {torch.cuda.get_device_name(index)}"
-    return f"CPU ({os.cpu_count() or 1} cores)"
 
 
 def featurize_pairs(family: Family, config: Any, pairs: pd.DataFrame) -> dict[str, np.ndarray]:
@@ -567,7 +529,7 @@ def cross_validate(
     Returns
     -------
     pandas.DataFrame
-        One row per fold (column ``fold``) with every metric of :func:`rnaapp.evaluate.compute_metrics`,
+        One row per fold (column ``fold``) with every metric of :func:`rnaapp.metrics.compute_metrics`,
         plus rows ``mean`` and ``std``.
     """
     if folds < 2:

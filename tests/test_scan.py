@@ -94,7 +94,14 @@ def test_windows_put_the_seed_where_training_windows_have_it():
     start, end = window_bounds(500, 10_000)
     assert (start, end) == (500 - WINDOW_UPSTREAM, 500 + WINDOW_DOWNSTREAM)
     assert end - start == WINDOW_LENGTH == 40
-    assert window_bounds(3, 20) == (0, 9)
+    # The one window rule: a target that fits is its own window; windows are shifted inside the target.
+    assert window_bounds(3, 20) == (0, 20)
+    assert window_bounds(3, 100) == (0, 40)
+    assert window_bounds(98, 100) == (60, 100)
+    # Longer model windows add the extra nucleotides equally on both sides of the training window.
+    assert window_bounds(500, 10_000, 60) == (500 - WINDOW_UPSTREAM - 10, 500 + WINDOW_DOWNSTREAM + 10)
+    assert window_bounds(5, 61, 60) == (0, 60)
+    assert window_bounds(58, 61, 60) == (1, 61)
 
 
 def test_scan_ranks_the_transcript_with_an_8mer_first(seed_rule_model):
@@ -105,7 +112,11 @@ def test_scan_ranks_the_transcript_with_an_8mer_first(seed_rule_model):
     assert result.pairs["rank"].tolist() == [1, 2]
     best = result.pairs.iloc[0]
     assert best["best_site_type"] == "8mer" and best["best_site_start"] == 1201
-    assert result.pairs.iloc[1]["n_sites"] == 0 and result.pairs.iloc[1]["probability"] == 0.0
+    # A transcript without candidate sites is read in tiles (the one window rule): scored, but below the 8mer.
+    without = result.pairs.iloc[1]
+    assert without["n_sites"] == 0 and without["best_site_type"] == "none" and pd.isna(without["best_site_start"])
+    assert 0 < without["probability"] < best["probability"]
+    assert (result.sites["target_id"] == "utr_a").sum() == 0  # tiles are not sites
     site = result.sites.iloc[0]
     assert site["start"] == 1201 and site["end"] == 1208 and site["energy"] < -10
     assert with_site[site["window_start"] - 1 :].startswith(site["window"])

@@ -10,14 +10,14 @@ A family couples three things:
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
 from torch import nn
 
-Progress = Callable[[int, int], None]
+from rnaapp.progress import Progress
 
 
 def config_to_dict(config: Any) -> dict[str, Any]:

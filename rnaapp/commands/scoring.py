@@ -1,0 +1,164 @@
+"""``rnaapp predict`` and ``rnaapp evaluate``: score pairs, and measure models on a labelled file."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+from pathlib import Path
+from typing import Any
+
+from rnaapp.commands.common import (
+    CommandError,
+    _check_file,
+    _check_output,
+    _check_table_output,
+    _is_gene,
+    _json_ready,
+    _load,
+    _progress_bar,
+    _read,
+    _warn_name_mismatches,
+    _warn_no_evidence,
+    _write_csv,
+    inference_options,
+)
+
+
+def _score(model, pairs, source: str, options):
+    """The input ``pairs`` with the model's score columns (:func:`rnaapp.inference.score_pairs`) appended.
+
+    Input columns named like a score column are kept as ``input_<name>`` (with a note on stderr); for a
+    miRNA-gene model, rows whose score rests on no evidence are named on stderr.
+    """
+    from rnaapp.inference import score_pairs, scored_table
+
+    bar = _progress_bar(len(pairs), f"scoring with {model.name}")
+    last = [0]
+
+    def advance(done: int, total: int) -> None:
+        bar.update(done - last[0])
+        last[0] = done
+
+    try:
+        scores = score_pairs(model, pairs, options, progress=advance, source=source)
+    finally:
+        bar.close()
+    scored, renamed = scored_table(pairs, scores)
+    if renamed:
+        print(
+            f"{source}: note: the input column(s) {', '.join(renamed)} are kept as "
+            f"{', '.join(f'input_{column}' for column in renamed)} (the output writes its own)",
+            file=sys.stderr,
+        )
+    if _is_gene(model):
+        _warn_no_evidence(model, scored, source)
+    return scored
+
+
+def command_predict(arguments: argparse.Namespace) -> int:
+    from rnaapp.io import pairs_from_sequences
+
+    given = {"--mirna": arguments.mirna, "--target": arguments.target}
+    if arguments.file and any(value is not None for value in given.values()):
+        raise CommandError("give either FILE or --mirna and --target, not both")
+    for option, value in given.items():
+        if value is not None and not value.strip():
+            raise CommandError(f"the sequence given with {option} is empty")
+    if arguments.output:
+        _check_table_output(arguments.output, "-o")
+    options = inference_options(arguments)
+    if arguments.file:
+        _check_file(arguments.file)
+        model = _load(arguments.model, options)
+        pairs, source = _read(arguments.file, names_only=_is_gene(model)), Path(arguments.file).name
+    elif arguments.mirna and arguments.target:
+        pairs, source = pairs_from_sequences(arguments.mirna, arguments.target), "<input>"
+        model = _load(arguments.model, options)
+    else:
+        raise CommandError("give a FILE of pairs, or both --mirna SEQ and --target SEQ")
+    scored = _score(model, pairs, source, options)
+    if arguments.output:
+        _write_csv(scored, arguments.output)
+        print(f"wrote {len(scored)} scored pairs to {arguments.output} (model {model.name})", file=sys.stderr)
+    else:
+        import pandas as pd
+
+        with pd.option_context("display.max_columns", None, "display.width", 200, "display.max_colwidth", 60):
+            print(scored.to_string(index=False, float_format=lambda value: f"{value:.4f}"))
+    return 0
+
+
+def command_evaluate(arguments: argparse.Namespace) -> int:
+    from rnaapp.comparison import group_breakdown
+    from rnaapp.metrics import METRIC_NAMES, evaluate, plot_curves
+
+    _check_file(arguments.file)
+    if arguments.plot:
+        _check_output(arguments.plot, "--plot")
+    options = inference_options(arguments)
+    models = [_load(reference, options) for reference in dict.fromkeys(arguments.model or [None])]
+    # Rows without sequences (miRNA and gene names) only when every model is a gene model.
+    pairs = _read(arguments.file, require_label=True, names_only=all(map(_is_gene, models)))
+    _warn_name_mismatches(pairs, arguments.file)
+    if arguments.by and arguments.by not in pairs.columns:
+        raise CommandError(
+            f"{arguments.file}: no column '{arguments.by}' to break down by; columns: {', '.join(pairs.columns)}"
+        )
+    results: dict[str, Any] = {}
+    evaluations = {}
+    for model in models:
+        scored = _score(model, pairs, Path(arguments.file).name, options)
+        evaluation = evaluate(
+            scored["label"].to_numpy(), scored["probability"].to_numpy(), arguments.threshold
+        )
+        evaluations[model.name] = evaluation
+        entry: dict[str, Any] = {"model": model.name, "family": model.family.name} | evaluation.to_dict()
+        if not arguments.curves:
+            entry.pop("roc", None)
+            entry.pop("pr", None)
+        if arguments.by:
+            # The Evaluate page's breakdown: undefined metrics of one-class groups are NaN (printed n/a).
+            entry["by_" + arguments.by] = group_breakdown(
+                scored, scored["probability"].to_numpy(), arguments.by, threshold=arguments.threshold
+            ).to_dict(orient="records")
+        results[model.name] = entry
+    if arguments.plot:
+        plot_curves(evaluations, arguments.plot)
+    if arguments.json:
+        print(json.dumps(_json_ready(results), indent=2))
+        return 0
+    import pandas as pd
+
+    table = pd.DataFrame(
+        [
+            {"model": name}
+            | {
+                key: math.nan if entry["metrics"][key] is None else entry["metrics"][key]
+                for key in METRIC_NAMES
+            }
+            for name, entry in results.items()
+        ]
+    )
+    positives = int(pairs["label"].sum())
+    print(f"{arguments.file}: {len(pairs)} pairs ({positives} positive), threshold {arguments.threshold}")
+    print(table.to_string(index=False, na_rep="n/a", float_format=lambda value: f"{value:.4f}"))
+    if positives in (0, len(pairs)):
+        missing = "negative" if positives else "positive"
+        print(
+            f"note: the file has no {missing} pairs, so AUC and AUPR are undefined (n/a) and "
+            f"{'SPE' if positives else 'SEN and PRE'} are 0 by convention; measure on a file with both classes."
+        )
+    for name, entry in results.items():
+        matrix = entry["confusion"]
+        print(f"{name}: TP {matrix['tp']}  FP {matrix['fp']}  TN {matrix['tn']}  FN {matrix['fn']}")
+        if arguments.by:
+            print(
+                pd.DataFrame(entry["by_" + arguments.by]).to_string(
+                    index=False, na_rep="n/a", float_format=lambda v: f"{v:.4f}"
+                )
+            )
+    if arguments.plot:
+        print(f"wrote ROC/PR curves to {arguments.plot}", file=sys.stderr)
+    return 0

@@ -1,0 +1,256 @@
+"""Score a table of pairs with a model: the one function behind ``rnaapp predict``, Evaluate and the reports.
+
+How a pair is read depends on the model, by one rule:
+
+- miRNA-gene models (task ``gene``) score the miRNA and the gene under their names (``mirna_id``,
+  ``target_id``), with the sequences when given; a target longer than the model's sequence branch reads
+  is refused.
+- plant miRNA-lncRNA models read every target whole, however long.
+- site models read windows of at most ``L`` nt (their ``max_target_length``, 60 for the shipped ones): a
+  target of at most ``L`` nt is one window, scored whole; a longer one is scanned
+  (:func:`rnaapp.scan.scan_batches`): one ``L``-nt window around each candidate site (shifted inside the
+  target, :func:`rnaapp.scan.window_bounds`) and, for a target without any candidate site, ``L``-nt tiles
+  every 20 nt. The target's probability is its best window's. So one more nucleotide never makes a
+  score jump: at ``L + 1`` nt the windows are the first and last ``L`` nt. Site models with no length
+  limit (the seed and energy baselines) read every target whole.
+
+Whatever the length, a site model's row names the best candidate site (``best_site_type``, ``"none"``
+without one; ``best_site_start``) and counts them (``n_sites``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from rnaapp.inference.batches import pair_names, predict
+from rnaapp.inference.options import InferenceOptions
+from rnaapp.io import InputError
+from rnaapp.progress import Progress
+from rnaapp.registry import TrainedModel
+
+#: Columns :func:`score_pairs` returns (``node_status`` for miRNA-gene models only).
+SCORE_COLUMNS = ("probability", "scanned", "best_site_start", "best_site_type", "n_sites", "node_status")
+
+
+def reads_whole(model: TrainedModel, target: str) -> bool:
+    """Whether ``model`` reads ``target`` as one window (no scan)."""
+    limit = model.family.max_target_length(model.config)
+    return limit is None or len(target) <= limit or model.family.task != "site"
+
+
+def _first_empty(values: pd.Series) -> int | None:
+    """Index (0-based position) of the first empty cell, or None."""
+    empty = np.flatnonzero(values.fillna("").astype(str).str.len().to_numpy() == 0)
+    return int(empty[0]) if empty.size else None
+
+
+def _best_sites(mirnas: Sequence[str], targets: Sequence[str], rows: np.ndarray) -> pd.DataFrame:
+    """Best candidate site (type, 1-based start) and candidate count of the pairs at ``rows``."""
+    from rnaapp.scan import candidate_sites
+    from rnaapp.sites import SITE_RANK
+
+    types, starts, counts = [], [], []
+    for row in rows:
+        sites = candidate_sites(mirnas[row], targets[row])
+        counts.append(len(sites))
+        if sites:
+            best = max(sites, key=lambda site: (SITE_RANK.get(site.site_type, 0.5), -site.start))
+            types.append(best.site_type)
+            starts.append(best.start + 1)
+        else:
+            types.append("none")
+            starts.append(pd.NA)
+    return pd.DataFrame({"best_site_type": types, "best_site_start": starts, "n_sites": counts}, index=rows)
+
+
+def transcript_probabilities(
+    model: TrainedModel,
+    mirnas: Sequence[str],
+    targets: Sequence[str],
+    options: InferenceOptions | None = None,
+    *,
+    noncanonical: bool = True,
+    progress: Progress | None = None,
+    source: str = "<input>",
+    batch_size: int | None = None,
+    precision: str | None = None,
+) -> pd.DataFrame:
+    """Probabilities of pairs whose targets may be longer than the model's window (module docstring).
+
+    Parameters
+    ----------
+    model
+        A loaded site or plant model.
+    mirnas, targets
+        Sequences 5'->3', one pair per index.
+    options
+        How the model runs (:class:`InferenceOptions`).
+    noncanonical
+        Also scan seed matches with one G:U wobble or mismatch.
+    progress
+        Called as ``progress(pairs_done, pairs_total)``.
+    source
+        Name used in error messages.
+    batch_size, precision
+        Older spellings of the options (kept for one release).
+
+    Returns
+    -------
+    pandas.DataFrame, shape (n, 5)
+        One row per pair, in input order: ``probability``, ``scanned`` (bool: read in windows),
+        ``best_site_start`` (1-based; empty without a site), ``best_site_type`` (``"none"`` without a
+        candidate site; empty for plant models, whose sites are complementary sites), ``n_sites``
+        (candidate sites; empty for plant models).
+    """
+    from rnaapp.inference.batches import options_with
+    from rnaapp.scan import scan_batches
+
+    options = options_with(options, batch_size=batch_size, precision=precision)
+    count = len(targets)
+    site_model = model.family.task == "site"
+    whole = np.fromiter((reads_whole(model, target) for target in targets), dtype=bool, count=count)
+    short_rows, long_rows = np.flatnonzero(whole), np.flatnonzero(~whole)
+    result = pd.DataFrame(
+        {
+            "probability": np.zeros(count),
+            "scanned": ~whole,
+            "best_site_start": pd.array([pd.NA] * count, dtype="Int64"),
+            "best_site_type": [""] * count,
+            "n_sites": pd.array([pd.NA] * count, dtype="Int64"),
+        }
+    )
+
+    def report_short(done: int, _: int) -> None:
+        if progress is not None:
+            progress(done, count)
+
+    if len(short_rows):
+        result.loc[short_rows, "probability"] = predict(
+            model,
+            [mirnas[row] for row in short_rows],
+            [targets[row] for row in short_rows],
+            options,
+            progress=report_short,
+            source=source,
+        )
+        if site_model:
+            best = _best_sites(mirnas, targets, short_rows)
+            result.loc[short_rows, "best_site_type"] = best["best_site_type"]
+            result.loc[short_rows, "best_site_start"] = best["best_site_start"].astype("Int64")
+            result.loc[short_rows, "n_sites"] = best["n_sites"].astype("Int64")
+    for done, row in enumerate(long_rows, start=len(short_rows) + 1):
+        (found,) = scan_batches(
+            model,
+            [("miRNA", mirnas[row])],
+            [("target", targets[row])],
+            options.replace(workers=1),
+            noncanonical=noncanonical,
+            sites_per_pair=1,
+            energies=False,
+            buffer_size=1 << 30,
+        )
+        best = found.pairs.iloc[0]
+        result.loc[row, ["probability", "best_site_type", "n_sites"]] = [
+            best["probability"],
+            best["best_site_type"],
+            best["n_sites"],
+        ]
+        result.loc[row, "best_site_start"] = best["best_site_start"]
+        if progress is not None:
+            progress(done, count)
+    if count == 0 and progress is not None:
+        progress(0, 0)
+    return result
+
+
+def score_pairs(
+    model: TrainedModel,
+    pairs: pd.DataFrame,
+    options: InferenceOptions | None = None,
+    *,
+    progress: Progress | None = None,
+    source: str = "<input>",
+) -> pd.DataFrame:
+    """One model's scores of a table of pairs: the one scoring function of every entry point.
+
+    Parameters
+    ----------
+    model
+        A loaded model of any family.
+    pairs : pandas.DataFrame, shape (n, ...)
+        Pairs as :func:`rnaapp.io.read_pairs` gives them (``mirna_seq``, ``target_seq``, optionally
+        ``mirna_id``, ``target_id``); miRNA-gene models accept empty sequences (pairs by name).
+    options
+        How the model runs (:class:`InferenceOptions`; default options when None).
+    progress
+        Called as ``progress(pairs_done, pairs_total)``.
+    source
+        Name of the pairs in error messages.
+
+    Returns
+    -------
+    pandas.DataFrame, shape (n, 5 or 6)
+        In row order (index 0..n-1): ``probability``, ``scanned``, ``best_site_start``, ``best_site_type``,
+        ``n_sites`` (see :func:`transcript_probabilities`) and, for a miRNA-gene model, ``node_status``
+        (:data:`rnaapp.rank.NODE_STATUSES`).
+
+    Raises
+    ------
+    rnaapp.io.InputError
+        When a model that needs sequences meets a pair without one (the first such row is named), a
+        sequence has letters that are not nucleotides, or a target is longer than a miRNA-gene model reads.
+    """
+    mirnas = pairs["mirna_seq"].fillna("").astype(str).tolist()
+    targets = pairs["target_seq"].fillna("").astype(str).tolist()
+    if model.family.task != "gene":
+        for column, molecule in (("mirna_seq", "miRNA"), ("target_seq", "target")):
+            row = _first_empty(pairs[column])
+            if row is not None:
+                raise InputError(
+                    f"no {molecule} sequence: model '{model.name}' ({model.family.name}) needs the sequences "
+                    "of every pair; only miRNA–gene models (grmmi, aemigap) score pairs given by names only",
+                    source=source,
+                    row=row + 1,
+                )
+        return transcript_probabilities(model, mirnas, targets, options, progress=progress, source=source)
+    from rnaapp.rank import node_status
+
+    names = pair_names(pairs)
+    probabilities = predict(model, mirnas, targets, options, progress=progress, source=source, **names)
+    statuses = node_status(
+        model,
+        names["mirna_ids"] or [""] * len(pairs),
+        names["target_ids"] or [""] * len(pairs),
+    )
+    count = len(pairs)
+    return pd.DataFrame(
+        {
+            "probability": probabilities,
+            "scanned": np.zeros(count, dtype=bool),
+            "best_site_start": pd.array([pd.NA] * count, dtype="Int64"),
+            "best_site_type": [""] * count,
+            "n_sites": pd.array([pd.NA] * count, dtype="Int64"),
+            "node_status": statuses,
+        }
+    )
+
+
+def scored_table(pairs: pd.DataFrame, scores: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
+    """The input pairs with a model's score columns appended, for output files.
+
+    An input column named like a score column is kept as ``input_<name>``, so that scoring never
+    overwrites what the file gave.
+
+    Returns
+    -------
+    (pandas.DataFrame, list of str)
+        The table, and the input columns that were renamed.
+    """
+    clashes = [column for column in SCORE_COLUMNS if column in pairs.columns]
+    table = pairs.rename(columns={column: f"input_{column}" for column in clashes}).reset_index(drop=True)
+    for column in scores.columns:
+        table[column] = scores[column].to_numpy()
+    return table, clashes

@@ -1,0 +1,108 @@
+"""The tables a scan produces: pair and site columns (with their meaning), and the result container."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from rnaapp.scan.plant import PLANT_EXPECTATION_CUTOFF, PLANT_SITE_FLANK, PLANT_STRICT_EXPECTATION
+
+SITE_COLUMNS = {
+    "mirna_id": "miRNA name",
+    "target_id": "transcript name",
+    "site_rank": "rank of the site within its (miRNA, transcript) pair, 1 = highest probability (plant "
+    "models: lowest expectation)",
+    "probability": "model probability that the 40-nt window around the site is a functional target site "
+    "(plant models: the score of the whole transcript, the same for every site of the pair)",
+    "site_type": "seed match: 8mer, 7mer-m8, 7mer-A1, 6mer, offset-6mer, or non-canonical (one G:U or "
+    "mismatch at miRNA positions 3-7); plant for a plant model's complementary site",
+    "seed_pairing": "how miRNA positions 2-8 pair with the site (Watson-Crick unless named); plant sites: "
+    "how the whole miRNA pairs (Watson-Crick, G:U and mismatched positions)",
+    "start": "first transcript nucleotide of the seed match, or of a plant site (1-based)",
+    "end": "last transcript nucleotide of the seed match, or of a plant site (1-based, inclusive)",
+    "energy": "ViennaRNA duplex free energy of the miRNA with the window, kcal/mol (lower = more stable)",
+    "expectation": "plant sites: psRNATarget-style expectation of the ungapped miRNA-site pairing (0 = "
+    "perfect complement; each G:U costs 0.5 and each mismatch 1, 1.5 times at miRNA positions 2-13); "
+    "empty for seed sites",
+    "window_start": "first transcript nucleotide of the scored window (1-based); plant sites: of the site "
+    f"and {PLANT_SITE_FLANK} nt on each side",
+    "window": "the scored window, 5'->3' (plant sites: the site and its flanks, the region of `energy`; "
+    "the model scored the whole transcript)",
+}
+
+
+PAIR_COLUMNS = {
+    "mirna_id": "miRNA name",
+    "target_id": "transcript name",
+    "probability": "transcript-level probability: the highest site probability (0 when no candidate site); "
+    "plant models: the model's score of the whole transcript",
+    "best_site_type": "seed match type of the highest-scoring site (plant models: plant, the site of lowest "
+    "expectation)",
+    "best_site_start": "position of that site's seed match on the transcript (1-based; plant models: of the "
+    "site)",
+    "best_site_energy": "ViennaRNA duplex free energy of that site's window (kcal/mol)",
+    "best_site_expectation": "plant models: expectation of the best complementary site (0 = perfect "
+    "complement; see `expectation`); empty for site models",
+    "n_sites": "candidate sites scored on the transcript (canonical and non-canonical); plant models: "
+    f"windows of expectation <= {PLANT_EXPECTATION_CUTOFF:g} (psRNATarget's default cutoff)",
+    "n_canonical": "canonical seed sites among them; plant models: windows of expectation <= "
+    f"{PLANT_STRICT_EXPECTATION:g} (psRNATarget's strict cutoff)",
+    "target_length": "transcript length (nt)",
+}
+
+
+class ScanCancelled(RuntimeError):
+    """Raised by :func:`scan` when its ``should_stop`` callback returns True."""
+
+
+@dataclass
+class ScanResult:
+    """What :func:`scan` returns.
+
+    Attributes
+    ----------
+    pairs
+        One row per (miRNA, transcript) pair, ranked by ``probability`` (see :data:`PAIR_COLUMNS`).
+    sites
+        The best ``sites_per_pair`` sites of every pair (see :data:`SITE_COLUMNS`).
+    """
+
+    pairs: pd.DataFrame
+    sites: pd.DataFrame
+
+
+def _empty_frame(columns: dict[str, str]) -> pd.DataFrame:
+    return pd.DataFrame({column: pd.Series(dtype=object) for column in columns})
+
+
+def _concat_results(results: Sequence[ScanResult]) -> ScanResult:
+    if not results:
+        return ScanResult(pairs=_empty_frame(PAIR_COLUMNS), sites=_empty_frame(SITE_COLUMNS))
+    pairs = [result.pairs for result in results if len(result.pairs)]
+    sites = [result.sites for result in results if len(result.sites)]
+    return ScanResult(
+        pairs=pd.concat(pairs, ignore_index=True) if pairs else _empty_frame(PAIR_COLUMNS),
+        sites=pd.concat(sites, ignore_index=True) if sites else _empty_frame(SITE_COLUMNS),
+    )
+
+
+def _unscored_pair(
+    mirna_id: str, target_id: str, target_length: int, n_sites: int, n_canonical: int
+) -> dict[str, Any]:
+    """A pair-table row before scoring: probability 0 and no best site until its sites are scored."""
+    return {
+        "mirna_id": mirna_id,
+        "target_id": target_id,
+        "probability": 0.0,
+        "best_site_type": "none",
+        "best_site_start": pd.NA,
+        "best_site_energy": np.nan,
+        "best_site_expectation": np.nan,
+        "n_sites": n_sites,
+        "n_canonical": n_canonical,
+        "target_length": target_length,
+    }
