@@ -12,6 +12,7 @@ separately ("unseen"). Every run is saved under ``bench/results/gene/<variant>/s
     python bench/gene.py site               # grmmi with the full sequence branch on site_deepmirnatar
     python bench/gene.py rank               # case study: train on all pairs, top 20, timing
     python bench/gene.py report [--ship]    # tables, measured next to published; --ship writes weights/
+    python bench/gene.py report --docs      # also write them into docs/benchmarks.md (section "gene")
 
 3'UTRs (beyond the papers): MTIS-9214 has no gene sequences, but ``reference/utr3_miraw_panel.fa.gz`` holds
 full 3'UTRs keyed by Ensembl id for 4,025 genes. A gene symbol is given the 3'UTR that contains the most of
@@ -41,6 +42,7 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import doc_sections  # noqa: E402
 from site_data import REPOSITORY, benchmarks_directory  # noqa: E402
 
 from rnaapp import __version__  # noqa: E402
@@ -669,7 +671,10 @@ def load_run_model(variant: str, seed: int):
 
 
 def command_report(arguments: argparse.Namespace) -> None:
-    print(report_tables())
+    tables = report_tables()
+    print(tables)
+    if arguments.docs:
+        doc_sections.replace_section("gene", tables)
     if arguments.ship:
         ship()
 
@@ -794,6 +799,7 @@ def main() -> None:
     rank.add_argument("--variant", default="grmmi", choices=["grmmi", "grmmi:graph-sites-utr"])
     report = commands.add_parser("report")
     report.add_argument("--ship", action="store_true")
+    doc_sections.add_option(report, "gene")
     for sub in (train, cv, site, rank):
         sub.add_argument("--threads", type=int, default=1)
     arguments = parser.parse_args()

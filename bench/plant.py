@@ -12,6 +12,7 @@ probabilities and metrics), so runs can be spread over processes and the table r
     python bench/plant.py cv --variant hybrid_mfe --folds 10
     python bench/plant.py accessibility             # does the best site's accessibility add to the default?
     python bench/plant.py report                      # the table, measured numbers next to published ones
+    python bench/plant.py report --docs               # also write it into docs/benchmarks.md (section "plant")
     python bench/plant.py report --ship               # also write the default plant model into weights/
 
 The ensembles are the probability averages of the two members trained with the same seed (exactly what the
@@ -43,6 +44,7 @@ from safetensors.torch import load_file
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import doc_sections  # noqa: E402
 from site_data import REPOSITORY, benchmarks_directory  # noqa: E402
 
 from rnaapp import __version__  # noqa: E402
@@ -876,6 +878,18 @@ def command_report(arguments: argparse.Namespace) -> None:
     runs = load_runs()
     if not runs:
         raise SystemExit("no runs yet: run `python bench/plant.py train ...` first")
+    with doc_sections.captured() as printed:
+        chosen = print_report(runs)
+    if arguments.docs:
+        doc_sections.replace_section("plant", printed.getvalue())
+    if arguments.ship:
+        ship(runs, chosen, arguments)
+        if "pairing_mlp" in runs:
+            ship(runs, "pairing_mlp", arguments, baseline=True)
+
+
+def print_report(runs: dict[str, dict[int, dict]]) -> str:
+    """Print every table of the report; return the default plant model by the stated rule."""
     table = summary_table(runs)
     columns = ["species", "model", "runs", *METRICS]
     for species in TEST_SPECIES:
@@ -934,10 +948,7 @@ def command_report(arguments: argparse.Namespace) -> None:
         print(line)
     chosen = choose_default(runs)
     print(f"\nDefault plant model by the stated rule: {chosen}")
-    if arguments.ship:
-        ship(runs, chosen, arguments)
-        if "pairing_mlp" in runs:
-            ship(runs, "pairing_mlp", arguments, baseline=True)
+    return chosen
 
 
 def main() -> None:
@@ -968,6 +979,7 @@ def main() -> None:
     timing.add_argument("--workers", type=int, default=2)
     report = commands.add_parser("report", help="print the table; --ship writes the default plant model")
     report.add_argument("--ship", action="store_true")
+    doc_sections.add_option(report, "plant")
     report.add_argument(
         "--reproduce",
         nargs="+",

@@ -14,7 +14,9 @@
 3. Scale: 1, 10 and 100 miRNAs against the whole 4,025-UTR panel with ``rnaapp scan``; time, memory, and
    the projected time for all 2,656 human miRNAs x all human 3'UTRs.
 
-Run: ``python bench/scan.py [--sections accuracy speed scale] [--models NAME ...] [--json]``. Reads
+Run: ``python bench/scan.py [--sections accuracy speed scale] [--models NAME ...] [--json] [--docs]``
+(``--docs``: also write each measured section into docs/benchmarks.md, sections ``scan-accuracy``,
+``scan-speed``, ``scan-scale``; a section holds one run's rows, so measure all its models at once). Reads
 ``RNAAPP_BENCHMARKS`` (default ``../shared/benchmarks``); needs RNAhybrid on the PATH for its rows
 (Debian package ``rnahybrid``).
 """
@@ -37,6 +39,7 @@ import numpy as np
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import doc_sections  # noqa: E402
 from site_data import benchmarks_directory  # noqa: E402
 
 from rnaapp.evaluate import compute_metrics  # noqa: E402
@@ -356,6 +359,46 @@ def print_accuracy(results: dict) -> None:
     print("Goal: ACC >= 0.80, F1 >= 0.82, SPE >= 0.70. PRE = precision, SEN = recall, SPE = specificity.")
 
 
+def accuracy_markdown(results: dict) -> str:
+    """The gene-level table of :func:`print_accuracy` in Markdown (for docs/benchmarks.md)."""
+    lines = [
+        "Gene level, gene_miraw test0..9 (mean ± sd over the ten sets, threshold 0.5):",
+        "",
+        "| model | " + " | ".join(COLUMNS) + " |",
+        "|---|" + "---|" * len(COLUMNS),
+    ]
+    for name, values in results.items():
+        cells = [f"{values[c][0]:.3f} ± {values[c][1]:.3f}" if c in values else "" for c in COLUMNS]
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    for name, values in PUBLISHED.items():
+        cells = [f"{values[c]:.2f}" if c in values else "–" for c in COLUMNS]
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    lines += [
+        "",
+        "Goal: ACC >= 0.80, F1 >= 0.82, SPE >= 0.70. PRE = precision, SEN = recall, SPE = specificity.",
+    ]
+    return "\n".join(lines)
+
+
+def rates_markdown(title: str, first_column: str, results: dict) -> str:
+    """A table of :func:`print_rates` in Markdown (for docs/benchmarks.md)."""
+    lines = [
+        f"{title}:",
+        "",
+        f"| {first_column} | seconds | M miRNA·nt / s | peak memory (GiB, all processes) |",
+        "|---|---|---|---|",
+    ]
+    notes = []
+    for label, values in results.items():
+        if isinstance(values, dict):
+            lines.append(
+                f"| {label} | {values['seconds']:.1f} | {values['nt_per_s'] / 1e6:.2f} | {values['peak_gib']:.2f} |"
+            )
+        else:
+            notes.append(f"{label}: {values}")
+    return "\n".join([*lines, "", "; ".join(notes)])
+
+
 def print_rates(title: str, results: dict) -> None:
     print(f"\n{title}")
     for label, values in results.items():
@@ -382,6 +425,7 @@ def main() -> None:
     parser.add_argument(
         "--write-cards", action="store_true", help="store the gene-level means in the cards of shipped models"
     )
+    doc_sections.add_option(parser, "scan-accuracy", "scan-speed", "scan-scale (those measured)")
     arguments = parser.parse_args()
     results: dict = {}
     if "accuracy" in arguments.sections:
@@ -392,27 +436,56 @@ def main() -> None:
         results["scale"] = scale(arguments.scan_model, tuple(arguments.scale_counts))
     if arguments.write_cards and "accuracy" in results:
         write_cards(results["accuracy"])
+    if arguments.docs:
+        write_docs(results)
     if arguments.json:
         print(json.dumps(results, indent=2))
         return
     if "accuracy" in results:
         print_accuracy(results["accuracy"])
     if "speed" in results:
-        print_rates("Speed: 20 miRNAs x the first 200 panel 3'UTRs (miRNA x nt per second)", results["speed"])
-        ours = max(v["nt_per_s"] for k, v in results["speed"].items() if k.startswith("rnaapp"))
-        theirs = [v["nt_per_s"] for k, v in results["speed"].items() if k.startswith("RNAhybrid")]
-        if theirs:
-            print(f"rnaapp / RNAhybrid (best of each): {ours / max(theirs):.1f}x (goal >= 5x)")
+        print_rates(SPEED_TITLE, results["speed"])
+        if speed_ratio(results["speed"]):
+            print(speed_ratio(results["speed"]))
     if "scale" in results:
-        print_rates("Scale: miRNAs x the whole panel", results["scale"])
-        rates = [v["nt_per_s"] for v in results["scale"].values() if isinstance(v, dict)]
-        rate = max(rates)
-        projected = HUMAN_MIRNAS * HUMAN_UTR_NT / rate
-        print(
-            f"Projected: {HUMAN_MIRNAS} human miRNAs x ~{HUMAN_UTR_NT / 1e6:.0f} M nt of human 3'UTRs at "
-            f"{rate / 1e6:.2f} M nt/s = {projected / 3600:.0f} h on this machine; on a 10-node Dask cluster "
-            f"of such machines ~{projected / 36000:.1f} h (linear in nodes: groups of transcripts are independent)."
+        print_rates(SCALE_TITLE, results["scale"])
+        print(projection(results["scale"]))
+
+
+SPEED_TITLE = "Speed: 20 miRNAs x the first 200 panel 3'UTRs (miRNA x nt per second)"
+SCALE_TITLE = "Scale: miRNAs x the whole panel"
+
+
+def speed_ratio(speed_results: dict) -> str:
+    ours = max(v["nt_per_s"] for k, v in speed_results.items() if k.startswith("rnaapp"))
+    theirs = [v["nt_per_s"] for k, v in speed_results.items() if k.startswith("RNAhybrid")]
+    return f"rnaapp / RNAhybrid (best of each): {ours / max(theirs):.1f}x (goal >= 5x)" if theirs else ""
+
+
+def projection(scale_results: dict) -> str:
+    rates = [v["nt_per_s"] for v in scale_results.values() if isinstance(v, dict)]
+    rate = max(rates)
+    projected = HUMAN_MIRNAS * HUMAN_UTR_NT / rate
+    return (
+        f"Projected: {HUMAN_MIRNAS} human miRNAs x ~{HUMAN_UTR_NT / 1e6:.0f} M nt of human 3'UTRs at "
+        f"{rate / 1e6:.2f} M nt/s = {projected / 3600:.0f} h on this machine; on a 10-node Dask cluster "
+        f"of such machines ~{projected / 36000:.1f} h (linear in nodes: groups of transcripts are independent)."
+    )
+
+
+def write_docs(results: dict) -> None:
+    """Each measured section into its part of docs/benchmarks.md."""
+    machine = f"{os.cpu_count()} CPU cores"
+    if "accuracy" in results:
+        doc_sections.replace_section("scan-accuracy", accuracy_markdown(results["accuracy"]))
+    if "speed" in results:
+        table = rates_markdown(f"{SPEED_TITLE}, {machine}", "command", results["speed"])
+        doc_sections.replace_section(
+            "scan-speed", "\n\n".join(filter(None, [table, speed_ratio(results["speed"])]))
         )
+    if "scale" in results:
+        table = rates_markdown(f"{SCALE_TITLE}, {machine}", "miRNAs", results["scale"])
+        doc_sections.replace_section("scan-scale", f"{table}\n\n{projection(results['scale'])}")
 
 
 if __name__ == "__main__":

@@ -2,7 +2,7 @@
 
 Usage::
 
-    python bench/site.py [--json OUT.json]
+    python bench/site.py [--json OUT.json] [--docs]
 
 Measures every shipped site-task model (weights/) on
 
@@ -27,6 +27,7 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import doc_sections  # noqa: E402
 from site_data import clash_split, load  # noqa: E402
 
 from rnaapp.evaluate import compute_metrics  # noqa: E402
@@ -51,6 +52,7 @@ def measure(model, frame: pd.DataFrame) -> tuple[dict[str, float], object, float
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--json", help="also write the measured numbers to this JSON file")
+    doc_sections.add_option(parser, "site")
     arguments = parser.parse_args()
 
     test = load("site_deepmirnatar/test.csv")
@@ -113,6 +115,15 @@ def main() -> None:
             }
         )
     table = pd.DataFrame(rows)
+    with doc_sections.captured() as printed:
+        print_table(table, test, parclip_positive, parclip_negative, clash_test)
+    if arguments.docs:
+        doc_sections.replace_section("site", doc_sections.fenced(printed.getvalue()))
+    if arguments.json:
+        Path(arguments.json).write_text(json.dumps(results, indent=2, default=float) + "\n")
+
+
+def print_table(table, test, parclip_positive, parclip_negative, clash_test) -> None:
     print(
         f"site_deepmirnatar test: {len(test)} pairs ({int(test.label.sum())} positive); "
         f"PAR-CLIP: {len(parclip_positive)} positives, {len(parclip_negative)} negatives; "
@@ -135,8 +146,6 @@ def main() -> None:
         "transfer. 'mean of both AUCs' is how the default site model is chosen: the mirna_site model with "
         "the highest mean AUC over the two test sets (each benchmark weighted equally)."
     )
-    if arguments.json:
-        Path(arguments.json).write_text(json.dumps(results, indent=2, default=float) + "\n")
 
 
 if __name__ == "__main__":

@@ -2,7 +2,7 @@
 
 Usage::
 
-    python bench/speed.py [--model site] [--threads 2] [--repeats 3]
+    python bench/speed.py [--model site] [--threads 2] [--repeats 3] [--docs]
 
 Prints pairs scored per second in batch inference (site_deepmirnatar test pairs when the benchmarks are
 present, else seeded random 22-nt miRNAs x 40-nt sites) and the wall time of one
@@ -26,6 +26,8 @@ from rnaapp.predict import default_workers, predict
 from rnaapp.registry import load_model
 
 REPOSITORY = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPOSITORY / "bench"))
+import doc_sections  # noqa: E402
 
 
 def benchmark_pairs() -> tuple[list[str], list[str], str]:
@@ -54,6 +56,7 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--batch-size", type=int, default=512)
+    doc_sections.add_option(parser, "speed")
     arguments = parser.parse_args()
     torch.set_num_threads(arguments.threads)
 
@@ -84,6 +87,15 @@ def main() -> None:
         subprocess.run(command, check=True, capture_output=True)
         walls.append(time.perf_counter() - started)
 
+    with doc_sections.captured() as printed:
+        print_rates(model, description, arguments, rates, walls)
+    if arguments.docs:
+        doc_sections.replace_section("speed", doc_sections.fenced(printed.getvalue()))
+
+
+def print_rates(
+    model, description: str, arguments, rates: dict[str, list[float]], walls: list[float]
+) -> None:
     print(
         f"model {model.name} ({model.family.name}); {description}; {default_workers(model.device)} workers "
         f"x 1 torch thread; batch {arguments.batch_size}; {os.cpu_count()} CPUs; {arguments.repeats} repeats"
