@@ -132,8 +132,8 @@ def measure_predict(home: str) -> dict[str, float]:
         warm_times.append(time.perf_counter() - started)
         assert not app.exception and not app.error, (app.exception, app.error)
     del target_box
+    from rnaapp.pair_report import pair_report
     from rnaapp.registry import load_model
-    from rnaapp.report import pair_report
 
     model = load_model("site")
     library_times = []

@@ -46,17 +46,17 @@ import doc_sections  # noqa: E402
 from site_data import REPOSITORY, benchmarks_directory  # noqa: E402
 
 from rnaapp import __version__  # noqa: E402
-from rnaapp.evaluate import compute_metrics  # noqa: E402
 from rnaapp.graph import adjust_negatives  # noqa: E402
+from rnaapp.inference import predict, predict_pairs  # noqa: E402
 from rnaapp.io import iter_fasta  # noqa: E402
-from rnaapp.predict import predict, predict_pairs  # noqa: E402
+from rnaapp.metrics import compute_metrics  # noqa: E402
 from rnaapp.rank import rank_candidates, statuses_of  # noqa: E402
 from rnaapp.registry import ModelCard, build_model, load_model, save_model, set_default  # noqa: E402
 from rnaapp.sites import site_type_codes  # noqa: E402
 from rnaapp.train import fit, training_config_for  # noqa: E402
 
 RESULTS = REPOSITORY / "bench" / "results" / "gene"
-#: Metric names of the issue, mapped to :func:`rnaapp.evaluate.compute_metrics` keys.
+#: Metric names of the issue, mapped to :func:`rnaapp.metrics.compute_metrics` keys.
 METRICS = {
     "ACC": "ACC",
     "F1": "F1",

@@ -49,10 +49,10 @@ from site_data import REPOSITORY, benchmarks_directory  # noqa: E402
 
 from rnaapp import __version__  # noqa: E402
 from rnaapp.complementarity import best_site  # noqa: E402
-from rnaapp.evaluate import compute_metrics  # noqa: E402
+from rnaapp.inference import predict  # noqa: E402
 from rnaapp.io import MISMATCH_KINDS, atomic_write, mirna_name_mismatches  # noqa: E402
+from rnaapp.metrics import compute_metrics  # noqa: E402
 from rnaapp.models.plant_ensemble import join_members  # noqa: E402
-from rnaapp.predict import predict  # noqa: E402
 from rnaapp.registry import ModelCard, TrainedModel, build_model, save_model, set_default  # noqa: E402
 from rnaapp.settings import mirbase_sequences  # noqa: E402
 from rnaapp.structure import accessibility, hybrid_energies  # noqa: E402

@@ -42,7 +42,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import doc_sections  # noqa: E402
 from site_data import benchmarks_directory  # noqa: E402
 
-from rnaapp.evaluate import compute_metrics  # noqa: E402
+from rnaapp.metrics import compute_metrics  # noqa: E402
 from rnaapp.registry import ModelNotFoundError, load_model  # noqa: E402
 from rnaapp.scan import scan  # noqa: E402
 

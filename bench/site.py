@@ -30,8 +30,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import doc_sections  # noqa: E402
 from site_data import clash_split, load  # noqa: E402
 
-from rnaapp.evaluate import compute_metrics  # noqa: E402
-from rnaapp.predict import predict  # noqa: E402
+from rnaapp.inference import predict  # noqa: E402
+from rnaapp.metrics import compute_metrics  # noqa: E402
 from rnaapp.registry import defaults, list_models, load_model  # noqa: E402
 
 PUBLISHED = [

@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from rnaapp.predict import default_workers, predict
+from rnaapp.inference import default_workers, predict
 from rnaapp.registry import load_model
 
 REPOSITORY = Path(__file__).resolve().parents[1]

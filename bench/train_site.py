@@ -23,8 +23,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from site_data import REPOSITORY, training_data  # noqa: E402
 
-from rnaapp.evaluate import compute_metrics  # noqa: E402
-from rnaapp.predict import predict  # noqa: E402
+from rnaapp.inference import predict  # noqa: E402
+from rnaapp.metrics import compute_metrics  # noqa: E402
 from rnaapp.registry import check_new_name, save_model  # noqa: E402
 from rnaapp.train import fit, training_config_for  # noqa: E402
 

@@ -14,6 +14,7 @@ This is the only module that knows how to start the app; it imports neither stre
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from collections.abc import Sequence
@@ -29,7 +30,7 @@ DEFAULT_ADDRESS = "localhost"
 #: Folder of the installed app inside the package (see ``setup.py``).
 INSTALLED_APP_FOLDER = ("_shipped", "app")
 
-#: Seconds that Streamlit may take to shut down after Ctrl-C before it is killed.
+#: Seconds that Streamlit may take to shut down after Ctrl-C before it is killed (not on POSIX: see run_app).
 SHUTDOWN_SECONDS = 10.0
 
 
@@ -165,10 +166,17 @@ def app_command(
 def run_app(command: Sequence[str]) -> int:
     """Run the app's command until it stops; returns its exit status.
 
-    Ctrl-C reaches Streamlit too (it runs in the same process group), which then shuts down; it is killed
-    if it has not stopped after :data:`SHUTDOWN_SECONDS`.
+    On POSIX systems this process becomes Streamlit (``os.execv``), so Ctrl-C and ``kill`` reach the server
+    itself and no server is left running behind a stopped ``rnaapp app``; the call then never returns.
+    Elsewhere Streamlit runs as a child process (Ctrl-C reaches it too, as it shares the console); it is
+    killed if it has not stopped :data:`SHUTDOWN_SECONDS` after Ctrl-C.
     """
-    process = subprocess.Popen(list(command))
+    command = list(command)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    if os.name == "posix":
+        os.execv(command[0], command)
+    process = subprocess.Popen(command)
     try:
         return process.wait()
     except KeyboardInterrupt:

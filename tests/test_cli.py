@@ -14,15 +14,18 @@ import pandas as pd
 import pytest
 
 from rnaapp.cli import main
-from rnaapp.evaluate import METRIC_NAMES
-from rnaapp.predict import predict, predict_pairs
+from rnaapp.inference import OUTPUT_COLUMNS, predict, predict_pairs
+from rnaapp.metrics import METRIC_NAMES
 from rnaapp.registry import load_model
+from rnaapp.scan import CANDIDATE_TYPES
 
 from .conftest import gene_pairs, plant_pairs, reverse_complement, synthetic_pairs
 
 NINE_METRICS = ("ACC", "SEN", "SPE", "PRE", "F1", "MCC", "AUC", "AUPR", "GEP")
 MIRNA = "UGAGGUAGUAGGUUGUAUAGUU"
 TARGET = "AAACUAUACAACCUACUACCUCAAA"  # carries an 8mer site of MIRNA
+#: Columns ``rnaapp predict`` adds for a site model.
+SITE_OUTPUT = list(OUTPUT_COLUMNS["site"])
 
 
 @dataclass
@@ -118,8 +121,10 @@ def test_predict_file_writes_every_input_column_and_probability(capsys, store):
     assert "wrote 120 scored pairs" in err
     given = pd.read_csv(store.pairs)
     scored = pd.read_csv(output)
-    assert list(scored.columns) == [*given.columns, "probability"]
-    pd.testing.assert_frame_equal(scored.drop(columns="probability"), given)
+    assert list(scored.columns) == [*given.columns, *SITE_OUTPUT]
+    pd.testing.assert_frame_equal(scored[given.columns], given)
+    assert not scored["scanned"].any()  # every window is read whole; its best site is still named
+    assert set(scored["best_site_type"]) <= {*CANDIDATE_TYPES, "none"}
     model = load_model("seedy")
     np.testing.assert_allclose(
         scored["probability"], predict(model, given.mirna_seq.tolist(), given.target_seq.tolist()), atol=1e-9
@@ -142,10 +147,10 @@ def test_predict_typed_sequences_prints_a_table(capsys, store):
     )
     assert status == 0, err
     header, row = out.strip().split("\n")
-    assert header.split() == ["mirna_id", "mirna_seq", "target_id", "target_seq", "probability"]
+    assert header.split() == ["mirna_id", "mirna_seq", "target_id", "target_seq", *SITE_OUTPUT]
     assert MIRNA in row and TARGET in row
     expected = predict(load_model("seedy"), [MIRNA], [TARGET])[0]
-    assert float(row.split()[-1]) == pytest.approx(expected, abs=5e-5)
+    assert float(row.split()[4]) == pytest.approx(expected, abs=5e-5)
 
 
 def test_predict_by_family_uses_its_default(capsys, store):
@@ -154,7 +159,7 @@ def test_predict_by_family_uses_its_default(capsys, store):
     status, out, err = run(capsys, "predict", "--mirna", MIRNA, "--target", TARGET)  # no --model: site
     assert status == 0, err
     expected = predict(load_model("chosen"), [MIRNA], [TARGET])[0]
-    assert float(out.strip().split("\n")[-1].split()[-1]) == pytest.approx(expected, abs=5e-5)
+    assert float(out.strip().split("\n")[-1].split()[4]) == pytest.approx(expected, abs=5e-5)
 
 
 def test_evaluate_json_for_two_models(capsys, store):
@@ -569,13 +574,7 @@ def test_predict_scans_targets_longer_than_the_window(capsys, tmp_path, user_hom
     status, _, err = run(capsys, "predict", pairs, "--model", "site", "-o", output)
     assert status == 0, err
     scored = pd.read_csv(output)
-    assert list(scored.columns) == [
-        *given.columns,
-        "probability",
-        "scanned",
-        "best_site_start",
-        "best_site_type",
-    ]
+    assert list(scored.columns) == [*given.columns, *SITE_OUTPUT]
     assert scored["scanned"].tolist() == [False, True]
     assert scored.loc[1, "best_site_start"] == 1601 and scored.loc[1, "best_site_type"] == "8mer"
     assert pd.isna(scored.loc[0, "best_site_start"])
@@ -585,13 +584,13 @@ def test_predict_scans_targets_longer_than_the_window(capsys, tmp_path, user_hom
 
     status, out, err = run(capsys, "predict", "--mirna", MIRNA, "--target", long_target, "--model", "site")
     assert status == 0, err
-    assert out.split("\n")[0].split()[-3:] == ["scanned", "best_site_start", "best_site_type"]
-    assert out.strip().split("\n")[1].split()[-3:] == ["True", "1601", "8mer"]
+    assert out.split("\n")[0].split()[-4:] == ["scanned", "best_site_start", "best_site_type", "n_sites"]
+    assert out.strip().split("\n")[1].split()[-4:-1] == ["True", "1601", "8mer"]
 
-    given.iloc[:1].to_csv(pairs, index=False)  # nothing to scan: no extra columns
+    given.iloc[:1].to_csv(pairs, index=False)  # nothing to scan: the same columns (one rule for every length)
     status, _, err = run(capsys, "predict", pairs, "--model", "site", "-o", output)
     assert status == 0, err
-    assert list(pd.read_csv(output).columns) == [*given.columns, "probability"]
+    assert list(pd.read_csv(output).columns) == [*given.columns, *SITE_OUTPUT]
 
 
 def test_evaluate_scans_long_targets(capsys, tmp_path, user_home):

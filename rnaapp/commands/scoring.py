@@ -45,7 +45,7 @@ def _score(model, pairs, source: str, options):
         scores = score_pairs(model, pairs, options, progress=advance, source=source)
     finally:
         bar.close()
-    scored, renamed = scored_table(pairs, scores)
+    scored, renamed = scored_table(pairs, scores, model.family.task)
     if renamed:
         print(
             f"{source}: note: the input column(s) {', '.join(renamed)} are kept as "

@@ -33,6 +33,7 @@ from rnaapp.inference.options import (
     scan_workers,
 )
 from rnaapp.inference.pairs import (
+    OUTPUT_COLUMNS,
     SCORE_COLUMNS,
     reads_whole,
     score_pairs,
@@ -47,6 +48,8 @@ __all__ = [
     "DEVICES_HELP",
     "PARALLEL_SCAN_WORK",
     "PRECISIONS",
+    "OUTPUT_COLUMNS",
+    "OUTPUT_COLUMNS",
     "SCORE_COLUMNS",
     "InferenceOptions",
     "Progress",

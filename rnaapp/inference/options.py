@@ -128,8 +128,9 @@ class InferenceOptions:
         ValueError
             For an unknown device or precision, or counts that are not whole numbers >= 1.
         """
-        if not isinstance(self.device, str) or not DEVICE_PATTERN.match(self.device):
+        if not isinstance(self.device, str):
             raise ValueError(f"device must be {DEVICES_HELP}; got {self.device!r}")
+        check_device_name(self.device)
         if self.precision not in PRECISIONS:
             raise ValueError(f"precision must be one of {', '.join(PRECISIONS)}; got {self.precision!r}")
         for name in ("batch_size", "threads", "workers"):

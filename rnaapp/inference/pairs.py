@@ -34,6 +34,15 @@ from rnaapp.registry import TrainedModel
 #: Columns :func:`score_pairs` returns (``node_status`` for miRNA-gene models only).
 SCORE_COLUMNS = ("probability", "scanned", "best_site_start", "best_site_type", "n_sites", "node_status")
 
+#: The score columns that say something for each task, written by :func:`scored_table`: plant models read
+#: whole targets (their sites are complementary sites, reported by scans and the one-pair report), gene
+#: models score names.
+OUTPUT_COLUMNS = {
+    "site": ("probability", "scanned", "best_site_start", "best_site_type", "n_sites"),
+    "plant": ("probability",),
+    "gene": ("probability", "node_status"),
+}
+
 
 def reads_whole(model: TrainedModel, target: str) -> bool:
     """Whether ``model`` reads ``target`` as one window (no scan)."""
@@ -238,19 +247,23 @@ def score_pairs(
     )
 
 
-def scored_table(pairs: pd.DataFrame, scores: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
+def scored_table(
+    pairs: pd.DataFrame, scores: pd.DataFrame, task: str | None = None
+) -> tuple[pd.DataFrame, list[str]]:
     """The input pairs with a model's score columns appended, for output files.
 
-    An input column named like a score column is kept as ``input_<name>``, so that scoring never
-    overwrites what the file gave.
+    Only the columns of :data:`OUTPUT_COLUMNS` for ``task`` (a model's ``family.task``; every column of
+    ``scores`` when None) are appended. An input column named like a score column is kept as
+    ``input_<name>``, so that scoring never overwrites what the file gave.
 
     Returns
     -------
     (pandas.DataFrame, list of str)
         The table, and the input columns that were renamed.
     """
-    clashes = [column for column in SCORE_COLUMNS if column in pairs.columns]
+    written = list(scores.columns) if task is None else list(OUTPUT_COLUMNS[task])
+    clashes = [column for column in written if column in pairs.columns]
     table = pairs.rename(columns={column: f"input_{column}" for column in clashes}).reset_index(drop=True)
-    for column in scores.columns:
+    for column in written:
         table[column] = scores[column].to_numpy()
     return table, clashes
