@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -246,13 +247,18 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+def health(port: int) -> str:
+    with urllib.request.urlopen(f"http://localhost:{port}/_stcore/health", timeout=2) as response:
+        return response.read().decode()
+
+
 @pytest.mark.slow
-def test_the_app_starts_and_answers_on_localhost(tmp_path):
+def test_rnaapp_app_starts_answers_on_localhost_and_stops(tmp_path):
     port = free_port()
     environment = os.environ | {"RNAAPP_HOME": str(tmp_path / "home")}
     # From a folder without .streamlit/: the settings come from the command line alone.
     process = subprocess.Popen(
-        app_command(port=port),
+        [sys.executable, "-m", "rnaapp", "app", "--port", str(port)],
         cwd=tmp_path,
         env=environment,
         stdout=subprocess.PIPE,
@@ -262,18 +268,18 @@ def test_the_app_starts_and_answers_on_localhost(tmp_path):
     try:
         deadline = time.monotonic() + 60
         answer = None
-        while time.monotonic() < deadline and process.poll() is None:
+        while answer is None and time.monotonic() < deadline and process.poll() is None:
             try:
-                with urllib.request.urlopen(f"http://localhost:{port}/_stcore/health", timeout=2) as response:
-                    answer = response.read().decode()
-                    break
+                answer = health(port)
             except OSError:
                 time.sleep(0.2)
         assert answer == "ok", process.stdout.read().decode() if process.poll() is not None else "no answer"
-    finally:
         process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        process.wait(timeout=20)
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
             process.wait()
+    if os.name == "posix":  # rnaapp app became the server: stopping it stopped the server
+        with pytest.raises(OSError):
+            health(port)
