@@ -1139,3 +1139,30 @@ def test_models_warns_of_damaged_files_and_aligns_columns(capsys, store):
     assert len(starts) == 1  # the family column starts at the same place on every line
     status, _, err = run(capsys, "predict", "--mirna", MIRNA, "--target", TARGET, "--model", "broken")
     assert_one_line_error(status, err, "model 'broken'", "broken.json")
+
+
+@pytest.mark.parametrize(
+    ("suffix", "reader"),
+    [
+        (".csv", pd.read_csv),
+        (".tsv", lambda path: pd.read_csv(path, sep="\t")),
+        (".xlsx", pd.read_excel),
+        (".parquet", pd.read_parquet),
+    ],
+)
+def test_predict_writes_the_format_its_suffix_names(capsys, store, suffix, reader):
+    train(capsys, store, "seedy")
+    output = store.folder / f"scored{suffix}"
+    status, _, err = run(capsys, "predict", store.pairs, "--model", "seedy", "-o", output)
+    assert status == 0, err
+    scored = reader(output)
+    assert len(scored) == 120 and list(scored.columns)[-5:] == SITE_OUTPUT
+
+
+@pytest.mark.parametrize("name", ["scored.json", "scored", "scored.xls"])
+def test_predict_refuses_an_output_suffix_it_cannot_write(capsys, store, name):
+    train(capsys, store, "seedy")
+    output = store.folder / name
+    status, _, err = run(capsys, "predict", store.pairs, "--model", "seedy", "-o", output)
+    assert_one_line_error(status, err, "names no table format")
+    assert not output.exists()

@@ -154,7 +154,11 @@ def _write_csv(frame, path: str) -> None:
                 f"{path}: {len(frame):,} rows do not fit an Excel sheet ({EXCEL_MAX_ROWS:,}); write .parquet "
                 "or .csv instead"
             )
-        atomic_write(path, lambda temporary: frame.to_excel(temporary, index=False, engine="openpyxl"))
+        import io
+
+        buffer = io.BytesIO()  # openpyxl checks the file name's suffix, and the temporary file has none
+        frame.to_excel(buffer, index=False, engine="openpyxl")
+        atomic_write(path, lambda temporary: Path(temporary).write_bytes(buffer.getvalue()))
     else:
         separator = "\t" if suffix in {".tsv", ".txt"} else ","
         atomic_write(path, lambda temporary: frame.to_csv(temporary, index=False, sep=separator))
