@@ -80,6 +80,7 @@ def _add_inference_flags(command: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The ``rnaapp`` argument parser: every subcommand with its options and handler."""
     from rnaapp import __version__
 
     parser = argparse.ArgumentParser(

@@ -1,5 +1,6 @@
-"""Everything known about one miRNA–target pair: the scores of several models, the seed sites, the duplex
-and the model's attention. The Predict page shows a :class:`PairReport`; the library computes it.
+"""Everything known about one miRNA–target pair: scores of several models, sites, duplex, attention.
+
+The Predict page shows a :class:`PairReport`; the library computes it.
 
 A target that the first model reads whole is scored as it is. A longer one (a whole 3'UTR or lncRNA) is
 scanned (:mod:`rnaapp.scan`): the best sites are listed and the duplex and attention map are drawn for
@@ -156,6 +157,7 @@ class PairReport:
 
     @property
     def focus(self) -> str:
+        """The part of the target the duplex and the heatmap are drawn for."""
         return self.target[self.focus_start : self.focus_end]
 
     @property
@@ -315,9 +317,12 @@ def _attention(
     names: dict[str, list[str] | None] | None = None,
     options: InferenceOptions | None = None,
 ) -> tuple[np.ndarray | None, str | None, int, int]:
-    """Attention of the first model that has one: over the whole target for a model that reads whole
-    targets (plant and miRNA-gene models), else over the focus region (when the model reads it whole);
-    with the region it covers. ``names``: the pair's names, for models that use them."""
+    """Attention of the first model that has one, with the region it covers.
+
+    Over the whole target for a model that reads whole targets (plant and miRNA-gene models), else over
+    the focus region (when the model reads it whole). ``names``: the pair's names, for models that use
+    them.
+    """
     names = names or {}
     for model in models:
         if not _draws_attention(model):

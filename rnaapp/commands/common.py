@@ -23,8 +23,11 @@ def _progress_bar(total: int, description: str):
 
 
 def inference_options(arguments: argparse.Namespace):
-    """The :class:`~rnaapp.inference.InferenceOptions` of a command's flags (``--device``, ``--batch-size``,
-    ``--precision``, ``--threads``, ``--workers``; defaults for those not given)."""
+    """The :class:`~rnaapp.inference.InferenceOptions` of a command's flags.
+
+    ``--device``, ``--batch-size``, ``--precision``, ``--threads`` and ``--workers``; defaults for those not
+    given. A bad value is a :class:`CommandError`.
+    """
     from rnaapp.inference import InferenceOptions
 
     try:
@@ -50,8 +53,11 @@ def _load(reference: str | None, device: Any):
 
 
 def _warn_no_evidence(model, scored, source: str) -> None:
-    """Name on stderr the rows of a gene model's scores whose score rests on no graph edge and no sequence
-    of the miRNA (``node_status`` unseen miRNA or both unseen, and no miRNA sequence)."""
+    """Name on stderr the rows of a gene model's scores that rest on no evidence about the miRNA.
+
+    Those are rows whose miRNA has no graph edge and no sequence (``node_status`` unseen miRNA or both
+    unseen, and no miRNA sequence).
+    """
     no_evidence = (scored["node_status"].isin(["unseen miRNA", "both unseen"])) & (
         scored["mirna_seq"].fillna("").astype(str) == ""
     )
@@ -84,8 +90,11 @@ def _check_file(path: str) -> None:
 
 
 def _read(path: str, *, require_label: bool = False, names_only: bool = False):
-    """Read a pair file; with ``names_only`` (gene models) rows may name the miRNA and gene without target
-    sequence, and missing miRNA sequences are filled by name from the configured miRBase file."""
+    """Read a pair file.
+
+    With ``names_only`` (gene models) rows may name the miRNA and gene without target sequence, and missing
+    miRNA sequences are filled by name from the configured miRBase file.
+    """
     from rnaapp.io import read_pairs
 
     _check_file(path)
@@ -102,9 +111,11 @@ def _read(path: str, *, require_label: bool = False, names_only: bool = False):
 
 
 def _warn_name_mismatches(pairs, source: str) -> None:
-    """Print to stderr which rows name a miRNA whose sequence in the miRBase file (or the built-in
-    examples) differs from the one given; nothing when no row does. An unreadable miRBase file leaves the
-    check to the built-in examples."""
+    """Print to stderr which rows name a miRNA whose sequence differs from the miRBase file's.
+
+    The built-in examples count too; nothing is printed when no row differs. An unreadable miRBase file
+    leaves the check to the built-in examples.
+    """
     from rnaapp.io import describe_name_mismatches, mirna_name_mismatches
     from rnaapp.settings import configured_mirna_reference
 

@@ -8,6 +8,7 @@ import sys
 
 
 def command_models(arguments: argparse.Namespace) -> int:
+    """``rnaapp models``: list the installed models (``--json`` for a machine-readable list)."""
     from rnaapp.registry import defaults, list_models, model_file_problems
 
     for problem in model_file_problems():

@@ -20,6 +20,7 @@ from rnaapp.commands.training import _training_reporter, _training_settings
 
 
 def command_rank(arguments: argparse.Namespace) -> int:
+    """``rnaapp rank``: the top unknown miRNA-gene pairs of a trained (or freshly trained) gene model."""
     from tqdm import tqdm
 
     from rnaapp.rank import rank_candidates, train_and_rank

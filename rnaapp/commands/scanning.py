@@ -70,6 +70,7 @@ def _scan_default() -> str:
 
 
 def command_scan(arguments: argparse.Namespace) -> int:
+    """``rnaapp scan``: scan miRNAs against transcripts and write the ranked pairs and their best sites."""
     import time
 
     import pandas as pd

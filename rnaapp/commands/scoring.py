@@ -58,6 +58,7 @@ def _score(model, pairs, source: str, options):
 
 
 def command_predict(arguments: argparse.Namespace) -> int:
+    """``rnaapp predict``: score a file of pairs (or one typed pair) and print or write the scores."""
     from rnaapp.io import pairs_from_sequences
 
     given = {"--mirna": arguments.mirna, "--target": arguments.target}
@@ -91,6 +92,7 @@ def command_predict(arguments: argparse.Namespace) -> int:
 
 
 def command_evaluate(arguments: argparse.Namespace) -> int:
+    """``rnaapp evaluate``: every metric of one or more models on a labelled file, optionally by group."""
     from rnaapp.comparison import group_breakdown
     from rnaapp.metrics import METRIC_NAMES, evaluate, plot_curves
 

@@ -15,8 +15,11 @@ from rnaapp.commands.common import CommandError, _read
 
 
 def _training_settings(arguments: argparse.Namespace) -> tuple[dict[str, Any], Any]:
-    """Model settings and :class:`~rnaapp.train.TrainingConfig` of ``--family``, from ``--config`` and the
-    ``--epochs`` / ``--seed`` / ``--device`` / ``--batch-size`` / ``--learning-rate`` options."""
+    """Model settings and :class:`~rnaapp.train.TrainingConfig` of ``--family``.
+
+    From ``--config`` and the ``--epochs`` / ``--seed`` / ``--device`` / ``--batch-size`` /
+    ``--learning-rate`` options (the options win).
+    """
     from rnaapp.models import FAMILIES, config_from_dict
     from rnaapp.train import training_config_for
 
@@ -87,6 +90,7 @@ def _filter_negatives(pairs, quantile: float):
 
 
 def command_train(arguments: argparse.Namespace) -> int:
+    """``rnaapp train``: train a model of a family and save it with its card (or cross-validate)."""
     from rnaapp.models import FAMILIES
     from rnaapp.registry import check_new_name, save_model, set_default
     from rnaapp.train import TrainingCancelled, cross_validate, fit

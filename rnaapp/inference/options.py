@@ -166,8 +166,11 @@ class InferenceOptions:
 
     @classmethod
     def from_flags(cls, flags: Any) -> InferenceOptions:
-        """The options of command-line flags: any of ``device``, ``batch_size``, ``precision``, ``threads``
-        and ``workers`` present (and not None) on ``flags`` (an ``argparse.Namespace``); defaults else."""
+        """The options of command-line flags.
+
+        Any of ``device``, ``batch_size``, ``precision``, ``threads`` and ``workers`` present (and not None)
+        on ``flags`` (an ``argparse.Namespace`` or a mapping); defaults for the others.
+        """
         names = {field.name for field in fields(cls)}
         source: Mapping[str, Any] = flags if isinstance(flags, Mapping) else vars(flags)
         return cls(**{name: source[name] for name in names if source.get(name) is not None})

@@ -1,4 +1,4 @@
-"""Files: reading one whole as text, opening one for streaming, and writing one atomically.
+r"""Files: reading one whole as text, opening one for streaming, and writing one atomically.
 
 Holds the bounded readers shared by every format (:func:`_read_text`: a path, bytes or file-like object
 to text, gzip decompressed, BOM and ``\\r`` removed; :func:`_open_sequence_file`: a byte stream of a
@@ -36,7 +36,7 @@ def _source_name(path_or_buffer: Any, name: str | None) -> str:
 
 
 def _read_text(path_or_buffer: Any, source: str) -> str:
-    """Return the text of a path, bytes or file-like object: BOM removed, line ends turned into ``\\n``."""
+    r"""Return the text of a path, bytes or file-like object: BOM removed, line ends turned into ``\\n``."""
     if isinstance(path_or_buffer, (str, os.PathLike)):
         path = Path(path_or_buffer)
         try:

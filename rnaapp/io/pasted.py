@@ -70,7 +70,6 @@ def pairs_from_sequences(
     InputError
         With source ``"<input>"`` and no row number, e.g. ``"<input>: miRNA is 34 nt; expected 15–30 nt"``.
     """
-
     table = pd.DataFrame(
         {
             "mirna_id": [str(mirna_id)],

@@ -22,7 +22,7 @@ _WHITESPACE = re.compile(r"\s+")
 
 
 def normalise_sequence(seq: str) -> str:
-    """Normalise one nucleotide sequence to uppercase RNA.
+    r"""Normalise one nucleotide sequence to uppercase RNA.
 
     Removes all whitespace (including line breaks inside the sequence) and leading ``>`` characters,
     uppercases, and turns ``T`` into ``U``. Letters are not validated; see :func:`sequence_problem`.

@@ -99,6 +99,7 @@ class ModelCard:
     source: str = ""  # "shipped" or "user", filled when listed
 
     def to_json(self) -> str:
+        """The card as the JSON text written beside the weights (``source`` left out)."""
         fields = {"format": self.format}
         fields.update((key, value) for key, value in self.__dict__.items() if key not in ("source", "format"))
         return json.dumps(fields, indent=2, sort_keys=False, allow_nan=False, default=_json_default)
@@ -128,10 +129,12 @@ class TrainedModel:
 
     @property
     def name(self) -> str:
+        """The model's name (its card's)."""
         return self.card.name
 
     @property
     def device(self) -> torch.device:
+        """The device the model's parameters are on (the CPU for a model without parameters)."""
         parameter = next(self.module.parameters(), None)
         return parameter.device if parameter is not None else torch.device("cpu")
 

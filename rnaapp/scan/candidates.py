@@ -1,5 +1,8 @@
-"""Candidate miRNA sites on a transcript: canonical and non-canonical seed matches, and the model window
-around each (see :mod:`rnaapp.scan` for the rules)."""
+"""Candidate miRNA sites on a transcript, and the model windows around them.
+
+Canonical and non-canonical seed matches, the window around each, and the tiles of a transcript without
+any (see :mod:`rnaapp.scan` and :mod:`rnaapp.inference.pairs` for the rules).
+"""
 
 from __future__ import annotations
 

@@ -1,5 +1,8 @@
-"""The scan engine: score the candidate-site windows (or whole targets, for plant models) of miRNAs on
-transcripts in bounded buffers, and rank the pairs."""
+"""The scan engine: score miRNAs on transcripts in bounded buffers, and rank the pairs.
+
+Site models score the windows of candidate sites (tiles of a transcript without any); plant models score
+whole targets.
+"""
 
 from __future__ import annotations
 
@@ -190,8 +193,11 @@ def _scan_in_process(
 
 
 def model_window_length(model: TrainedModel) -> int:
-    """Length (nt) of the windows a scan cuts for ``model``: the longest target it reads whole (60 for the
-    shipped site models), or the 40-nt training window for models that read any length."""
+    """Length (nt) of the windows a scan cuts for ``model``.
+
+    The longest target it reads whole (60 for the shipped site models), or the 40-nt training window for
+    models that read any length.
+    """
     limit = model.family.max_target_length(model.config)
     return WINDOW_LENGTH if limit is None else limit
 

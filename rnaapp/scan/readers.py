@@ -1,5 +1,7 @@
-"""Reading scan inputs: miRNA lists (names, sequences, FASTA, tables) and transcripts (FASTA or tables,
-plain or gzipped), streamed."""
+"""Reading scan inputs, streamed.
+
+miRNA lists (names, sequences, FASTA, tables) and transcripts (FASTA or tables, plain or gzipped).
+"""
 
 from __future__ import annotations
 
@@ -41,7 +43,7 @@ def _check_unique(ids: Sequence[str], what: str, source: str) -> None:
 def read_mirna_list(
     content: str | bytes, reference: Mapping[str, str], *, source: str = "<miRNAs>"
 ) -> list[tuple[str, str]]:
-    """miRNAs given as FASTA, or as one name or sequence per line (names resolved through ``reference``).
+    """MiRNAs given as FASTA, or as one name or sequence per line (names resolved through ``reference``).
 
     Raises
     ------
@@ -315,7 +317,7 @@ def count_transcripts(path: str | os.PathLike) -> int:
 def read_mirnas_file(
     path: str | os.PathLike, reference: Mapping[str, str], *, name: str | None = None
 ) -> list[tuple[str, str]]:
-    """miRNAs from a file: FASTA, one name or sequence per line, or a table with a name or sequence column.
+    """MiRNAs from a file: FASTA, one name or sequence per line, or a table with a name or sequence column.
 
     Parameters
     ----------

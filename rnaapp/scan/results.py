@@ -1,5 +1,7 @@
-"""Scan results on disk: Parquet pair and site tables written in row groups, read back, and the top
-interactions ranked without loading everything."""
+"""Scan results on disk: Parquet pair and site tables, read back, and the top interactions.
+
+The tables are written in row groups, and the top interactions are ranked without loading everything.
+"""
 
 from __future__ import annotations
 
