@@ -21,7 +21,7 @@ from rnaapp.inference import (
     transcript_probabilities,
 )
 from rnaapp.registry import load_model
-from rnaapp.scan import candidate_sites, tile_starts
+from rnaapp.scan import candidate_sites, tile_starts, window_bounds
 from rnaapp.settings import Settings
 
 MIRNA = "UGAGGUAGUAGGUUGUAUAGUU"  # let-7a
@@ -121,8 +121,8 @@ def site_model():
 
 
 @pytest.mark.parametrize("with_site", [False, True])
-def test_one_window_rule_without_a_jump_at_the_model_length(site_model, with_site):
-    """59, 60, 61 and 62 nt: scored whole up to 60, in 60-nt windows above; no jump, site type always there."""
+def test_one_window_rule_at_the_model_length(site_model, with_site):
+    """59, 60, 61 and 62 nt: whole up to 60 nt, 40-nt windows above; the site type always there, never 0."""
     limit = site_model.family.max_target_length(site_model.config)
     assert limit == 60
     base = random_rna(70, seed=11, letters="ACG")  # no U: no seed match of let-7a can form by chance
@@ -132,22 +132,22 @@ def test_one_window_rule_without_a_jump_at_the_model_length(site_model, with_sit
     targets = [base[:length] for length in lengths]
     scores = transcript_probabilities(site_model, [MIRNA] * 4, targets)
     assert scores["scanned"].tolist() == [False, False, True, True]
-    expected_type = "8mer" if with_site else "none"
-    assert scores["best_site_type"].tolist() == [expected_type] * 4
-    if with_site:
-        assert scores["best_site_start"].tolist() == [31] * 4 and scores["n_sites"].min() >= 1
-    else:
-        assert not candidate_sites(MIRNA, targets[-1]) and scores["best_site_start"].isna().all()
-    first_60 = predict(site_model, [MIRNA], [base[:60]])[0]
-    if with_site:
-        # The 8mer's 60-nt window, shifted inside the target, is its first 60 nt: the 60-nt target itself.
-        np.testing.assert_allclose(scores["probability"].iloc[1:], first_60, atol=1e-6)
-    else:
-        # Tiles: the first and the last 60 nt (and every 20 nt between) are read; never below the first 60.
-        tiles = predict(site_model, [MIRNA] * 3, [targets[2][1:61], targets[3][1:61], targets[3][2:62]])
-        assert scores["probability"].iloc[2] == pytest.approx(max(first_60, tiles[0]), abs=1e-6)
-        assert scores["probability"].iloc[3] == pytest.approx(max(first_60, tiles[2]), abs=1e-6)
-    assert np.abs(np.diff(scores["probability"].to_numpy())).max() < 0.1
+    assert scores["best_site_type"].tolist() == ["8mer" if with_site else "none"] * 4
+    assert (scores["probability"] > 0).all()  # the old rule gave a site-free 61-nt target 0
+    whole = predict(site_model, [MIRNA] * 2, targets[:2])
+    np.testing.assert_allclose(scores["probability"].iloc[:2], whole, atol=1e-6)
+    for row in (2, 3):
+        target = targets[row]
+        if with_site:
+            (site,) = [site for site in candidate_sites(MIRNA, target) if site.site_type == "8mer"]
+            start, end = window_bounds(site.anchor, len(target))
+            expected = predict(site_model, [MIRNA], [target[start:end]])[0]
+            assert scores.loc[row, "best_site_start"] == 31 and end - start == 40
+        else:
+            assert not candidate_sites(MIRNA, target) and pd.isna(scores.loc[row, "best_site_start"])
+            tiles = [target[start : start + 40] for start in tile_starts(len(target), 40)]
+            expected = predict(site_model, [MIRNA] * len(tiles), tiles).max()
+        assert scores.loc[row, "probability"] == pytest.approx(expected, abs=1e-6)
 
 
 def test_score_pairs_returns_one_row_per_pair_in_order(site_model):

@@ -6,13 +6,18 @@ How a pair is read depends on the model, by one rule:
   ``target_id``), with the sequences when given; a target longer than the model's sequence branch reads
   is refused.
 - plant miRNA-lncRNA models read every target whole, however long.
-- site models read windows of at most ``L`` nt (their ``max_target_length``, 60 for the shipped ones): a
-  target of at most ``L`` nt is one window, scored whole; a longer one is scanned
-  (:func:`rnaapp.scan.scan_batches`): one ``L``-nt window around each candidate site (shifted inside the
-  target, :func:`rnaapp.scan.window_bounds`) and, for a target without any candidate site, ``L``-nt tiles
-  every 20 nt. The target's probability is its best window's. So one more nucleotide never makes a
-  score jump: at ``L + 1`` nt the windows are the first and last ``L`` nt. Site models with no length
-  limit (the seed and energy baselines) read every target whole.
+- site models read a target of at most ``L`` nt (their ``max_target_length``, 60 for the shipped ones)
+  whole, as one window. A longer one is scanned (:func:`rnaapp.scan.scan_batches`) in 40-nt windows, the
+  length of the training windows: one around each candidate site (shifted inside the target,
+  :func:`rnaapp.scan.window_bounds`) and, for a target without any candidate site, tiles every 20 nt
+  (:func:`rnaapp.scan.tile_starts`), so that such a target keeps the model's score instead of 0. The
+  target's probability is its best window's. Site models with no length limit (the seed and energy
+  baselines) read every target whole.
+
+Across the edge at ``L`` nt the read changes from the whole target to 40-nt windows, so a score can move
+there by as much as the model depends on the window length (measured in the closing note of issue 18;
+windows longer than 40 nt were measured and rejected, see :func:`rnaapp.scan.model_window_length`); the
+site type and the site count are reported on both sides, and nothing drops to 0.
 
 Whatever the length, a site model's row names the best candidate site (``best_site_type``, ``"none"``
 without one; ``best_site_start``) and counts them (``n_sites``).

@@ -20,8 +20,8 @@ WINDOW_UPSTREAM = 34
 WINDOW_DOWNSTREAM = 6
 #: Length of a training window.
 WINDOW_LENGTH = WINDOW_UPSTREAM + WINDOW_DOWNSTREAM
-#: Step between the tiles of a target without candidate sites: with windows of at least 40 + 20 nt, every
-#: 40-nt stretch of the target lies whole inside one tile.
+#: Step between the tiles of a target without candidate sites: with 40-nt windows, every 20-nt stretch of
+#: the target (a seed match with its 3' supplementary region) lies whole inside one tile.
 TILE_STEP = 20
 
 
@@ -143,7 +143,7 @@ def window_bounds(anchor: int, target_length: int, length: int = WINDOW_LENGTH) 
     target_length
         Length of the target (nt).
     length
-        Window length (nt): the model's ``max_target_length`` (60 for the shipped site models).
+        Window length (nt): the 40-nt training window (:func:`rnaapp.scan.model_window_length`).
     """
     if target_length <= length:
         return 0, target_length
