@@ -23,10 +23,11 @@ test: $(STAMP)
 	$(BIN)/python -m pytest -q
 
 bench: $(STAMP)
-	$(BIN)/python bench/site.py
-	$(BIN)/python bench/speed.py
-	$(BIN)/python bench/plant.py report
-	$(BIN)/python bench/gene.py report
+	$(BIN)/python bench/site.py --docs
+	$(BIN)/python bench/speed.py --docs
+	$(BIN)/python bench/scan.py --sections accuracy --docs
+	$(BIN)/python bench/plant.py report --docs
+	$(BIN)/python bench/gene.py report --docs
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -17,12 +17,11 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-
-import tomllib
 
 #: The address the app listens on unless told otherwise: this computer only.
 DEFAULT_ADDRESS = "localhost"

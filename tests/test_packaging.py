@@ -14,12 +14,12 @@ import subprocess
 import sys
 import tarfile
 import time
+import tomllib
 import urllib.request
 import zipfile
 from pathlib import Path
 
 import pytest
-import tomllib
 
 import rnaapp.launch
 import rnaapp.registry.locations

@@ -15,7 +15,7 @@ How a pair is read depends on the model, by one rule:
   baselines) read every target whole.
 
 Across the edge at ``L`` nt the read changes from the whole target to 40-nt windows, so a score can move
-there by as much as the model depends on the window length (measured in the closing note of issue 18;
+there by as much as the model depends on the window length (``bench/window_rule.py`` measures the step;
 windows longer than 40 nt were measured and rejected, see :func:`rnaapp.scan.model_window_length`); the
 site type and the site count are reported on both sides, and nothing drops to 0.
 

@@ -298,7 +298,7 @@ def save_model(model: TrainedModel, directory: str | Path | None = None, *, name
     card.config = config_to_dict(model.config)
     card.version = __version__
     card.format = FORMAT_VERSION
-    card.created = card.created or _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
+    card.created = card.created or _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")
     # Serialise the card before touching any file: a card that cannot be written must not leave new
     # weights beside the previous card.
     card_text = card.to_json() + "\n"
