@@ -26,6 +26,7 @@ SECTIONS = {
     "scan-scale": "scan.py",
     "plant": "plant.py",
     "gene": "gene.py",
+    "window-rule": "window_rule.py",
 }
 
 

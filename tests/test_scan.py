@@ -114,7 +114,11 @@ def test_scan_ranks_the_transcript_with_an_8mer_first(seed_rule_model):
     assert best["best_site_type"] == "8mer" and best["best_site_start"] == 1201
     # A transcript without candidate sites is read in tiles (the one window rule): scored, but below the 8mer.
     without = result.pairs.iloc[1]
-    assert without["n_sites"] == 0 and without["best_site_type"] == "none" and pd.isna(without["best_site_start"])
+    assert (
+        without["n_sites"] == 0
+        and without["best_site_type"] == "none"
+        and pd.isna(without["best_site_start"])
+    )
     assert 0 < without["probability"] < best["probability"]
     assert (result.sites["target_id"] == "utr_a").sum() == 0  # tiles are not sites
     site = result.sites.iloc[0]
