@@ -1,13 +1,30 @@
-"""Background training jobs: they finish, save and list a model, cancel cleanly and fail readably."""
+"""Background jobs: trainings (processes) finish, save and list a model, cancel cleanly and fail readably;
+thread jobs (scans) report progress, cancel and fail the same way, through the one job interface."""
 
 from __future__ import annotations
 
 import os
 import signal
+import subprocess
+import sys
+import threading
+import time
 
 import pytest
 
-from rnaapp.jobs import FINAL_STATES, STATES, get_job, list_jobs, start_training
+from rnaapp.jobs import (
+    FINAL_STATES,
+    STATES,
+    STATUS_KEYS,
+    Job,
+    ThreadJob,
+    eta_seconds,
+    get_job,
+    list_jobs,
+    start_scan,
+    start_thread_job,
+    start_training,
+)
 from rnaapp.registry import list_models, save_model, user_directory
 from rnaapp.train import fit, training_config_for
 
@@ -123,3 +140,110 @@ def test_a_job_whose_process_died_is_failed(user_home):
     assert "stopped unexpectedly" in status["error"]
     assert status["state"] in FINAL_STATES
     assert "dies" not in user_models()
+
+
+# ---------------------------------------------------------------------------------------------------------
+# The one job interface, and the thread runner (scans of the Scan page)
+# ---------------------------------------------------------------------------------------------------------
+
+
+def test_both_runners_offer_the_one_job_interface(user_home):
+    training = start_training(
+        synthetic_pairs(120), family="seed_rule", name="iface", training_settings=QUICK, run_in_process=True
+    )
+    thread = start_thread_job(lambda progress, should_stop: 42, description="answer")
+    thread.wait(timeout=10)
+    for job in (training, thread):
+        assert isinstance(job, Job)
+        status = job.status()
+        assert set(STATUS_KEYS) <= set(status)
+        assert status["state"] == "finished" and status["fraction"] == 1.0 and not job.running
+        assert job.error is None and not job.cancel_requested
+    assert training.result == "iface"
+    assert thread.result == 42 and thread.id.startswith("answer-")
+
+
+def test_a_thread_job_reports_progress_and_an_eta_while_it_runs():
+    release = threading.Event()
+
+    def work(progress, should_stop):
+        progress(1, 4)
+        release.wait(10)
+        progress(4, 4)
+        return "done"
+
+    job = ThreadJob(work, description="steps")
+    assert job.status()["state"] == "queued" and job.started is None
+    job.start()
+    deadline = time.monotonic() + 10
+    while job.status()["done"] < 1 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    status = job.status()
+    assert status["state"] == "running" and job.running
+    assert (status["done"], status["total"], status["fraction"]) == (1, 4, 0.25)
+    assert status["eta_seconds"] is not None and status["eta_seconds"] >= 0
+    with pytest.raises(RuntimeError, match="started already"):
+        job.start()
+    release.set()
+    assert job.wait(timeout=10)["state"] == "finished"
+    assert job.result == "done" and job.ended is not None and job.elapsed >= 0
+
+
+def test_a_cancelled_thread_job_keeps_nothing():
+    class Stopped(Exception):
+        pass
+
+    def work(progress, should_stop):
+        while not should_stop():
+            time.sleep(0.01)
+        raise Stopped
+
+    job = start_thread_job(work, cancelled_by=(Stopped,))
+    job.cancel()
+    status = job.wait(timeout=10)
+    assert status["state"] == "cancelled" and job.cancel_requested
+    assert job.result is None and job.error is None
+
+
+def test_a_failed_thread_job_says_why_without_a_traceback():
+    def work(progress, should_stop):
+        raise KeyError("no such miRNA")
+
+    job = start_thread_job(work)
+    status = job.wait(timeout=10)
+    assert status["state"] == "failed"
+    assert job.error == status["error"] == "no such miRNA"
+    assert job.result is None
+
+
+def test_eta_needs_some_work_done():
+    assert eta_seconds(10.0, 0.0) is None
+    assert eta_seconds(10.0, 0.005) is None
+    assert eta_seconds(10.0, 0.5) == pytest.approx(10.0)
+    assert eta_seconds(10.0, 1.0) == 0.0
+
+
+def test_a_scan_job_scans_under_the_given_options():
+    from rnaapp.inference import InferenceOptions
+    from rnaapp.registry import load_model
+    from rnaapp.sites import reverse_complement
+
+    model = load_model("seed_rule-deepmirnatar", device="cpu")
+    mirna = "UGAGGUAGUAGGUUGUAUAGUU"
+    target = "GCAUUGCA" * 20 + reverse_complement(mirna[1:8]) + "A" + "GCAUUGCA" * 20
+    job = start_scan(
+        model, [("let-7a", mirna)], [("t1", target)], InferenceOptions(batch_size=3), sites_per_pair=2
+    )
+    status = job.wait(timeout=60)
+    assert status["state"] == "finished", job.error
+    assert job.model_name == model.name and job.n_targets == 1 and not job.plant and job.targets == {}
+    assert job.options.batch_size == 3 and job.options.workers == 1  # a small scan: this process
+    assert job.result.pairs[["mirna_id", "target_id"]].values.tolist() == [["let-7a", "t1"]]
+    assert status["done"] == status["total"] == 1
+
+
+def test_jobs_run_as_a_module_by_hand(tmp_path):
+    done = subprocess.run(
+        [sys.executable, "-m", "rnaapp.jobs"], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert done.returncode == 2 and "usage: python -m rnaapp.jobs JOB_FOLDER" in done.stderr

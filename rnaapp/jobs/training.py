@@ -1,4 +1,4 @@
-"""Training as a background job: a separate process whose state lives on disk.
+"""The process runner: training as a background job, a separate process whose state lives on disk.
 
 The app starts a job and returns at once; the job survives page switches, browser reloads and even an app
 restart, because everything about it is a folder under ``<RNAAPP_HOME>/jobs/<job id>/``:
@@ -19,6 +19,9 @@ restart, because everything about it is a folder under ``<RNAAPP_HOME>/jobs/<job
 The model is saved with :func:`rnaapp.registry.save_model` (atomic) only after training succeeded, so a
 failed or cancelled job never touches an existing model. Run a job by hand with
 ``python -m rnaapp.jobs <job folder>``.
+
+:class:`TrainingJob` is a :class:`rnaapp.jobs.base.Job`, like the scans that run in threads
+(:mod:`rnaapp.jobs.threads`).
 """
 
 from __future__ import annotations
@@ -39,11 +42,27 @@ from typing import Any
 import pandas as pd
 
 from rnaapp.io import atomic_write
+from rnaapp.jobs.base import (
+    FINAL_STATES,
+    STATES,
+    JobStatusMixin,
+    complete_status,
+    eta_seconds,
+    readable_error,
+)
 from rnaapp.registry import user_directory
 
-#: Job states; the last three are final.
-STATES = ("queued", "running", "finished", "failed", "cancelled")
-FINAL_STATES = frozenset({"finished", "failed", "cancelled"})
+__all__ = [
+    "FINAL_STATES",
+    "STATES",
+    "TrainingJob",
+    "get_job",
+    "jobs_directory",
+    "list_jobs",
+    "main",
+    "run_job",
+    "start_training",
+]
 
 
 def jobs_directory() -> Path:
@@ -78,8 +97,8 @@ def _process_alive(pid: int) -> bool:
 
 
 @dataclass(frozen=True)
-class TrainingJob:
-    """A training job, identified by its folder."""
+class TrainingJob(JobStatusMixin):
+    """A training job, identified by its folder (a :class:`rnaapp.jobs.base.Job`)."""
 
     directory: Path
 
@@ -103,11 +122,10 @@ class TrainingJob:
             ``updated`` (UNIX seconds), ``eta_seconds`` (or None), ``model`` (name once saved), ``error``
             and, after cross-validation, ``cross_validation`` (rows of fold metrics).
         """
-        status = _read_json(self.directory / "status.json") or {"state": "queued", "fraction": 0.0}
+        status = complete_status(_read_json(self.directory / "status.json"))
         if status.get("state") not in FINAL_STATES:
             pid = status.get("pid") or _read_json(self.directory / "spec.json").get("pid")
             if pid and not _process_alive(int(pid)):
-                status = dict(status)
                 status.update(
                     state="failed",
                     error="the training process stopped unexpectedly (see log.txt in the job folder)",
@@ -141,14 +159,17 @@ class TrainingJob:
         path = self.directory / "log.txt"
         return path.read_text(encoding="utf-8", errors="replace") if path.is_file() else ""
 
-    def wait(self, timeout: float = 600.0, poll: float = 0.2) -> dict[str, Any]:
-        """Block until the job reaches a final state (or ``timeout`` seconds); returns its status."""
-        deadline = time.monotonic() + timeout
-        while True:
-            status = self.status()
-            if status.get("state") in FINAL_STATES or time.monotonic() > deadline:
-                return status
-            time.sleep(poll)
+    @property
+    def result(self) -> str | None:
+        """The name of the saved model once the job finished, else None."""
+        status = self.status()
+        return status.get("model") if status.get("state") == "finished" else None
+
+    @property
+    def error(self) -> str | None:
+        """Why the job failed (None unless it failed)."""
+        status = self.status()
+        return (status.get("error") or "unknown error") if status.get("state") == "failed" else None
 
 
 def list_jobs() -> list[TrainingJob]:
@@ -230,7 +251,7 @@ def start_training(
         return job
     # The child imports rnaapp from the same place as this process, whatever its working directory.
     environment = os.environ.copy()
-    package_root = str(Path(__file__).resolve().parents[1])
+    package_root = str(Path(__file__).resolve().parents[2])
     environment["PYTHONPATH"] = os.pathsep.join(
         [package_root, *filter(None, environment.get("PYTHONPATH", "").split(os.pathsep))]
     )
@@ -273,7 +294,7 @@ class _StatusWriter:
     def event(self, event: Any) -> None:
         fraction = (self.round + event.fraction) / self.rounds
         elapsed = time.time() - self.values["started"]
-        eta = elapsed * (1 - fraction) / fraction if fraction > 0.01 else None
+        eta = eta_seconds(elapsed, fraction, min_fraction=0.01)
         label = f"fold {self.round + 1}/{self.rounds - 1}: " if self.round < self.rounds - 1 else ""
         if event.stage == "epoch":
             row = {
@@ -291,15 +312,6 @@ class _StatusWriter:
         self.update(
             force=event.stage == "epoch", fraction=fraction, eta_seconds=eta, message=label + event.message
         )
-
-
-def _readable(error: BaseException) -> str:
-    """The message of a failure as a user should read it (no quotes around a ``KeyError``'s text)."""
-    if isinstance(error, (ValueError, FloatingPointError)):
-        return str(error)
-    if isinstance(error, KeyError) and len(error.args) == 1 and isinstance(error.args[0], str):
-        return error.args[0]
-    return f"{type(error).__name__}: {error}"
 
 
 def run_job(directory: str | Path) -> dict[str, Any]:
@@ -391,7 +403,7 @@ def run_job(directory: str | Path) -> dict[str, Any]:
         writer.update(
             force=True,
             state="failed",
-            error=_readable(error),
+            error=readable_error(error),
             message="failed; nothing was saved",
             eta_seconds=None,
         )
@@ -412,7 +424,3 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     status = run_job(arguments[0])
     return 0 if status.get("state") == "finished" else 1
-
-
-if __name__ == "__main__":
-    sys.exit(main())
