@@ -4,7 +4,8 @@ Holds the check of a miRBase ``mature.fa`` chosen in the settings (:func:`check_
 reading with a cache (:func:`mirbase_sequences`), the names usable for miRNAs (:func:`mirna_reference`:
 the built-in examples' miRNAs plus miRBase; :func:`configured_mirna_reference`, which never fails), and
 :func:`resolve_mirnas`, which turns names or sequences typed by a user into sequences, suggesting close
-names for an unknown one.
+names for an unknown one, and :func:`read_typed_mirna`, which says what one miRNA box holds (a sequence, a
+name, or a problem) as a :class:`TypedMirna`.
 
 Reading files and comparing names with a reference is :mod:`rnaapp.io.mirbase`; where the miRBase file is
 configured is :mod:`rnaapp.settings` (imported only when the configured file is asked for). Like
@@ -18,17 +19,28 @@ import functools
 import gzip
 import re
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from rnaapp.examples import EXAMPLE_MIRNAS, PLANT_EXAMPLE_MIRNAS
-from rnaapp.io import InputError, normalise_sequence, read_mirbase, sequence_letter_problem, sequence_problem
+from rnaapp.io import (
+    InputError,
+    normalise_sequence,
+    read_mirbase,
+    sequence_letter_problem,
+    sequence_problem,
+    split_pasted_record,
+)
 
 __all__ = [
     "MIRBASE_DOWNLOAD_URL",
+    "TYPED_KINDS",
+    "TypedMirna",
     "check_mirbase_file",
     "configured_mirna_reference",
     "mirbase_sequences",
     "mirna_reference",
+    "read_typed_mirna",
     "resolve_mirnas",
 ]
 
@@ -104,7 +116,7 @@ def _read_mirbase_cached(path: str, modified_ns: int, size: int) -> dict[str, st
 
 
 def mirbase_sequences(path: str | None = None) -> dict[str, str]:
-    """miRBase name → mature sequence from the configured (or given) ``mature.fa``.
+    """Map miRBase names to mature sequences, from the configured (or given) ``mature.fa``.
 
     Read once per file version: repeated calls return a copy of a cached dictionary, and an edited or
     replaced file (new modification time or size) is read again.
@@ -139,8 +151,10 @@ def mirbase_sequences(path: str | None = None) -> dict[str, str]:
 
 
 def mirna_reference(path: str | None = None) -> dict[str, str]:
-    """Names usable for miRNAs: the built-in examples' miRNAs (:data:`rnaapp.examples.EXAMPLE_MIRNAS` and
-    :data:`rnaapp.examples.PLANT_EXAMPLE_MIRNAS`) plus the miRBase file's entries.
+    """Names usable for miRNAs: the built-in examples' miRNAs plus the miRBase file's entries.
+
+    The built-in ones are :data:`rnaapp.examples.EXAMPLE_MIRNAS` and
+    :data:`rnaapp.examples.PLANT_EXAMPLE_MIRNAS`.
 
     Parameters
     ----------
@@ -155,8 +169,9 @@ def _built_in_mirnas() -> dict[str, str]:
 
 
 def configured_mirna_reference() -> dict[str, str]:
-    """:func:`mirna_reference` for the configured miRBase file, or only the built-in examples when that file
-    cannot be read (moved or damaged since it was chosen; the Settings page says so).
+    """:func:`mirna_reference` of the configured miRBase file, or the built-in examples if it is unreadable.
+
+    The file may have moved or been damaged since it was chosen (the Settings page says so).
 
     For checks that should never stop the work they accompany, such as the miRNA name check of a test set
     (:func:`rnaapp.io.mirna_name_mismatches`).
@@ -211,9 +226,7 @@ def resolve_mirnas(
         Naming the 1-based entry: an unknown name (with close names from ``reference`` when there are
         any), or a sequence with letters other than ACGUTN or a length outside 15–30 nt.
     """
-    lower_names: dict[str, str] = {}
-    for name in reference:
-        lower_names.setdefault(str(name).lower(), str(name))
+    lower_names = _lower_names(reference)
     resolved: list[tuple[str, str]] = []
     for row, entry in enumerate(entries, start=1):
         text = str(entry).strip()
@@ -226,17 +239,114 @@ def resolve_mirnas(
             sequence = normalise_sequence(text)
             resolved.append((sequence, sequence))
             continue
-        name = text if text in reference else lower_names.get(text.lower())
-        if name is None:
-            raise InputError(_unknown_name_problem(text, lower_names), source=source, row=row)
-        sequence = normalise_sequence(reference[name])
-        problem = sequence_problem(sequence, molecule="miRNA", min_length=8, max_length=None)
-        if problem is not None:
-            raise InputError(
-                f"the reference sequence of {name} cannot be used: {problem}", source=source, row=row
-            )
-        resolved.append((name, sequence))
+        typed = _look_up(text, reference, lower_names)
+        if typed.problem is not None:
+            raise InputError(typed.problem, source=source, row=row)
+        resolved.append((str(typed.name), typed.sequence))
     return resolved
+
+
+def _lower_names(reference: Mapping[str, str]) -> dict[str, str]:
+    """Lowercase name -> the reference's spelling (the first of names differing only in case)."""
+    lower_names: dict[str, str] = {}
+    for name in reference:
+        lower_names.setdefault(str(name).lower(), str(name))
+    return lower_names
+
+
+def _look_up(text: str, reference: Mapping[str, str], lower_names: Mapping[str, str]) -> TypedMirna:
+    """A name looked up in ``reference`` (exactly, else ignoring case): kind ``name`` or ``unknown name``."""
+    name = text if text in reference else lower_names.get(text.lower())
+    if name is None:
+        return TypedMirna("unknown name", text, text, "", _unknown_name_problem(text, lower_names))
+    sequence = normalise_sequence(reference[name])
+    problem = sequence_problem(sequence, molecule="miRNA", min_length=8, max_length=None)
+    if problem is not None:
+        problem = f"the reference sequence of {name} cannot be used: {problem}"
+    return TypedMirna("name", text, name, sequence, problem)
+
+
+#: What a miRNA box can hold (:attr:`TypedMirna.kind`).
+TYPED_KINDS = ("empty", "sequence", "name", "unknown name")
+
+
+@dataclass(frozen=True)
+class TypedMirna:
+    """What one miRNA box holds, as :func:`read_typed_mirna` reads it.
+
+    Attributes
+    ----------
+    kind
+        One of :data:`TYPED_KINDS`: ``"empty"`` (nothing typed), ``"sequence"`` (a sequence, or a pasted
+        FASTA record), ``"name"`` (a name the reference knows) or ``"unknown name"`` (a name it does not
+        know; models that find miRNAs by name, such as the miRNA–gene ones, can still score it).
+    text
+        What was typed, without surrounding whitespace.
+    name
+        The miRNA's name: the reference's spelling of a known name, the name typed for an unknown one, the
+        header of a pasted FASTA record; None for a bare sequence or an empty box.
+    sequence
+        The miRNA's sequence, normalised (uppercase RNA); ``""`` for an empty box or an unknown name.
+    problem
+        Why the miRNA has no usable sequence, in words for the user (None when it has one): an empty box,
+        letters other than ACGUTN or a length outside 15–30 nt, an unknown name (with close names from the
+        reference), or a reference sequence that cannot be used.
+    """
+
+    kind: str
+    text: str
+    name: str | None
+    sequence: str
+    problem: str | None = None
+
+    @property
+    def usable(self) -> bool:
+        """Whether :attr:`sequence` can be scored (no :attr:`problem`)."""
+        return self.problem is None
+
+
+def read_typed_mirna(text: str, reference: Mapping[str, str] | None = None) -> TypedMirna:
+    """Say what a miRNA box holds: a sequence, a miRBase name, or neither (with the problem).
+
+    The rule: a pasted FASTA record (``>name …`` and its sequence) is its sequence, named by the header's
+    first word; text with a ``-`` and no whitespace is a name (every miRBase name has one, no sequence
+    does); anything else is a sequence (DNA letters, lowercase and whitespace are fine).
+
+    Parameters
+    ----------
+    text
+        What was typed or pasted.
+    reference
+        Name -> sequence for names; default: the configured one (:func:`mirna_reference`), read only when
+        ``text`` is a name.
+
+    Returns
+    -------
+    TypedMirna
+        Its :attr:`~TypedMirna.kind`, name, normalised sequence and :attr:`~TypedMirna.problem` (None when
+        the sequence can be scored).
+
+    Raises
+    ------
+    InputError
+        Only when a name needs the configured miRBase file and that file cannot be read.
+    """
+    stripped = str(text).strip()
+    header, sequence_text = split_pasted_record(stripped)
+    if header is None and not sequence_text:
+        return TypedMirna(
+            "empty", stripped, None, "", "the miRNA is empty: enter its miRBase name or its sequence"
+        )
+    if header is None and "-" in sequence_text and not re.search(r"\s", sequence_text):
+        if reference is None:
+            reference = mirna_reference()
+        return _look_up(sequence_text, reference, _lower_names(reference))
+    sequence = normalise_sequence(sequence_text)
+    if not sequence:
+        problem: str | None = "miRNA sequence is empty"
+    else:
+        problem = sequence_letter_problem(sequence, "miRNA") or sequence_problem(sequence, molecule="miRNA")
+    return TypedMirna("sequence", stripped, header, sequence, problem)
 
 
 def _is_nucleotide_text(text: str) -> bool:
