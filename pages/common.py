@@ -14,6 +14,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from rnaapp.inference import PRECISIONS, InferenceOptions, describe_device, resolve_device
 from rnaapp.io import InputError
 from rnaapp.registry import (
     ModelCard,
@@ -26,7 +27,6 @@ from rnaapp.registry import (
     user_directory,
 )
 from rnaapp.settings import load_settings
-from rnaapp.train import describe_device, resolve_device
 
 #: Session-state key of the model chosen in the sidebar.
 MODEL_KEY = "sidebar_model"
@@ -76,6 +76,24 @@ def inference_device() -> str:
         return str(resolve_device(load_settings().device))
     except ValueError:
         return "cpu"
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _cached_options(device: str, batch_size: int, precision: str) -> InferenceOptions:
+    return InferenceOptions(device=device, batch_size=batch_size, precision=precision)
+
+
+def inference_options() -> InferenceOptions:
+    """How every page runs models: the user's saved settings (batch size, precision) on the device the
+    models are loaded on (:func:`inference_device`).
+
+    Pass it to every library call that runs a model. The settings are read on each call (a change on the
+    Settings page takes effect on the next run); the options are cached per distinct settings. A stored
+    precision this version does not know falls back to float32.
+    """
+    settings = load_settings()
+    precision = settings.precision if settings.precision in PRECISIONS else "float32"
+    return _cached_options(inference_device(), int(settings.batch_size), precision)
 
 
 def get_model(name: str) -> TrainedModel:

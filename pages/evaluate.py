@@ -7,8 +7,6 @@ the miRNA and the gene).
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import pandas as pd
 import streamlit as st
 from streamlit.runtime.uploaded_file_manager import UploadedFile
@@ -20,6 +18,7 @@ from pages.common import (
     download,
     explain_columns,
     get_model,
+    inference_options,
     installed_tasks,
     model_cards,
     model_label,
@@ -33,8 +32,7 @@ from pages.common import (
     upload_help,
 )
 from rnaapp import figures
-from rnaapp.evaluate import METRIC_NAMES
-from rnaapp.evaluation_report import (
+from rnaapp.comparison import (
     BREAKDOWN_COLUMNS,
     GROUP_COLUMNS,
     METRIC_EXPLANATIONS,
@@ -52,7 +50,9 @@ from rnaapp.evaluation_report import (
     predictions_table,
     summarise_test_set,
 )
+from rnaapp.inference import InferenceOptions, Progress
 from rnaapp.io import describe_name_mismatches, mirna_name_mismatches, read_pairs
+from rnaapp.metrics import METRIC_NAMES
 from rnaapp.registry import defaults
 from rnaapp.settings import configured_mirna_reference, load_settings, mirna_reference
 
@@ -72,9 +72,13 @@ class _NotCached(LookupError):
 
 @st.cache_data(show_spinner=False, max_entries=32)
 def cached_predictions(
-    fingerprint: str, model_name: str, stamp: float, _computed: pd.DataFrame | None = None
+    fingerprint: str,
+    model_name: str,
+    stamp: float,
+    options: InferenceOptions,
+    _computed: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
-    """A model's predictions on a test set, cached per (sequences, model, card stamp).
+    """A model's predictions on a test set, cached per (sequences, model, card stamp, inference options).
 
     Called without ``_computed`` it only looks up (raising :class:`_NotCached`, which is not cached);
     called with it, it stores them. Predictions are computed outside: st.cache_data replays the elements
@@ -89,16 +93,20 @@ def model_predictions(
     fingerprint: str,
     model_name: str,
     pairs: pd.DataFrame,
-    progress: Callable[[int, int], None],
+    progress: Progress,
     source: str = "test set",
 ) -> pd.DataFrame:
-    """The cached predictions of a model on a test set, computed (with progress) when not cached yet."""
+    """The cached predictions of a model on a test set, computed (with progress) when not cached yet, under
+    the user's settings (:func:`pages.common.inference_options`)."""
     stamp = card_stamp(model_name)
+    options = inference_options()
     try:
-        return cached_predictions(fingerprint, model_name, stamp)
+        return cached_predictions(fingerprint, model_name, stamp, options)
     except _NotCached:
-        computed = model_probabilities(get_model(model_name), pairs, progress=progress, source=source)
-        return cached_predictions(fingerprint, model_name, stamp, computed)
+        computed = model_probabilities(
+            get_model(model_name), pairs, options, progress=progress, source=source
+        )
+        return cached_predictions(fingerprint, model_name, stamp, options, computed)
 
 
 def name_mismatches(pairs: pd.DataFrame) -> pd.DataFrame:

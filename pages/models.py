@@ -21,7 +21,7 @@ from pages.common import (
     set_remembered,
 )
 from rnaapp import figures
-from rnaapp.evaluate import METRIC_NAMES
+from rnaapp.metrics import METRIC_NAMES
 from rnaapp.registry import (
     SUMMARY_METRICS,
     ModelCard,

@@ -6,8 +6,6 @@ graph); the target sequence is optional for them, and the page says whether the 
 
 from __future__ import annotations
 
-import re
-
 import pandas as pd
 import streamlit as st
 
@@ -18,6 +16,7 @@ from pages.common import (
     download,
     explain_columns,
     get_model,
+    inference_options,
     installed_tasks,
     model_cards,
     model_label,
@@ -32,6 +31,7 @@ from pages.common import (
 )
 from rnaapp import figures
 from rnaapp.examples import EXAMPLES
+from rnaapp.inference import InferenceOptions
 from rnaapp.io import (
     InputError,
     normalise_sequence,
@@ -39,9 +39,16 @@ from rnaapp.io import (
     sequence_letter_problem,
     split_pasted_record,
 )
+from rnaapp.mirna_names import TypedMirna, read_typed_mirna
+from rnaapp.pair_report import (
+    GENE_SCORE_COLUMNS,
+    SCORE_COLUMNS,
+    SITE_TABLE_COLUMNS,
+    PairReport,
+    pair_report,
+)
 from rnaapp.rank import NODE_STATUSES, similar_node_names
-from rnaapp.report import GENE_SCORE_COLUMNS, SCORE_COLUMNS, SITE_TABLE_COLUMNS, PairReport, pair_report
-from rnaapp.settings import MIRBASE_HELP, load_settings, mirna_reference, resolve_mirnas
+from rnaapp.settings import MIRBASE_HELP, load_settings
 from rnaapp.structure import duplex_diagram
 
 RESULT_KEY = "predict_result"
@@ -55,11 +62,17 @@ def cached_report(
     mirna: str,
     target: str,
     stamps: tuple,
+    options: InferenceOptions,
     mirna_id: str | None = None,
     target_id: str | None = None,
 ) -> PairReport:
     return pair_report(
-        [get_model(name) for name in model_names], mirna, target, mirna_id=mirna_id, target_id=target_id
+        [get_model(name) for name in model_names],
+        mirna,
+        target,
+        mirna_id=mirna_id,
+        target_id=target_id,
+        options=options,
     )
 
 
@@ -76,42 +89,56 @@ def heatmap_image(report_key: tuple, fmt: str, _report: PairReport) -> bytes:
     return figures.figure_bytes(figure, fmt)
 
 
-def resolve_mirna_text(text: str) -> tuple[str, str]:
-    """(name, sequence) for what was typed: a name (it has a '-', as miRBase names do) is looked up in
-    miRBase; anything else is taken as a sequence and checked letter by letter."""
-    header, stripped = split_pasted_record(text)
-    if header is not None:
-        return header, stripped  # a pasted FASTA record: its name and its sequence
-    if not stripped or "-" not in stripped or re.search(r"\s", stripped):
-        return "miRNA", stripped
-    reference = mirna_reference(load_settings().mirbase_path)
-    ((name, sequence),) = resolve_mirnas([stripped], reference, source="miRNA box")
-    return name, sequence
+def typed_mirna() -> TypedMirna:
+    """What the miRNA box holds: a sequence, a name, or the problem (see :func:`read_typed_mirna`).
+
+    Raises
+    ------
+    InputError
+        When a name needs the configured miRBase file and it cannot be read.
+    """
+    return read_typed_mirna(st.session_state["predict_mirna"])
 
 
-def gene_mirna(text: str) -> tuple[str | None, str, str | None]:
+def checked_mirna(typed: TypedMirna) -> TypedMirna:
+    """``typed`` when its sequence can be scored.
+
+    Raises
+    ------
+    InputError
+        Saying why it cannot (an empty box, bad letters or length, an unknown name).
+    """
+    if typed.problem is not None:
+        raise InputError(typed.problem, source="miRNA box")
+    return typed
+
+
+def gene_mirna(typed: TypedMirna) -> tuple[str | None, str, str | None]:
     """(name, sequence, note) of the miRNA of a miRNA–gene pair.
 
     A name miRBase knows gives its sequence; a name it does not know is kept with no sequence (the graph
-    model still finds it by name; the note says so); a sequence has no name (an unseen node).
+    model still finds it by name; the note says so); a sequence has no name (an unseen node); an empty box
+    has neither.
+
+    Raises
+    ------
+    InputError
+        For a sequence that cannot be used.
     """
-    stripped = text.strip()
-    try:
-        name, sequence = resolve_mirna_text(stripped)
-    except InputError as error:
-        if "unknown miRNA name" not in str(error):
-            raise
+    if typed.kind == "empty":
+        return None, "", None
+    if typed.kind == "unknown name":
         return (
-            stripped,
+            typed.name,
             "",
             (
-                f"{stripped} is not in the miRBase file, so it is scored by its name only (no miRNA sequence, "
-                "no sites or duplex); set a miRBase mature.fa on the Settings page, or paste the sequence instead."
+                f"{typed.name} is not in the miRBase file, so it is scored by its name only (no miRNA "
+                "sequence, no sites or duplex); set a miRBase mature.fa on the Settings page, or paste the "
+                "sequence instead."
             ),
         )
-    if name == "miRNA":
-        return None, sequence, None
-    return name, sequence, None
+    checked_mirna(typed)
+    return typed.name, typed.sequence, None
 
 
 def gene_target(text: str) -> str:
@@ -230,7 +257,7 @@ def predict_gene_pair(chosen: tuple[str, ...]) -> None:
             )
         )
         return
-    named = run_safely(lambda: gene_mirna(st.session_state["predict_mirna"]))
+    named = run_safely(lambda: gene_mirna(typed_mirna()))
     target = run_safely(lambda: gene_target(st.session_state["predict_target"])) if named else None
     if named is None or target is None:
         return
@@ -240,7 +267,9 @@ def predict_gene_pair(chosen: tuple[str, ...]) -> None:
         return
     stamps = tuple(card_stamp(n) for n in chosen)
     with st.spinner("Scoring …"):
-        report = run_safely(lambda: cached_report(chosen, mirna, target, stamps, name, gene))
+        report = run_safely(
+            lambda: cached_report(chosen, mirna, target, stamps, inference_options(), name, gene)
+        )
     if report is not None:
         st.session_state[STALE_KEY] = False
         st.session_state[RESULT_KEY] = {
@@ -261,19 +290,20 @@ if st.button("Predict", type="primary"):
     elif gene_task:
         predict_gene_pair(chosen)
     else:
-        named = run_safely(lambda: resolve_mirna_text(st.session_state["predict_mirna"]))
+        typed = run_safely(lambda: checked_mirna(typed_mirna()))
         pair = None
-        if named is not None:
-            name = named[0]
+        if typed is not None:
+            name = typed.name or "miRNA"
             pair = run_safely(
-                lambda: pairs_from_sequences(named[1], st.session_state["predict_target"], mirna_id=name)
+                lambda: pairs_from_sequences(
+                    typed.sequence, st.session_state["predict_target"], mirna_id=name
+                )
             )
         if pair is not None:
             mirna, target = pair["mirna_seq"].iloc[0], pair["target_seq"].iloc[0]
+            stamps = tuple(card_stamp(n) for n in chosen)
             with st.spinner("Scoring …"):
-                report = run_safely(
-                    lambda: cached_report(chosen, mirna, target, tuple(card_stamp(n) for n in chosen))
-                )
+                report = run_safely(lambda: cached_report(chosen, mirna, target, stamps, inference_options()))
             if report is not None:
                 st.session_state[STALE_KEY] = False
                 st.session_state[RESULT_KEY] = {"name": name, "report": report, "models": chosen}

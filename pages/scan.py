@@ -10,9 +10,6 @@ upload the known pairs, and every unknown miRNA–gene pair among them is scored
 from __future__ import annotations
 
 import hashlib
-import threading
-import time
-from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
@@ -27,6 +24,7 @@ from pages.common import (
     excel_bytes,
     explain_columns,
     get_model,
+    inference_options,
     model_cards,
     model_task,
     parse_new_upload,
@@ -41,29 +39,28 @@ from pages.common import (
 )
 from rnaapp import figures
 from rnaapp.examples import EXAMPLES
+from rnaapp.inference import InferenceOptions
 from rnaapp.io import InputError, attach_target_sequences, read_fasta, read_pairs
+from rnaapp.jobs import ScanJob, start_scan
+from rnaapp.pair_report import PairReport, pair_report
 from rnaapp.rank import rank_candidates, seen_nodes
 from rnaapp.registry import defaults
-from rnaapp.report import PairReport, pair_report
 from rnaapp.scan import (
     CANDIDATE_TYPES,
     PAIR_COLUMNS,
     PLANT_EXPECTATION_CUTOFF,
     SITE_COLUMNS,
-    ScanCancelled,
-    ScanResult,
-    default_scan_workers,
     filter_pairs,
     read_mirna_list,
     read_transcripts,
-    scan,
 )
 from rnaapp.settings import load_settings, mirna_reference
 from rnaapp.structure import Hybrid, duplex_diagram, hybridize
 
 JOB_KEY = "scan_job"
 PAGE_SIZES = (50, 100, 500, 1000)
-LARGE_SCAN_WORK = 50_000_000  # miRNA x nucleotides (about half a minute on one core)
+#: Windows scored per model call of a page's scan: small buffers, so that the progress bar moves often.
+SCAN_BUFFER_SIZE = 256
 LONG_EXAMPLE = next(
     example for example in EXAMPLES if example.task == "site" and len(example.target_seq) > 1000
 )
@@ -81,45 +78,6 @@ DEMO_INPUTS = {
 }
 #: Expectations the plant filter slider offers (the largest keeps every pair).
 MAX_EXPECTATION_FILTER = 30.0
-
-
-@dataclass
-class ScanJob:
-    """A scan running in a thread of this session; the page polls it."""
-
-    model: str
-    mirnas: list[tuple[str, str]]
-    n_targets: int
-    plant: bool = False
-    targets: dict[str, str] = field(default_factory=dict)  # kept for plant jobs (whole-target attention)
-    started: float = field(default_factory=time.time)
-    done: int = 0
-    total: int = 0
-    cancel: threading.Event = field(default_factory=threading.Event)
-    result: ScanResult | None = None
-    error: str | None = None
-    finished: float | None = None
-    thread: threading.Thread | None = None
-
-    @property
-    def running(self) -> bool:
-        return self.thread is not None and self.thread.is_alive()
-
-
-def run_scan(job: ScanJob, model: Any, targets: list[tuple[str, str]], options: dict) -> None:
-    def progress(done: int, total: int) -> None:
-        job.done, job.total = done, total
-
-    try:
-        job.result = scan(
-            model, job.mirnas, targets, progress=progress, should_stop=job.cancel.is_set, **options
-        )
-    except ScanCancelled:
-        job.error = "Scan cancelled; nothing was kept."
-    except Exception as error:  # noqa: BLE001 - shown to the user, never a traceback
-        job.error = f"The scan failed: {error}"
-    finally:
-        job.finished = time.time()
 
 
 def scan_models(task: str) -> tuple[list[str], str | None]:
@@ -179,9 +137,16 @@ class _NotCached(LookupError):
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def cached_ranking(
-    fingerprint: str, model_name: str, stamp: float, top: int, mirnas: tuple[str, ...], _computed=None
+    fingerprint: str,
+    model_name: str,
+    stamp: float,
+    top: int,
+    mirnas: tuple[str, ...],
+    options: InferenceOptions,
+    _computed=None,
 ) -> pd.DataFrame:
-    """A ranking, cached per (known pairs, model, card stamp, top, miRNAs); computed outside (progress bar)."""
+    """A ranking, cached per (known pairs, model, card stamp, top, miRNAs, inference options); computed
+    outside (progress bar)."""
     if _computed is None:
         raise _NotCached(model_name)
     return _computed
@@ -235,8 +200,9 @@ def known_summary(pairs: pd.DataFrame) -> tuple[int, int, int]:
 def run_ranking(data: dict, model_name: str, top: int, mirnas: tuple[str, ...]) -> pd.DataFrame | None:
     """The ranking (cached), computed with a progress bar when not cached yet."""
     stamp = card_stamp(model_name)
+    options = inference_options()
     try:
-        return cached_ranking(data["fingerprint"], model_name, stamp, top, mirnas)
+        return cached_ranking(data["fingerprint"], model_name, stamp, top, mirnas, options)
     except _NotCached:
         pass
     model = run_safely(lambda: get_model(model_name), f"Model {model_name}")
@@ -251,14 +217,14 @@ def run_ranking(data: dict, model_name: str, top: int, mirnas: tuple[str, ...]) 
 
     table = run_safely(
         lambda: rank_candidates(
-            model, data["pairs"], mirnas=list(mirnas) or None, top=top, progress=progress
+            model, data["pairs"], mirnas=list(mirnas) or None, top=top, progress=progress, options=options
         ),
         "Ranking",
     )
     bar.empty()
     if table is None:
         return None
-    return cached_ranking(data["fingerprint"], model_name, stamp, top, mirnas, table)
+    return cached_ranking(data["fingerprint"], model_name, stamp, top, mirnas, options, table)
 
 
 def unseen_note(model_name: str, pairs: pd.DataFrame) -> str | None:
@@ -534,46 +500,41 @@ if start:
     )
     model = run_safely(lambda: get_model(model_name)) if mirnas and targets else None
     if mirnas and targets and model is not None:
-        job = ScanJob(
-            model=model_name,
-            mirnas=mirnas,
-            n_targets=len(targets),
-            plant=plant_task,
-            targets=dict(targets) if plant_task else {},
+        # Worker processes for large scans: the one rule of rnaapp.inference.scan_workers.
+        job = start_scan(
+            model,
+            mirnas,
+            targets,
+            inference_options(),
+            model_name=model_name,
+            noncanonical=bool(st.session_state["scan_noncanonical"]),
+            sites_per_pair=int(st.session_state["scan_sites_per_pair"]),
+            buffer_size=SCAN_BUFFER_SIZE,
         )
-        work = len(mirnas) * sum(len(sequence) for _, sequence in targets)
-        options = {
-            "noncanonical": bool(st.session_state["scan_noncanonical"]),
-            "sites_per_pair": int(st.session_state["scan_sites_per_pair"]),
-            "buffer_size": 256,  # small buffers: the progress bar moves often
-            # Large scans use every core (worker processes take a few seconds to start, so small ones don't).
-            "workers": default_scan_workers() if work >= LARGE_SCAN_WORK else 1,
-        }
-        job.thread = threading.Thread(target=run_scan, args=(job, model, targets, options), daemon=True)
         st.session_state[JOB_KEY] = job
         st.session_state.pop("scan_selection", None)
-        job.thread.start()
 
 
 @st.fragment(run_every=0.5)
 def scan_progress() -> None:
     current: ScanJob | None = st.session_state.get(JOB_KEY)
     if current is None or not current.running:
-        if current is not None and current.finished and not st.session_state.get("_scan_shown"):
+        if current is not None and current.ended and not st.session_state.get("_scan_shown"):
             st.session_state["_scan_shown"] = True
             st.rerun()  # draw the results with the whole page
         return
     st.session_state["_scan_shown"] = False
-    fraction = current.done / current.total if current.total else 0.0
-    elapsed = time.time() - current.started
-    eta = elapsed * (1 - fraction) / fraction if fraction > 0.02 else None
+    status = current.status()
+    eta = status["eta_seconds"]
     st.progress(
-        fraction,
-        text=f"Scanned {current.done:,} of {current.total:,} miRNA–transcript pairs"
+        status["fraction"],
+        text=f"Scanned {status['done']:,} of {status['total']:,} miRNA–transcript pairs"
         + (f" · about {eta:.0f} s left" if eta is not None else ""),
     )
-    if st.button("Cancel scan"):
-        current.cancel.set()
+    if current.cancel_requested:
+        st.caption("Cancelling …")
+    elif st.button("Cancel scan"):
+        current.cancel()
 
 
 if job is not None and job.running:
@@ -581,8 +542,10 @@ if job is not None and job.running:
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def site_report(model_name: str, stamp: float, mirna: str, window: str) -> PairReport:
-    return pair_report([get_model(model_name)], mirna, window)
+def site_report(
+    model_name: str, stamp: float, mirna: str, window: str, options: InferenceOptions
+) -> PairReport:
+    return pair_report([get_model(model_name)], mirna, window, options=options)
 
 
 def show_results(job: ScanJob) -> None:
@@ -596,7 +559,7 @@ def show_results(job: ScanJob) -> None:
     )
     st.success(
         f"Scanned {counted(len(job.mirnas), 'miRNA')} × {counted(job.n_targets, 'transcript')} with "
-        f"**{job.model}** in {job.finished - job.started:.1f} s: "
+        f"**{job.model_name}** in {job.elapsed:.1f} s: "
         f"{counted(int((pairs['n_sites'] > 0).sum()), 'pair')} with {what}, {counted(len(sites), 'site')} kept."
     )
     with st.container(border=True):
@@ -713,9 +676,11 @@ def show_results(job: ScanJob) -> None:
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def whole_target_report(model_name: str, stamp: float, mirna: str, target: str) -> PairReport:
+def whole_target_report(
+    model_name: str, stamp: float, mirna: str, target: str, options: InferenceOptions
+) -> PairReport:
     """A plant model's report of a whole transcript (its score and attention map)."""
-    return pair_report([get_model(model_name)], mirna, target)
+    return pair_report([get_model(model_name)], mirna, target, options=options)
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
@@ -753,7 +718,11 @@ def show_pair(job: ScanJob, chosen: Any, sites: Any) -> None:
     if job.plant:
         show_plant_site(job, chosen, site, mirna)
         return
-    report = run_safely(lambda: site_report(job.model, card_stamp(job.model), mirna, site["window"]))
+    report = run_safely(
+        lambda: site_report(
+            job.model_name, card_stamp(job.model_name), mirna, site["window"], inference_options()
+        )
+    )
     if report is None:
         return
     left, right = st.columns(2)
@@ -770,7 +739,7 @@ def show_pair(job: ScanJob, chosen: Any, sites: Any) -> None:
                 key="scan_heatmap",
             )
         else:
-            st.write(f"Model {job.model} has no attention map.")
+            st.write(f"Model {job.model_name} has no attention map.")
 
 
 def show_plant_site(job: ScanJob, chosen: Any, site: Any, mirna: str) -> None:
@@ -786,11 +755,15 @@ def show_plant_site(job: ScanJob, chosen: Any, site: Any, mirna: str) -> None:
         st.pyplot(figures.duplex_figure(hybrid))
         st.code(duplex_diagram(hybrid).text(), language=None)
     with right:
-        report = run_safely(lambda: whole_target_report(job.model, card_stamp(job.model), mirna, target))
+        report = run_safely(
+            lambda: whole_target_report(
+                job.model_name, card_stamp(job.model_name), mirna, target, inference_options()
+            )
+        )
         if report is None:
             return
         if report.attention is None:
-            st.write(f"Model {job.model} has no attention map.")
+            st.write(f"Model {job.model_name} has no attention map.")
             return
         centre = (int(site["start"]) - 1 + int(site["end"])) // 2
         start, end = report.heatmap_region(centre=centre)
@@ -818,9 +791,11 @@ def _site_label(site: Any, plant: bool = False) -> str:
 
 
 job = st.session_state.get(JOB_KEY)
-if job is not None and not job.running and job.finished is not None:
-    if job.error:
-        show_error(RuntimeError(job.error))
+if job is not None and not job.running:
+    if job.state == "cancelled":
+        show_error(RuntimeError("Scan cancelled; nothing was kept."))
+    elif job.state == "failed":
+        show_error(RuntimeError(f"The scan failed: {job.error}"))
     elif job.result is not None:
         show_results(job)
 elif job is None:

@@ -9,12 +9,12 @@ import pandas as pd
 import streamlit as st
 
 from pages.common import gpu_available, show_error
+from rnaapp.inference import PRECISIONS, describe_device
 from rnaapp.jobs import jobs_directory
 from rnaapp.registry import shipped_directory, user_directory
 from rnaapp.settings import (
     MIRBASE_ENVIRONMENT_VARIABLE,
     MIRBASE_HELP,
-    PRECISIONS,
     Settings,
     home_directory,
     load_settings,
@@ -22,7 +22,6 @@ from rnaapp.settings import (
     save_settings,
     settings_path,
 )
-from rnaapp.train import describe_device
 
 FLASH_KEY = "_settings_flash"
 PRECISION_HELP = {

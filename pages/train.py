@@ -9,7 +9,6 @@ can first be thinned by AEmiGAP's distance filter (:func:`rnaapp.graph.adjust_ne
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as _dt
 from pathlib import Path
 from typing import Any
@@ -31,17 +30,14 @@ from pages.common import (
     upload_help,
 )
 from rnaapp import figures
-from rnaapp.complementarity import FEATURE_SETS
-from rnaapp.composition import FUSIONS, GROUPS
 from rnaapp.graph import adjust_negatives
+from rnaapp.inference import describe_device
 from rnaapp.io import InputError, read_pairs
 from rnaapp.jobs import FINAL_STATES, TrainingJob, get_job, list_jobs, start_training
 from rnaapp.models import FAMILIES
-from rnaapp.models.grmmi import FUSIONS as GRMMI_FUSIONS
-from rnaapp.models.grmmi import LSTM_KINDS
 from rnaapp.registry import check_name
 from rnaapp.settings import load_settings, mirna_reference
-from rnaapp.train import describe_device, training_config_for
+from rnaapp.training_form import FormField, TrainingForm, training_form
 
 DATA_KEY = "train_data"
 DATA_ERROR_KEY = "train_data_error"
@@ -53,70 +49,8 @@ RECENT_JOBS = 20
 #: Metrics drawn in the live curves (all of them make the panel unreadable).
 CURVE_METRICS = ("AUC", "AUPR", "ACC", "F1", "MCC")
 STATE_ICONS = {"queued": "⏳", "running": "🏃", "finished": "✅", "failed": "❌", "cancelled": "⏹️"}
-#: Architecture settings offered as one choice among these values (by setting name), not as free text.
-SETTING_CHOICES: dict[str, tuple[str, ...]] = {"fusion": FUSIONS, "site_feature_set": tuple(FEATURE_SETS)}
-#: Tuple-valued architecture settings offered as a multiple choice among these values (kept in this order).
-SETTING_MULTI_CHOICES: dict[str, tuple[str, ...]] = {"groups": GROUPS}
-#: Choices of one family that differ from :data:`SETTING_CHOICES` (by family, then setting name).
-FAMILY_SETTING_CHOICES: dict[str, dict[str, tuple[str, ...]]] = {
-    "grmmi": {"fusion": GRMMI_FUSIONS, "lstm": LSTM_KINDS},
-}
-#: Settings filled in when training starts (the training graph's node names), never offered in the form.
-HIDDEN_SETTINGS = frozenset({"mirna_nodes", "gene_nodes"})
 #: Key of the report of the last distance filter applied (shown under the form).
 FILTER_REPORT_KEY = "_train_filter_report"
-
-#: Training settings shown in the form: label, help, minimum, maximum, number format.
-TRAINING_FIELDS: dict[str, tuple[str, str, float | None, float | None, str | None]] = {
-    "epochs": (
-        "Epochs (at most)",
-        "Passes over the training pairs; training may stop earlier.",
-        1,
-        1000,
-        None,
-    ),
-    "batch_size": ("Batch size", "Pairs per optimisation step.", 1, 65536, None),
-    "learning_rate": ("Learning rate", "Step size of the AdamW optimiser.", 1e-7, 10.0, "%g"),
-    "patience": (
-        "Patience (epochs)",
-        "Stop after this many epochs without a better validation AUC; the best epoch's weights are kept.",
-        1,
-        1000,
-        None,
-    ),
-    "seed": ("Random seed", "Same data + settings + seed = the same model.", 0, 2**31 - 1, None),
-    "valid_fraction": (
-        "Validation fraction",
-        "Share of the pairs held out (stratified by label) to pick the best epoch and stop early.",
-        0.01,
-        0.5,
-        "%.2f",
-    ),
-}
-MORE_TRAINING_FIELDS: dict[str, tuple[str, str, float | None, float | None, str | None]] = {
-    "weight_decay": ("Weight decay", "AdamW weight decay (L2-like regularisation).", 0.0, 1.0, "%g"),
-    "ema_decay": (
-        "Weight averaging (EMA decay)",
-        "Decay of a moving average of the weights, which is what gets validated and kept (0 = off).",
-        0.0,
-        0.99999,
-        "%g",
-    ),
-    "max_grad_norm": (
-        "Gradient clipping norm",
-        "Largest allowed gradient norm per step.",
-        1e-3,
-        1000.0,
-        "%g",
-    ),
-    "mixed_precision": (
-        "Mixed precision on the GPU",
-        "Faster training on CUDA GPUs (bfloat16 where supported); ignored on the CPU.",
-        None,
-        None,
-        None,
-    ),
-}
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -238,130 +172,40 @@ def family_changed() -> None:
         set_remembered(NAME_KEY, suggested_name(st.session_state[FAMILY_KEY]))
 
 
-def setting_widget(
-    key: str,
-    label: str,
-    default: Any,
-    help_text: str | None = None,
-    minimum: float | None = None,
-    maximum: float | None = None,
-    number_format: str | None = None,
-    choices: tuple[str, ...] | None = None,
-    multi_choices: tuple[str, ...] | None = None,
-) -> None:
-    """One input for a setting, chosen by the type of its default (tuples are comma-separated text), or a
-    choice among ``choices`` (one) or ``multi_choices`` (several, for a tuple setting)."""
-    if multi_choices is not None:
-        st.multiselect(label, list(multi_choices), key=remember(key, list(default)), help=help_text)
-    elif choices is not None:
-        st.selectbox(label, list(choices), key=remember(key, default), help=help_text)
-    elif isinstance(default, bool):
-        st.checkbox(label, key=remember(key, default), help=help_text)
-    elif isinstance(default, int):
+def widget_key(family: str, field: FormField) -> str:
+    """The session-state key of a form field's widget."""
+    return f"train_{family}_{field.key}"
+
+
+def setting_widget(family: str, field: FormField) -> None:
+    """One input for a setting of the form (:mod:`rnaapp.training_form` says which kind)."""
+    key = remember(widget_key(family, field), field.initial)
+    if field.kind == "choices":
+        st.multiselect(field.label, list(field.choices or ()), key=key, help=field.help)
+    elif field.kind == "choice":
+        st.selectbox(field.label, list(field.choices or ()), key=key, help=field.help)
+    elif field.kind == "bool":
+        st.checkbox(field.label, key=key, help=field.help)
+    elif field.kind == "int":
         st.number_input(
-            label,
-            min_value=int(minimum) if minimum is not None else 0,
-            max_value=int(maximum) if maximum is not None else None,
+            field.label,
+            min_value=int(field.minimum) if field.minimum is not None else None,
+            max_value=int(field.maximum) if field.maximum is not None else None,
             step=1,
-            key=remember(key, default),
-            help=help_text,
+            key=key,
+            help=field.help,
         )
-    elif isinstance(default, float):
+    elif field.kind == "float":
         st.number_input(
-            label,
-            min_value=float(minimum) if minimum is not None else None,
-            max_value=float(maximum) if maximum is not None else None,
-            format=number_format or "%g",
-            key=remember(key, default),
-            help=help_text,
+            field.label,
+            min_value=float(field.minimum) if field.minimum is not None else None,
+            max_value=float(field.maximum) if field.maximum is not None else None,
+            format=field.number_format or "%g",
+            key=key,
+            help=field.help,
         )
-    elif isinstance(default, tuple):
-        st.text_input(
-            f"{label} (comma-separated)", key=remember(key, ", ".join(map(str, default))), help=help_text
-        )
-    else:
-        st.text_input(label, key=remember(key, str(default)), help=help_text)
-
-
-def setting_value(key: str, label: str, default: Any) -> Any:
-    """The value a :func:`setting_widget` holds, converted back to the type of ``default``.
-
-    Raises
-    ------
-    ValueError
-        When a comma-separated list cannot be read, naming the setting.
-    """
-    value = st.session_state[key]
-    if isinstance(value, list):  # a multiple choice (SETTING_MULTI_CHOICES), in the order offered
-        if not value:
-            raise ValueError(f"{label}: choose at least one")
-        return tuple(value)
-    if isinstance(default, bool):
-        return bool(value)
-    if isinstance(default, int):
-        return int(value)
-    if isinstance(default, float):
-        return float(value)
-    if isinstance(default, tuple):
-        kind = type(default[0]) if default else str
-        parts = [part.strip() for part in str(value).split(",") if part.strip()]
-        if not parts:
-            raise ValueError(f"{label}: enter at least one value, separated by commas")
-        try:
-            return tuple(kind(part) for part in parts)
-        except ValueError:
-            wanted = {int: "whole numbers", float: "numbers"}.get(kind, "values")
-            raise ValueError(f"{label}: {value!r} is not a comma-separated list of {wanted}") from None
-    return str(value)
-
-
-def architecture_fields(family: str) -> list[dataclasses.Field]:
-    """The settings of a family's config that have a plain default (an ensemble's member dicts have none),
-    except those set when training starts (:data:`HIDDEN_SETTINGS`)."""
-    return [
-        field
-        for field in dataclasses.fields(FAMILIES[family].config_class)
-        if field.default is not dataclasses.MISSING and field.name not in HIDDEN_SETTINGS
-    ]
-
-
-def setting_choices(family: str, setting: str) -> tuple[str, ...] | None:
-    """The values a setting of ``family`` is chosen among (None: typed in)."""
-    return FAMILY_SETTING_CHOICES.get(family, {}).get(setting, SETTING_CHOICES.get(setting))
-
-
-def member_families(family: str) -> list[str]:
-    """Families whose settings ``family``'s config holds as dicts, one per member (an ensemble's)."""
-    return [
-        field.name
-        for field in dataclasses.fields(FAMILIES[family].config_class)
-        if field.name in FAMILIES and field.default is dataclasses.MISSING
-    ]
-
-
-def shared_member_settings(family: str) -> list[dataclasses.Field]:
-    """Yes/no and choice settings (:data:`SETTING_CHOICES`) that every member family of ``family`` has, with
-    the same default: offered once, applied to all members."""
-    members = member_families(family)
-    if not members:
-        return []
-    fields = [
-        {
-            field.name: field
-            for field in architecture_fields(member)
-            if isinstance(field.default, bool) or field.name in SETTING_CHOICES
-        }
-        for member in members
-    ]
-    return [
-        field
-        for name, field in fields[0].items()
-        if all(name in other and other[name].default == field.default for other in fields[1:])
-    ]
-
-
-def field_label(name: str) -> str:
-    return name.replace("_", " ").capitalize()
+    else:  # "text" and "list" (comma-separated)
+        st.text_input(field.label, key=key, help=field.help)
 
 
 def name_problem(name: str) -> str | None:
@@ -375,20 +219,12 @@ def name_problem(name: str) -> str | None:
     return None
 
 
-def settings_grid(fields: dict, family: str, defaults: Any, n_columns: int) -> None:
-    """Number inputs for training settings, laid out in ``n_columns`` columns."""
+def settings_grid(family: str, fields: tuple[FormField, ...], n_columns: int) -> None:
+    """Inputs for settings, laid out in ``n_columns`` columns."""
     columns = st.columns(n_columns)
-    for index, (field_name, (label, help_text, low, high, fmt)) in enumerate(fields.items()):
+    for index, field in enumerate(fields):
         with columns[index % n_columns]:
-            setting_widget(
-                f"train_{family}_{field_name}",
-                label,
-                getattr(defaults, field_name),
-                help_text,
-                low,
-                high,
-                fmt,
-            )
+            setting_widget(family, field)
 
 
 def settings_section() -> None:
@@ -418,45 +254,21 @@ def settings_section() -> None:
     elif existing:
         name_column.warning(f"You already have a model called '{name}'. Tick the box below to replace it.")
 
-    defaults = training_config_for(family)
+    form = training_form(family)
     with st.form("train_form"):
         st.markdown("**Training settings** (defaults suit this family)")
-        settings_grid(TRAINING_FIELDS, family, defaults, 3)
+        settings_grid(family, form.training, 3)
         with st.expander("More optimisation settings"):
-            settings_grid(MORE_TRAINING_FIELDS, family, defaults, 2)
+            settings_grid(family, form.more_training, 2)
         with st.expander("Architecture settings"):
-            fields = architecture_fields(family)
-            shared = shared_member_settings(family)
-            members = member_families(family)
-            if not fields and not shared:
+            fields = form.architecture + form.member_settings
+            if not fields:
                 st.write(f"The {family} family has no architecture settings.")
-            columns = st.columns(3)
-            for index, field in enumerate(fields):
-                with columns[index % 3]:
-                    setting_widget(
-                        f"train_{family}_arch_{field.name}",
-                        field_label(field.name),
-                        field.default,
-                        choices=setting_choices(family, field.name),
-                        multi_choices=SETTING_MULTI_CHOICES.get(field.name),
-                    )
-            for index, field in enumerate(shared):
-                with columns[index % 3]:
-                    setting_widget(
-                        f"train_{family}_members_{field.name}",
-                        f"{field_label(field.name)} ({' and '.join(members)})",
-                        field.default,
-                        choices=SETTING_CHOICES.get(field.name),
-                        help_text=f"Sets {field.name} of every member ({', '.join(members)}); the members' "
-                        "other settings are their families' defaults (the command line's --config sets them "
-                        "one by one).",
-                    )
-            if shared:
-                fields = fields + shared
-            if fields:
+            else:
+                settings_grid(family, fields, 3)
                 st.caption(
                     f"Defaults are the {family} family's. The settings are saved in the model card; see "
-                    f"the {FAMILIES[family].config_class.__name__} documentation for what each one does."
+                    f"the {form.config_name} documentation for what each one does."
                 )
 
         filter_column, quantile_column = st.columns([2, 1])
@@ -526,32 +338,17 @@ def filter_message(report: dict[str, Any]) -> str:
     )
 
 
-def collect_settings(family: str) -> tuple[dict[str, Any], dict[str, Any]]:
-    """(model settings, training settings) from the form's inputs.
+def collect_settings(form: TrainingForm) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(model settings, training settings) from the form's inputs (:meth:`TrainingForm.settings`).
 
     Raises
     ------
     ValueError
         For a value that cannot be read, naming the setting.
     """
-    defaults = training_config_for(family)
-    training = {
-        name: setting_value(f"train_{family}_{name}", label, getattr(defaults, name))
-        for name, (label, *_) in (TRAINING_FIELDS | MORE_TRAINING_FIELDS).items()
-    }
+    values = {field.key: st.session_state[widget_key(form.family, field)] for field in form.fields}
+    model, training = form.settings(values)
     training["device"] = st.session_state["train_device"]
-    model = {
-        field.name: setting_value(f"train_{family}_arch_{field.name}", field_label(field.name), field.default)
-        for field in architecture_fields(family)
-    }
-    changed = {}  # shared member settings that differ from the members' defaults
-    for field in shared_member_settings(family):
-        value = setting_value(f"train_{family}_members_{field.name}", field_label(field.name), field.default)
-        if value != field.default:
-            changed[field.name] = value
-    if changed:
-        for member in member_families(family):
-            model[member] = dict(changed)
     return model, training
 
 
@@ -582,7 +379,7 @@ def start(family: str, name: str, problem: str | None, existing: bool) -> None:
         if smallest < folds:
             problems.append(f"{folds}-fold cross-validation needs at least {folds} pairs of each label")
     try:
-        model_settings, training_settings = collect_settings(family)
+        model_settings, training_settings = collect_settings(training_form(family))
     except ValueError as error:
         problems.append(str(error))
     if problems:

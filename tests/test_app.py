@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
+from rnaapp.jobs import FINAL_STATES
 from rnaapp.registry import ModelNotFoundError, resolve_name
 
 from .conftest import REPOSITORY
@@ -172,13 +171,13 @@ def test_predict_example_button_fills_the_boxes(app):
 
 
 def wait_for_scan(app, timeout=60):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        job = app.session_state["scan_job"] if "scan_job" in app.session_state else None
-        if job is not None and job.finished is not None:
-            return job
-        time.sleep(0.2)
-    raise AssertionError("scan did not finish")
+    """The page's scan job (:class:`rnaapp.jobs.ScanJob`) once it has ended."""
+    job = app.session_state["scan_job"] if "scan_job" in app.session_state else None
+    assert job is not None, "no scan was started"
+    status = job.wait(timeout=timeout)
+    if status["state"] not in FINAL_STATES:
+        raise AssertionError("scan did not finish")
+    return job
 
 
 def test_scan_ranks_candidates_and_opens_a_pair(app):

@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-import rnaapp.scan
-from rnaapp.evaluate import METRIC_NAMES
+import rnaapp.comparison
+from rnaapp.metrics import METRIC_NAMES
 from rnaapp.registry import defaults, list_models
 
 from .conftest import REPOSITORY, synthetic_pairs
@@ -24,13 +24,14 @@ def calls(monkeypatch) -> list[str]:
     """Names of the models the page predicted with (predictions are cached across runs otherwise)."""
     st.cache_data.clear()
     seen: list[str] = []
-    original = rnaapp.scan.transcript_probabilities
+    original = rnaapp.comparison.score_pairs
 
     def counting(model, *args, **kwargs):
         seen.append(model.name)
         return original(model, *args, **kwargs)
 
-    monkeypatch.setattr(rnaapp.scan, "transcript_probabilities", counting)
+    # model_probabilities scores every model through rnaapp.inference.score_pairs, looked up there.
+    monkeypatch.setattr(rnaapp.comparison, "score_pairs", counting)
     return seen
 
 
