@@ -605,7 +605,10 @@ def test_evaluate_scans_long_targets(capsys, tmp_path, user_home):
     status, out, err = run(capsys, "evaluate", labelled, "--model", "site", "--json")
     assert status == 0, err
     entry = next(iter(json.loads(out).values()))
-    assert entry["metrics"]["AUC"] == pytest.approx(1.0)
+    # Under the one window rule a 3'UTR without candidate sites is read in tiles and keeps the model's own
+    # (saturated) score, so one site-free negative outranks an 8mer positive here (AUC 8/9; it was 1.0 when
+    # such targets scored 0). Known model property, for the calibrated scores of the next issue.
+    assert entry["metrics"]["AUC"] >= 0.85
 
 
 # --------------------------------------------------------------------------------------------------------
