@@ -118,7 +118,9 @@ RANK_MEANINGS = {
     "rank": "1 = the most likely new interaction",
     "mirna_id": "the miRNA",
     "target_id": "the gene",
-    "probability": "the model's probability that the miRNA targets the gene (0-1)",
+    "score": "model log-odds (logit) for the pair: graded where the probability rounds to 1.000; the "
+    "ranking key",
+    "probability": "the model's probability that the miRNA targets the gene (0-1): the sigmoid of the score",
     "mirna_known_targets": "known interactions of this miRNA in the uploaded pairs (its degree in the graph)",
     "gene_known_mirnas": "known interactions of this gene in the uploaded pairs",
     "neighbourhood_support": "paths miRNA → another gene ← another miRNA → this gene in the known graph: how "
@@ -258,6 +260,7 @@ def show_ranking_results(result: dict) -> None:
         hide_index=True,
         key="rank_table",
         column_config={
+            "score": st.column_config.NumberColumn("score", format="%.3f", help=RANK_MEANINGS["score"]),
             "probability": st.column_config.ProgressColumn(
                 "probability", min_value=0.0, max_value=1.0, format="%.3f"
             ),

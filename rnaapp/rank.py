@@ -3,9 +3,10 @@
 Researchers with a list of validated interactions want the unobserved pairs most likely to be real, to pick
 candidates for experiments. :func:`rank_candidates` scores every miRNA x gene pair that is not a known
 positive with a trained association model (through :func:`rnaapp.inference.predict`, batched), keeps the
-top ``n``, and says for each whether it lies in the graph neighbourhood of the known interactions (another
-miRNA that shares a target with this miRNA also targets this gene) and, where the pair has sequences, the
-best canonical seed site. :func:`train_and_rank` first trains a model on all known pairs.
+top ``n`` by the model's log-odds (``score``: graded where the probability rounds to 1.000), and says for
+each whether it lies in the graph neighbourhood of the known interactions (another miRNA that shares a
+target with this miRNA also targets this gene) and, where the pair has sequences, the best canonical seed
+site. :func:`train_and_rank` first trains a model on all known pairs.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import pandas as pd
 
 from rnaapp.graph import graph_from_pairs, neighbourhood_support
 from rnaapp.inference import InferenceOptions, Progress, predict
+from rnaapp.inference.batches import sigmoid
 from rnaapp.registry import TrainedModel
 from rnaapp.sites import best_site_type
 
@@ -26,6 +28,7 @@ RANK_COLUMNS = (
     "rank",
     "mirna_id",
     "target_id",
+    "score",
     "probability",
     "mirna_known_targets",
     "gene_known_mirnas",
@@ -132,6 +135,9 @@ def rank_candidates(
 ) -> pd.DataFrame:
     """The ``top`` highest-scoring miRNA-gene pairs that are not known positives.
 
+    Pairs are ranked by the model's log-odds (``score``), not by the probability: a confident model's
+    probabilities round to 1.000 (and tie in float32) over many pairs whose log-odds still differ.
+
     Parameters
     ----------
     model
@@ -156,9 +162,11 @@ def rank_candidates(
     -------
     pandas.DataFrame
         ``top`` rows (fewer when there are fewer candidates), best first, columns :data:`RANK_COLUMNS`:
-        ``mirna_known_targets`` / ``gene_known_mirnas`` are node degrees in the known graph,
-        ``neighbourhood_support`` the number of miRNA - gene' - miRNA' - gene paths, ``site_type`` the
-        best canonical seed site where both sequences are known (else empty).
+        ``score`` is the model's log-odds (logit) for the pair, the ranking key (ties: candidate order,
+        miRNAs then genes), ``probability`` its sigmoid (float64); ``mirna_known_targets`` /
+        ``gene_known_mirnas`` are node degrees in the known graph, ``neighbourhood_support`` the number of
+        miRNA - gene' - miRNA' - gene paths, ``site_type`` the best canonical seed site where both
+        sequences are known (else empty).
     """
     if top < 1:
         raise ValueError(f"top must be at least 1, got {top}")
@@ -192,11 +200,14 @@ def rank_candidates(
                 options,
                 mirna_ids=[mirna_names[index] for index in pair_mirna],
                 target_ids=[gene_names[index] for index in pair_gene],
+                output="logit",
             )
             best_scores = np.concatenate([best_scores, scores])
             best_codes = np.concatenate([best_codes, pair_mirna * n_genes + pair_gene])
             if len(best_scores) > top:
-                keep = np.argpartition(-best_scores, top - 1)[:top]
+                # Best first, ties by candidate order (as the final table), so that equal scores at the
+                # cut keep the same pairs whichever block they came in.
+                keep = np.lexsort((best_codes, -best_scores))[:top]
                 best_scores, best_codes = best_scores[keep], best_codes[keep]
         if progress is not None:
             progress(int(block[-1]) + 1, total)
@@ -218,7 +229,8 @@ def rank_candidates(
                 "rank": position,
                 "mirna_id": mirna_names[m],
                 "target_id": gene_names[g],
-                "probability": float(score),
+                "score": float(score),
+                "probability": float(sigmoid(score)),
                 "mirna_known_targets": int(degrees[m]),
                 "gene_known_mirnas": int(degrees[graph.n_mirnas + g]),
                 "neighbourhood_support": paths,

@@ -168,7 +168,9 @@ def test_rank_candidate_interactions_on_the_browse_page(saved):
     assert not app.exception and not app.error, [error.value for error in app.error]
     table = app.dataframe[0].value
     assert list(table.columns) == list(RANK_COLUMNS) and len(table) == 15
-    assert table["probability"].is_monotonic_decreasing
+    assert table["score"].is_monotonic_decreasing and table["probability"].is_monotonic_decreasing
+    score_column = json.loads(app.dataframe[0].proto.columns)["score"]  # the ranking key, with its meaning
+    assert "log-odds" in score_column["help"] and score_column["type_config"]["format"] == "%.3f"
     positives = set(known.loc[known["label"] == 1, ["mirna_id", "target_id"]].itertuples(index=False))
     assert not positives & set(table[["mirna_id", "target_id"]].itertuples(index=False))
     assert "Ranking (CSV)" in [download.label for download in app.get("download_button")]

@@ -179,7 +179,9 @@ def test_evaluate_json_for_two_models(capsys, store):
         assert entry["metrics"]["AUC"] > 0.95  # the seed rule separates the synthetic pairs
         assert sum(entry["confusion"].values()) == 120
         assert "roc" not in entry and "pr" not in entry
-    assert set(METRIC_NAMES) == set(NINE_METRICS)
+        assert 0.0 <= entry["metrics"]["ECE"] <= 1.0  # the calibration error comes with the nine
+        assert sum(entry["reliability"]["n"]) == 120
+    assert set(METRIC_NAMES) == {*NINE_METRICS, "ECE"}
 
 
 def test_evaluate_curves_in_json(capsys, store):
@@ -198,6 +200,8 @@ def test_evaluate_table_and_plot(capsys, store):
     assert plot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert "120 pairs (60 positive)" in out
     assert all(metric in out for metric in NINE_METRICS)
+    header = next(line for line in out.split("\n") if line.split()[:2] == ["model", "ACC"])
+    assert header.split()[1:] == list(METRIC_NAMES)  # the nine, then ECE
     assert "seedy: TP " in out
 
 
@@ -820,7 +824,8 @@ def test_rank_with_a_trained_model(capsys, gene_store):
     for line, row in zip(lines[1:], expected.itertuples(index=False), strict=True):
         fields = line.split()
         assert fields[:3] == [str(row.rank), row.mirna_id, row.target_id]
-        assert float(fields[3]) == pytest.approx(row.probability, abs=5e-5)
+        assert float(fields[3]) == pytest.approx(row.score, abs=5e-5)
+        assert float(fields[4]) == pytest.approx(row.probability, abs=5e-5)
     for suffix, separator in ((".csv", ","), (".tsv", "\t")):
         output = gene_store.folder / f"ranked{suffix}"
         status, out, err = run(capsys, "rank", path, "--model", "tiny-grmmi", "-o", output)
@@ -830,7 +835,9 @@ def test_rank_with_a_trained_model(capsys, gene_store):
         assert list(written.columns) == list(RANK_COLUMNS) and len(written) == 20
         expected = rank_candidates(load_model("gene"), read_pairs(path, require_sequences=False), top=20)
         assert written["mirna_id"].tolist() == expected["mirna_id"].tolist()
+        np.testing.assert_allclose(written["score"], expected["score"], atol=1e-9)
         np.testing.assert_allclose(written["probability"], expected["probability"], atol=1e-9)
+        assert written["score"].is_monotonic_decreasing
     # Names only, no labels: every row is a known interaction; miRNA sequences come from their names.
     positives = gene_store.folder / "positives.csv"
     gene_pairs().query("label == 1")[["mirna_id", "target_id"]].to_csv(positives, index=False)
@@ -883,7 +890,7 @@ def test_rank_trains_a_model_first(capsys, gene_store):
     assert status == 0, err
     assert "saved model 'ranker'" in err and "epoch 1/1" in err
     ranked = pd.read_csv(output)
-    assert len(ranked) == 4 and ranked["probability"].is_monotonic_decreasing
+    assert len(ranked) == 4 and ranked["score"].is_monotonic_decreasing
     saved = load_model("ranker")
     assert saved.family.name == "grmmi" and saved.card.training["data"] == str(path)  # the default family
     assert saved.config.graph_dimension == 4  # from the config file

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from rnaapp.inference.batches import sigmoid
 from rnaapp.predict import predict
 from rnaapp.rank import (
     NODE_STATUSES,
@@ -20,15 +21,15 @@ from rnaapp.rank import (
 from rnaapp.sites import best_site_type
 from rnaapp.train import hold_out
 
-from .conftest import gene_pairs
+from .conftest import REPOSITORY, gene_pairs
 
 
 def pair_set(frame: pd.DataFrame) -> set[tuple[str, str]]:
     return set(zip(frame["mirna_id"], frame["target_id"], strict=True))
 
 
-def brute_force_scores(model, known: pd.DataFrame) -> pd.DataFrame:
-    """Every miRNA x gene pair that is not a known positive, scored one call at a time."""
+def brute_force_scores(model, known: pd.DataFrame, output: str = "probability") -> pd.DataFrame:
+    """Every miRNA x gene pair that is not a known positive, scored in one call (column ``output``)."""
     positives = pair_set(known[known["label"] == 1])
     mirna_seq = dict(zip(known["mirna_id"], known["mirna_seq"], strict=True))
     target_seq = dict(zip(known["target_id"], known["target_seq"], strict=True))
@@ -38,12 +39,13 @@ def brute_force_scores(model, known: pd.DataFrame) -> pd.DataFrame:
         if (m, g) not in positives
     ]
     frame = pd.DataFrame(rows, columns=["mirna_id", "target_id"])
-    frame["probability"] = predict(
+    frame[output] = predict(
         model,
         [mirna_seq[m] for m, _ in rows],
         [target_seq[g] for _, g in rows],
         mirna_ids=frame["mirna_id"].tolist(),
         target_ids=frame["target_id"].tolist(),
+        output=output,
     )
     return frame
 
@@ -57,7 +59,7 @@ def test_rank_candidates_excludes_known_and_matches_brute_force(tiny_gene_model)
     )
     assert list(table.columns) == list(RANK_COLUMNS)
     assert len(table) == 15 and table["rank"].tolist() == list(range(1, 16))
-    assert table["probability"].is_monotonic_decreasing
+    assert table["score"].is_monotonic_decreasing and table["probability"].is_monotonic_decreasing
     assert calls == [(3, 8), (6, 8), (8, 8)]
     positives = pair_set(known[known["label"] == 1])
     ranked_pairs = list(zip(table["mirna_id"], table["target_id"], strict=True))
@@ -73,6 +75,62 @@ def test_rank_candidates_excludes_known_and_matches_brute_force(tiny_gene_model)
     assert len(all_table) == len(everything)
     negatives = pair_set(known[known["label"] == 0])
     assert negatives <= set(zip(all_table["mirna_id"], all_table["target_id"], strict=True))
+
+
+def test_rank_follows_the_score_the_models_log_odds(tiny_gene_model):
+    """``score`` is the model's logit (the ranking key), ``probability`` its sigmoid; ties go to the first pair."""
+    model = tiny_gene_model("grmmi")
+    known = gene_pairs()
+    table = rank_candidates(model, known, top=1000)
+    logits = brute_force_scores(model, known, output="logit").set_index(["mirna_id", "target_id"])["logit"]
+    ranked_pairs = list(zip(table["mirna_id"], table["target_id"], strict=True))
+    np.testing.assert_allclose(table["score"], logits.loc[ranked_pairs].to_numpy(), rtol=0, atol=1e-5)
+    assert table["score"].dtype == np.float64 and table["probability"].dtype == np.float64
+    np.testing.assert_array_equal(table["probability"], sigmoid(table["score"].to_numpy()))
+    # Best score first; equal scores keep the candidates' order (miRNAs, then genes, as in the pairs).
+    mirna_order = {name: index for index, name in enumerate(dict.fromkeys(known["mirna_id"]))}
+    gene_order = {name: index for index, name in enumerate(dict.fromkeys(known["target_id"]))}
+    keys = [
+        (-score, mirna_order[m], gene_order[g])
+        for score, m, g in zip(table["score"], table["mirna_id"], table["target_id"], strict=True)
+    ]
+    assert keys == sorted(keys)
+    # Where the probability is not saturated, the score is its logit.
+    graded = table[(table["probability"] > 1e-6) & (table["probability"] < 1 - 1e-6)]
+    assert len(graded)
+    probability = graded["probability"].to_numpy()
+    np.testing.assert_allclose(graded["score"], np.log(probability / (1 - probability)), rtol=1e-9, atol=1e-9)
+    # The top n do not depend on how many miRNAs are scored per call (ties at the cut included).
+    for batch_mirnas in (1, 5):
+        pd.testing.assert_frame_equal(
+            rank_candidates(model, known, top=7, batch_mirnas=batch_mirnas), table[:7]
+        )
+
+
+def test_the_shipped_gene_model_ranks_by_a_graded_score(monkeypatch, user_home):
+    """gene-default's top 20 for hsa-miR-21-5p among all its genes: probabilities that agree to 3 decimals
+    (0.998 / 0.999) have 20 distinct scores, and the ranking follows them."""
+    from rnaapp.registry import load_model
+
+    weights = REPOSITORY / "weights"
+    if not (weights / "gene-default.json").is_file():
+        pytest.skip("gene-default is not shipped")
+    monkeypatch.setenv("RNAAPP_WEIGHTS", str(weights))
+    model = load_model("gene-default")
+    mirna = "hsa-miR-21-5p"
+    assert mirna in model.config.mirna_nodes
+    known = pd.DataFrame(
+        {"mirna_id": mirna, "mirna_seq": "UAGCUUAUCAGACUGAUGUUGA", "target_id": list(model.config.gene_nodes)}
+    )
+    known["label"] = 0  # no known interactions: every gene is a candidate
+    table = rank_candidates(model, known, top=20)
+    assert len(table) == 20 and table["score"].is_monotonic_decreasing
+    assert table["score"].nunique() == 20
+    rounded = table["probability"].round(3)
+    assert rounded.nunique() < 20, "the shipped model's top probabilities no longer tie at 3 decimals"
+    for _, tied in table.groupby(rounded):
+        assert tied["score"].nunique() == len(tied)
+    np.testing.assert_array_equal(table["probability"], sigmoid(table["score"].to_numpy()))
 
 
 def test_rank_neighbourhood_and_degrees_by_brute_force(tiny_gene_model):
@@ -190,4 +248,5 @@ def test_train_and_rank_needs_labels_and_returns_the_ranking():
         training_overrides={"epochs": 1, "batch_size": 32},
     )
     assert model.family.name == "aemigap" and model.name == "aemigap-rank"
-    assert len(table) == 4 and table["probability"].is_monotonic_decreasing
+    assert len(table) == 4 and table["score"].is_monotonic_decreasing
+    assert list(table.columns) == list(RANK_COLUMNS)
