@@ -323,10 +323,12 @@ def show_metrics(comparison: ModelComparison, threshold: float) -> None:
         column_config=METRIC_FORMAT,
         key="evaluate_metrics_table",
     )
+    free = [*THRESHOLD_FREE_METRICS, "ECE"]
     st.caption(
-        f"All metrics but {' and '.join(THRESHOLD_FREE_METRICS)} call a pair an interaction when its "
-        f"probability is ≥ {threshold:.2f}; {' and '.join(THRESHOLD_FREE_METRICS)} rank all pairs and do not "
-        "depend on the threshold. An empty cell (None) means undefined: AUC and AUPR need both classes."
+        f"All metrics but {', '.join(free[:-1])} and {free[-1]} call a pair an interaction when its "
+        f"probability is ≥ {threshold:.2f}; {' and '.join(THRESHOLD_FREE_METRICS)} rank all pairs and ECE "
+        "compares the probabilities with how often pairs interact, so none of these depends on the "
+        "threshold. An empty cell (None) means undefined: AUC and AUPR need both classes."
     )
     explain_columns(METRIC_EXPLANATIONS, title="What the metrics mean")
 
@@ -351,6 +353,19 @@ def show_curves(comparison: ModelComparison) -> None:
     st.caption(
         "One curve per model over every threshold; the dot marks the chosen threshold. Hover a curve to "
         "read the threshold of each point."
+    )
+
+
+def show_calibration(comparison: ModelComparison) -> None:
+    st.markdown("#### Calibration")
+    eces = dict(zip(comparison.metrics["model"], comparison.metrics["ECE"], strict=True))
+    chart_column, _ = st.columns(2)
+    with chart_column:
+        st.plotly_chart(figures.reliability_figure(comparison.reliability, eces), key="evaluate_calibration")
+    st.caption(
+        "Points on the diagonal = calibrated; ECE = mean |observed − predicted| weighted by pairs per bin "
+        "(ten equal-width probability bins; hover a point for its pairs); probabilities are calibrated at "
+        "the prior of the data the model was calibrated on (0.5 for the shipped models)."
     )
 
 
@@ -516,6 +531,7 @@ def show(result: dict, data: dict) -> None:
         )
     show_metrics(comparison, threshold)
     show_curves(comparison)
+    show_calibration(comparison)
     show_confusions(comparison, threshold)
     show_breakdown(result, pairs, threshold)
     show_node_status(result, pairs, threshold)

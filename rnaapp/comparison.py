@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
@@ -70,6 +70,10 @@ METRIC_EXPLANATIONS: dict[str, str] = {
     "interpolation, as scikit-learn's average_precision_score); chance level is the share of positives",
     "GEP": "geometric mean of precision and sensitivity, √(PRE × SEN) (the G-measure or Fowlkes-Mallows "
     "index, as in the plant miRNA-lncRNA papers; not the geometric mean of sensitivity and specificity)",
+    "ECE": "expected calibration error: the pairs are put in ten equal-width probability bins, and ECE is the "
+    "mean |observed share of interactions − mean predicted probability| over the bins, weighted by their "
+    "number of pairs; 0 = the probabilities mean what they say. It depends on the share of positives in "
+    "the test set (a model calibrated on balanced data reads as miscalibrated on unbalanced data)",
 }
 
 #: Metrics that rank all pairs and so do not depend on the decision threshold.
@@ -325,6 +329,10 @@ class ModelComparison:
     roc_operating_points, pr_operating_points
         Model name to ``(fpr, tpr)`` / ``(recall, precision)`` at the threshold; a model is left out where
         the point is undefined (no negatives, no positives, or nothing predicted positive).
+    reliability
+        Model name to its reliability table (:attr:`rnaapp.metrics.Evaluation.reliability`: observed share
+        of positives against mean predicted probability in ten equal-width bins), for the reliability
+        diagram; its ECE is the model's ``ECE`` in ``metrics``.
     """
 
     metrics: pd.DataFrame
@@ -335,6 +343,7 @@ class ModelComparison:
     auprs: dict[str, float]
     roc_operating_points: dict[str, tuple[float, float]]
     pr_operating_points: dict[str, tuple[float, float]]
+    reliability: dict[str, pd.DataFrame] = field(default_factory=dict)
 
 
 def thin_curve(curve: pd.DataFrame, max_points: int) -> pd.DataFrame:
@@ -401,6 +410,7 @@ def compare_models(
     if not probabilities:
         raise ValueError("no model to evaluate: choose at least one")
     rows, confusions, roc, pr, aucs, auprs, roc_points, pr_points = [], {}, {}, {}, {}, {}, {}, {}
+    reliability: dict[str, pd.DataFrame] = {}
     for name, values in probabilities.items():
         result = evaluate(labels, values, threshold)
         counts = result.confusion
@@ -421,6 +431,7 @@ def compare_models(
         pr[name] = thin_curve(result.pr, max_curve_points)
         aucs[name] = float(result.metrics["AUC"])
         auprs[name] = float(result.metrics["AUPR"])
+        reliability[name] = result.reliability
         fpr = _share(counts.fp, counts.fp + counts.tn)
         tpr = _share(counts.tp, counts.tp + counts.fn)
         precision = _share(counts.tp, counts.tp + counts.fp)
@@ -439,6 +450,7 @@ def compare_models(
         auprs=auprs,
         roc_operating_points=roc_points,
         pr_operating_points=pr_points,
+        reliability=reliability,
     )
 
 

@@ -22,7 +22,7 @@ from matplotlib.patches import Patch, Rectangle
 from plotly.colors import qualitative
 from plotly.subplots import make_subplots
 
-from rnaapp.metrics import ConfusionMatrix
+from rnaapp.metrics import ConfusionMatrix, Evaluation
 from rnaapp.sites import SITE_RANK, SITE_TYPES
 from rnaapp.structure import Hybrid, duplex_diagram
 
@@ -36,6 +36,7 @@ __all__ = [
     "duplex_figure",
     "figure_bytes",
     "pr_figure",
+    "reliability_figure",
     "roc_figure",
     "site_map_figure",
     "training_curves",
@@ -461,6 +462,98 @@ def pr_figure(
         curves, auprs, operating_points, x="recall", y="precision", score_name="AUPR",
         axis_titles=("recall", "precision"), title="Precision–recall curve", line_shape="vh",
     )  # fmt: skip
+
+
+_RELIABILITY_COLUMNS = ("bin_low", "bin_high", "n", "mean_probability", "observed")
+
+
+def _table_ece(table: pd.DataFrame) -> float:
+    """The weighted mean ``|observed - predicted|`` of a reliability table (NaN for no pairs)."""
+    total = float(table["n"].sum())
+    if total == 0:
+        return math.nan
+    return float((table["n"] * (table["observed"] - table["mean_probability"]).abs()).sum() / total)
+
+
+def reliability_figure(
+    tables: Mapping[str, pd.DataFrame | Evaluation],
+    eces: Mapping[str, float] | None = None,
+) -> go.Figure:
+    """Reliability diagrams of several models overlaid, with the diagonal of perfect calibration.
+
+    Each model's point per probability bin is at the bin's mean predicted probability (x) and observed
+    share of positives (y): on the diagonal where the probabilities mean what they say, below it where the
+    model gives interactions more probability than they turn out to have, above it where it gives less.
+
+    Parameters
+    ----------
+    tables
+        Model name to its :func:`rnaapp.scoring.calibration.reliability_table` frame (columns ``bin_low``,
+        ``bin_high``, ``n``, ``mean_probability``, ``observed``) or to its
+        :class:`rnaapp.metrics.Evaluation` (its ``reliability`` table and ``metrics["ECE"]``).
+    eces
+        Model name to its expected calibration error, shown in the legend as ``"name (ECE 0.042)"``. A model
+        missing here takes ``metrics["ECE"]`` of its Evaluation, or the ``n``-weighted mean
+        ``|observed - mean_probability|`` of its table (the same number).
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+        Traces: the diagonal, then one per model: a point per non-empty bin, its area growing with the bin's
+        number of pairs, joined by a line; hovering shows the bin, its pairs, predicted and observed.
+
+    Raises
+    ------
+    ValueError
+        If a table lacks one of the columns above.
+    """
+    figure = go.Figure()
+    figure.add_trace(
+        go.Scatter(
+            x=[0, 1], y=[0, 1], mode="lines", name="perfectly calibrated", hoverinfo="skip",
+            line={"dash": "dash", "color": "#aaaaaa", "width": 1},
+        )
+    )  # fmt: skip
+    for index, (name, value) in enumerate(tables.items()):
+        if isinstance(value, Evaluation):
+            table, ece = value.reliability, float(value.metrics.get("ECE", math.nan))
+        else:
+            table, ece = value, math.nan
+        missing = [column for column in _RELIABILITY_COLUMNS if column not in table]
+        if missing:
+            raise ValueError(f"table {name!r} has no column(s) {missing}; it has {list(table.columns)}")
+        if eces and name in eces:
+            ece = float(eces[name])
+        elif math.isnan(ece):
+            ece = _table_ece(table)
+        colour = _MODEL_COLOURS[index % len(_MODEL_COLOURS)]
+        counts = table["n"].to_numpy(dtype=float)
+        # Marker diameter 6 px plus up to 16 px growing with sqrt(pairs), so the area follows the count.
+        sizes = 6.0 + 16.0 * np.sqrt(counts / counts.max()) if counts.size and counts.max() > 0 else 8.0
+        figure.add_trace(
+            go.Scatter(
+                x=table["mean_probability"], y=table["observed"], mode="lines+markers",
+                name=f"{name} (ECE {_format_score(ece)})", legendgroup=name,
+                line={"color": colour, "width": 1.5}, marker={"color": colour, "size": sizes, "opacity": 0.85},
+                customdata=np.column_stack(
+                    [table["bin_low"].to_numpy(float), table["bin_high"].to_numpy(float), counts]
+                ) if len(table) else None,
+                hovertemplate=f"{name}<br>bin %{{customdata[0]:.1f}}–%{{customdata[1]:.1f}}"
+                "<br>pairs %{customdata[2]:,.0f}<br>mean predicted %{x:.3f}<br>observed %{y:.3f}"
+                "<extra></extra>",
+            )
+        )  # fmt: skip
+    figure.update_layout(
+        title="Calibration (reliability diagram)",
+        xaxis={"title": {"text": "mean predicted probability"}, "range": [0, 1], "constrain": "domain"},
+        yaxis={"title": {"text": "observed share of interactions"}, "range": [0, 1.02], "scaleanchor": "x",
+               "constrain": "domain"},
+        legend={"orientation": "h", "x": 0.0, "xanchor": "left", "y": -0.16, "yanchor": "top"},
+        margin={"b": 150},
+        width=560,
+        height=640,
+    )  # fmt: skip
+    return figure
 
 
 def curves_image(

@@ -15,10 +15,16 @@ interaction literature (PmliPred, PmliPEMG, CIRNN, MixLMI and relatives):
 ``AUPR``  area under the precision–recall curve, computed as *average
           precision* (step-wise, no interpolation)
 ``GEP``   geometric mean of precision and sensitivity, ``sqrt(PRE * SEN)``
+``ECE``   expected calibration error: ``|observed - predicted|`` of ten
+          equal-width probability bins, weighted by their share of pairs
+          (:func:`rnaapp.scoring.calibration.expected_calibration_error`)
 ========  ==============================================================
 
-The threshold-dependent metrics (all but ``AUC`` and ``AUPR``) call a pair
-positive when its probability is ``>= threshold``.
+The threshold-dependent metrics (all but ``AUC``, ``AUPR`` and ``ECE``) call a
+pair positive when its probability is ``>= threshold``. ``ECE`` asks whether
+the probabilities mean what they say (of the pairs given 0.8, do 80 % interact?)
+and so depends on the share of positives in the test set: a model calibrated
+at a balanced prior is well calibrated only on balanced data.
 
 Conventions for degenerate input, chosen so that evaluation never crashes or
 emits warnings on small or one-sided subsets (for example one group in
@@ -29,7 +35,8 @@ emits warnings on small or one-sided subsets (for example one group in
   of the confusion matrix is empty) is reported as ``0.0``, as
   ``sklearn.metrics`` does with ``zero_division=0``;
 * ``AUC`` and ``AUPR`` are ``nan`` when only one class is present, since a
-  ranking cannot be assessed without both positives and negatives;
+  ranking cannot be assessed without both positives and negatives (``ECE``
+  stays defined);
 * empty input raises :class:`ValueError`.
 """
 
@@ -58,7 +65,7 @@ __all__ = [
     "roc_points",
 ]
 
-METRIC_NAMES: tuple[str, ...] = ("ACC", "SEN", "SPE", "PRE", "F1", "MCC", "AUC", "AUPR", "GEP")
+METRIC_NAMES: tuple[str, ...] = ("ACC", "SEN", "SPE", "PRE", "F1", "MCC", "AUC", "AUPR", "GEP", "ECE")
 """Names of the metrics returned by :func:`compute_metrics`, in display order."""
 
 OVERALL_GROUP = "all"
@@ -383,7 +390,11 @@ def _average_precision(recall: np.ndarray, precision: np.ndarray, has_negatives:
 
 def _compute_metrics(
     is_positive: np.ndarray, probabilities: np.ndarray, threshold: float
-) -> tuple[dict[str, float], ConfusionMatrix, tuple[np.ndarray, ...], tuple[np.ndarray, ...]]:
+) -> tuple[dict[str, float], ConfusionMatrix, tuple[np.ndarray, ...], tuple[np.ndarray, ...], pd.DataFrame]:
+    # Imported here: rnaapp.scoring's __init__ loads its fitting code (torch), which importing
+    # rnaapp.metrics must not; the calibration module itself needs numpy and pandas only.
+    from rnaapp.scoring.calibration import expected_calibration_error, reliability_table
+
     counts = _confusion(is_positive, probabilities, threshold)
     roc = _roc_arrays(is_positive, probabilities)
     pr = _pr_arrays(is_positive, probabilities)
@@ -392,15 +403,18 @@ def _compute_metrics(
     metrics = _threshold_metrics(counts)
     metrics["AUC"] = _area_under_roc(roc[0], roc[1])
     metrics["AUPR"] = _average_precision(pr[0], pr[1], has_negatives=n_neg > 0)
+    labels = is_positive.astype(np.float64)
+    metrics["ECE"] = expected_calibration_error(labels, probabilities)
+    reliability = reliability_table(labels, probabilities)
     ordered: dict[str, float] = {name: metrics[name] for name in METRIC_NAMES}
     ordered.update({"n": is_positive.size, "n_pos": n_pos, "n_neg": n_neg, "threshold": threshold})
-    return ordered, counts, roc, pr
+    return ordered, counts, roc, pr, reliability
 
 
 def compute_metrics(
     labels: npt.ArrayLike, probabilities: npt.ArrayLike, threshold: float = 0.5
 ) -> dict[str, float]:
-    """Compute the nine standard metrics of a set of predictions.
+    """Compute the nine standard metrics of a set of predictions, and their calibration error.
 
     See the module docstring for definitions. ``AUPR`` is the *average
     precision*, ``sum_i (R_i - R_{i-1}) * P_i`` over the distinct thresholds,
@@ -410,7 +424,9 @@ def compute_metrics(
     G-measure or Fowlkes–Mallows index), which is how "GEP" is read in the
     plant miRNA–lncRNA interaction papers this package follows (the
     PmliPEMG / CIRNN family, MixLMI); it is not the geometric mean of
-    sensitivity and specificity (G-mean).
+    sensitivity and specificity (G-mean). ``ECE`` is the expected calibration
+    error over ten equal-width probability bins (see
+    :func:`rnaapp.scoring.calibration.expected_calibration_error`).
 
     Parameters
     ----------
@@ -420,7 +436,7 @@ def compute_metrics(
         Predicted interaction probabilities, finite and within [0, 1].
     threshold : float, default 0.5
         A pair is predicted positive when its probability is ``>= threshold``.
-        Used by every metric except ``AUC`` and ``AUPR``.
+        Used by every metric except ``AUC``, ``AUPR`` and ``ECE``.
 
     Returns
     -------
@@ -436,7 +452,7 @@ def compute_metrics(
         probability is not finite or lies outside [0, 1].
     """
     threshold = _validate_threshold(threshold)
-    metrics, _, _, _ = _compute_metrics(*_validate(labels, probabilities), threshold)
+    metrics, _, _, _, _ = _compute_metrics(*_validate(labels, probabilities), threshold)
     return metrics
 
 
@@ -456,7 +472,7 @@ def _frame_to_lists(frame: pd.DataFrame) -> dict[str, list[Any]]:
 
 @dataclass(frozen=True, eq=False)
 class Evaluation:
-    """Metrics, confusion matrix and curves of one set of predictions.
+    """Metrics, confusion matrix, curves and reliability table of one set of predictions.
 
     Attributes
     ----------
@@ -468,12 +484,18 @@ class Evaluation:
         Output of :func:`roc_points` (columns ``fpr``, ``tpr``, ``threshold``).
     pr : pandas.DataFrame
         Output of :func:`pr_points` (columns ``recall``, ``precision``, ``threshold``).
+    reliability : pandas.DataFrame
+        Output of :func:`rnaapp.scoring.calibration.reliability_table` (ten equal-width probability bins;
+        columns ``bin_low``, ``bin_high``, ``n``, ``mean_probability``, ``observed``, ``gap``; one row per
+        non-empty bin): the points of a reliability diagram, whose weighted mean ``|gap|`` is
+        ``metrics["ECE"]``.
     """
 
     metrics: dict[str, float]
     confusion: ConfusionMatrix
     roc: pd.DataFrame
     pr: pd.DataFrame
+    reliability: pd.DataFrame
 
     def to_dict(self) -> dict[str, Any]:
         """Return a JSON-serialisable summary.
@@ -483,7 +505,9 @@ class Evaluation:
         dict
             ``{"metrics": {...}, "confusion": {"tp", "fp", "tn", "fn"},
             "roc": {"fpr": [...], "tpr": [...], "threshold": [...]},
-            "pr": {"recall": [...], "precision": [...], "threshold": [...]}}``.
+            "pr": {"recall": [...], "precision": [...], "threshold": [...]},
+            "reliability": {"bin_low": [...], "bin_high": [...], "n": [...],
+            "mean_probability": [...], "observed": [...], "gap": [...]}}``.
             Non-finite numbers (NaN metrics, the ``inf`` threshold of the
             first curve point) become ``None`` so that the result is strict
             JSON (``json.dumps(..., allow_nan=False)`` accepts it).
@@ -498,11 +522,12 @@ class Evaluation:
             },
             "roc": _frame_to_lists(self.roc),
             "pr": _frame_to_lists(self.pr),
+            "reliability": _frame_to_lists(self.reliability),
         }
 
 
 def evaluate(labels: npt.ArrayLike, probabilities: npt.ArrayLike, threshold: float = 0.5) -> Evaluation:
-    """Compute metrics, confusion matrix, ROC and PR curves in one pass.
+    """Compute metrics, confusion matrix, ROC and PR curves and the reliability table in one pass.
 
     Parameters
     ----------
@@ -517,7 +542,8 @@ def evaluate(labels: npt.ArrayLike, probabilities: npt.ArrayLike, threshold: flo
     -------
     Evaluation
         Equal to what :func:`compute_metrics`, :func:`confusion`,
-        :func:`roc_points` and :func:`pr_points` return separately.
+        :func:`roc_points`, :func:`pr_points` and
+        :func:`rnaapp.scoring.calibration.reliability_table` return separately.
 
     Raises
     ------
@@ -525,12 +551,13 @@ def evaluate(labels: npt.ArrayLike, probabilities: npt.ArrayLike, threshold: flo
         If the input is empty or invalid (see :func:`compute_metrics`).
     """
     threshold = _validate_threshold(threshold)
-    metrics, counts, roc, pr = _compute_metrics(*_validate(labels, probabilities), threshold)
+    metrics, counts, roc, pr, reliability = _compute_metrics(*_validate(labels, probabilities), threshold)
     return Evaluation(
         metrics=metrics,
         confusion=counts,
         roc=pd.DataFrame({"fpr": roc[0], "tpr": roc[1], "threshold": roc[2]}),
         pr=pd.DataFrame({"recall": pr[0], "precision": pr[1], "threshold": pr[2]}),
+        reliability=reliability,
     )
 
 

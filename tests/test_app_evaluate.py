@@ -166,3 +166,29 @@ def test_rows_whose_mirna_name_has_another_sequence_are_flagged(app):
 
     upload(app, "clean.csv", synthetic_pairs(20, seed=2).to_csv(index=False).encode())
     assert not any("reference sequence differs" in warning.value for warning in app.warning)
+
+
+def test_calibration_chart_and_ece(app, calls):
+    upload(app, "test_set.csv", synthetic_pairs(40, seed=5).to_csv(index=False).encode())
+    evaluate(app, chosen_models())
+
+    table = metrics_table(app)
+    assert "ECE" in table.columns and table["ECE"].between(0.0, 1.0).all()
+    assert any("### Calibration" in markdown.value for markdown in app.markdown)
+    (calibration,) = [
+        chart for chart in charts(app) if "reliability" in chart["layout"].get("title", {}).get("text", "")
+    ]
+    names = [trace["name"] for trace in calibration["data"]]
+    assert names[0] == "perfectly calibrated"
+    for model, ece in zip(table["model"], table["ECE"], strict=True):
+        assert f"{model} (ECE {ece:.3f})" in names
+    assert any(
+        "Points on the diagonal = calibrated" in caption.value
+        and "weighted by pairs per bin" in caption.value
+        and "0.5 for the shipped models" in caption.value
+        for caption in app.caption
+    )
+
+    app.slider[0].set_value(0.9).run()  # ECE does not depend on the threshold
+    assert not app.exception
+    assert metrics_table(app)["ECE"].tolist() == table["ECE"].tolist()

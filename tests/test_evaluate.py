@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from sklearn import metrics as skm
+from sklearn.calibration import calibration_curve
 
 from rnaapp.evaluate import (
     METRIC_NAMES,
@@ -23,6 +24,7 @@ from rnaapp.evaluate import (
     pr_points,
     roc_points,
 )
+from rnaapp.scoring.calibration import expected_calibration_error, reliability_table
 
 THRESHOLDS = (0.0, 0.2, 0.5, 0.7, 1.0)
 
@@ -37,6 +39,18 @@ def _random_predictions(
     if decimals is not None:
         probabilities = np.round(probabilities, decimals)
     return labels, probabilities
+
+
+def _reference_ece(labels: np.ndarray, probabilities: np.ndarray, bins: int = 10) -> float:
+    """Expected calibration error written out (Guo et al. 2017): bin k holds ``k/bins <= p < (k+1)/bins``
+    (the last bin also 1.0), and ECE sums ``n_k / n * |mean label - mean p|`` over the non-empty bins."""
+    total = 0.0
+    for k in range(bins):
+        low, high = k / bins, (k + 1) / bins if k < bins - 1 else math.inf
+        members = (probabilities >= low) & (probabilities < high)
+        if members.any():
+            total += members.sum() / labels.size * abs(labels[members].mean() - probabilities[members].mean())
+    return total
 
 
 def _sklearn_reference(labels: np.ndarray, probabilities: np.ndarray, threshold: float) -> dict[str, float]:
@@ -54,6 +68,7 @@ def _sklearn_reference(labels: np.ndarray, probabilities: np.ndarray, threshold:
         "AUC": skm.roc_auc_score(labels, probabilities),
         "AUPR": skm.average_precision_score(labels, probabilities),
         "GEP": math.sqrt(precision * sensitivity),
+        "ECE": _reference_ece(labels, probabilities),  # scikit-learn has no ECE
     }
 
 
@@ -127,13 +142,14 @@ def test_evaluate_is_consistent_with_separate_functions() -> None:
     assert result.confusion == confusion(labels, probabilities, 0.6)
     pd.testing.assert_frame_equal(result.roc, roc_points(labels, probabilities))
     pd.testing.assert_frame_equal(result.pr, pr_points(labels, probabilities))
+    pd.testing.assert_frame_equal(result.reliability, reliability_table(labels, probabilities))
 
 
 def test_to_dict_is_strict_json() -> None:
     labels, probabilities = _random_predictions(8, n=40)
     result = evaluate(labels, probabilities)
     payload = json.loads(json.dumps(result.to_dict(), allow_nan=False))
-    assert set(payload) == {"metrics", "confusion", "roc", "pr"}
+    assert set(payload) == {"metrics", "confusion", "roc", "pr", "reliability"}
     assert payload["metrics"]["AUC"] == pytest.approx(result.metrics["AUC"])
     assert payload["confusion"] == {
         "tp": result.confusion.tp,
@@ -144,6 +160,8 @@ def test_to_dict_is_strict_json() -> None:
     assert payload["roc"]["threshold"][0] is None  # the inf threshold of the first point
     assert payload["roc"]["fpr"] == result.roc["fpr"].tolist()
     assert len(payload["pr"]["recall"]) == len(result.pr)
+    assert payload["reliability"]["n"] == result.reliability["n"].tolist()
+    assert sum(payload["reliability"]["n"]) == 40
 
     one_class = evaluate([1, 1, 1], [0.2, 0.6, 0.9]).to_dict()
     json.dumps(one_class, allow_nan=False)
@@ -397,3 +415,70 @@ def test_model_probabilities_names_the_row_a_sequence_model_cannot_score(tmp_pat
         model_probabilities(model, pairs, source="test.csv")
     scored = model_probabilities(model, pairs.iloc[:1], source="test.csv")
     assert scored["probability"].iloc[0] > 0.5 and "node_status" not in scored
+
+
+# ----------------------------------------------------------------------------------------------------------
+# Calibration (ECE)
+# ----------------------------------------------------------------------------------------------------------
+
+
+def test_ece_follows_the_nine_metrics_in_the_metrics_dict() -> None:
+    labels, probabilities = _random_predictions(12, n=80)
+    metrics = compute_metrics(labels, probabilities)
+    assert list(metrics) == [*METRIC_NAMES, "n", "n_pos", "n_neg", "threshold"]
+    assert METRIC_NAMES[-1] == "ECE" and METRIC_NAMES[:9] == (
+        "ACC", "SEN", "SPE", "PRE", "F1", "MCC", "AUC", "AUPR", "GEP",
+    )  # fmt: skip
+    assert metrics["ECE"] == pytest.approx(expected_calibration_error(labels, probabilities), abs=1e-15)
+
+
+def test_perfectly_calibrated_predictions_have_zero_ece() -> None:
+    # In each bin the share of positives equals the probability given: 1 of 4 at 0.25, 3 of 4 at 0.75,
+    # 9 of 10 at 0.9.
+    labels = np.array([1, 0, 0, 0] + [1, 1, 1, 0] + [1] * 9 + [0])
+    probabilities = np.array([0.25] * 4 + [0.75] * 4 + [0.9] * 10)
+    result = evaluate(labels, probabilities)
+    assert result.metrics["ECE"] == pytest.approx(0.0, abs=1e-12)
+    table = result.reliability
+    assert table["n"].tolist() == [4, 4, 10]
+    assert table["bin_low"].tolist() == pytest.approx([0.2, 0.7, 0.9])
+    np.testing.assert_allclose(table["observed"], table["mean_probability"], atol=1e-12)
+    np.testing.assert_allclose(table["gap"], 0.0, atol=1e-12)
+    # Calibration is not ranking: the same pairs rank imperfectly.
+    assert result.metrics["AUC"] < 1.0
+
+
+def test_overconfident_predictions_ece_by_hand() -> None:
+    # 10 pairs at 0.95 of which 6 interact (gap 0.6 - 0.95 = -0.35), 5 pairs at 0.05 of which 1 interacts
+    # (gap 0.2 - 0.05 = +0.15): ECE = (10 * 0.35 + 5 * 0.15) / 15 = 4.25 / 15.
+    labels = np.array([1] * 6 + [0] * 4 + [1] + [0] * 4)
+    probabilities = np.array([0.95] * 10 + [0.05] * 5)
+    result = evaluate(labels, probabilities)
+    assert result.metrics["ECE"] == pytest.approx(4.25 / 15)
+    table = result.reliability.set_index("bin_low")
+    assert table.loc[0.0, "n"] == 5 and table.loc[0.9, "n"] == 10
+    assert table.loc[0.9, "gap"] == pytest.approx(-0.35)
+    assert table.loc[0.0, "gap"] == pytest.approx(0.15)
+    # Every pair called right at 0.5 but one positive, yet the probabilities overstate the certainty.
+    assert compute_metrics(labels, probabilities)["ECE"] == pytest.approx(4.25 / 15)
+
+
+def test_ece_matches_sklearn_calibration_curve() -> None:
+    # Distinct probabilities (none on a bin edge, where scikit-learn's binning puts the edge in the lower bin).
+    labels, probabilities = _random_predictions(13, n=500)
+    observed, predicted = calibration_curve(labels, probabilities, n_bins=10, strategy="uniform")
+    table = evaluate(labels, probabilities).reliability
+    np.testing.assert_allclose(table["observed"], observed, atol=1e-12)
+    np.testing.assert_allclose(table["mean_probability"], predicted, atol=1e-12)
+
+
+def test_ece_is_defined_for_one_class_and_in_groups() -> None:
+    metrics = compute_metrics([1, 1, 1, 1], [0.9, 0.9, 0.7, 0.7])
+    assert math.isnan(metrics["AUC"])
+    assert metrics["ECE"] == pytest.approx(0.2)  # (2 * 0.1 + 2 * 0.3) / 4
+    frame = pd.DataFrame(
+        {"g": ["a", "a", "b", "b"], "label": [1, 0, 1, 1], "probability": [0.75, 0.25, 0.95, 0.95]}
+    )
+    table = metrics_by_group(frame, "g").set_index("group")
+    assert table.loc["a", "ECE"] == pytest.approx(0.25)
+    assert table.loc["b", "ECE"] == pytest.approx(0.05)

@@ -20,6 +20,7 @@ from rnaapp.evaluation_report import (
     summarise_test_set,
     thin_curve,
 )
+from rnaapp.scoring.calibration import reliability_table
 from rnaapp.sites import best_site_type, find_seed_sites
 
 from .conftest import synthetic_pairs
@@ -40,6 +41,7 @@ def scored() -> tuple[pd.DataFrame, dict[str, np.ndarray]]:
 def test_every_metric_is_explained():
     assert list(METRIC_EXPLANATIONS) == list(METRIC_NAMES)
     assert "sqrt" in METRIC_EXPLANATIONS["GEP"] or "√(PRE × SEN)" in METRIC_EXPLANATIONS["GEP"]
+    assert "calibration" in METRIC_EXPLANATIONS["ECE"]
 
 
 def test_compare_models_matches_compute_metrics(scored):
@@ -47,7 +49,7 @@ def test_compare_models_matches_compute_metrics(scored):
     labels = pairs["label"].to_numpy()
     comparison = compare_models(labels, probabilities, threshold=0.4)
     assert comparison.metrics["model"].tolist() == ["good", "random"]
-    assert list(comparison.metrics.columns[1:10]) == list(METRIC_NAMES)
+    assert list(comparison.metrics.columns[1 : 1 + len(METRIC_NAMES)]) == list(METRIC_NAMES)
     for _, row in comparison.metrics.iterrows():
         expected = compute_metrics(labels, probabilities[row["model"]], 0.4)
         for name in METRIC_NAMES:
@@ -61,6 +63,9 @@ def test_compare_models_matches_compute_metrics(scored):
     good = comparison.metrics.iloc[0]
     assert (fpr, tpr) == pytest.approx((1 - good["SPE"], good["SEN"]))
     assert (recall, precision) == pytest.approx((good["SEN"], good["PRE"]))
+    assert list(comparison.reliability) == ["good", "random"]
+    for name, table in comparison.reliability.items():
+        pd.testing.assert_frame_equal(table, reliability_table(labels, probabilities[name]))
 
 
 def test_threshold_moves_calls_not_areas(scored):
@@ -69,6 +74,7 @@ def test_threshold_moves_calls_not_areas(scored):
     low = compare_models(labels, probabilities, threshold=0.1).metrics
     high = compare_models(labels, probabilities, threshold=0.9).metrics
     assert (low["AUC"] == high["AUC"]).all() and (low["AUPR"] == high["AUPR"]).all()
+    assert (low["ECE"] == high["ECE"]).all()
     assert (low["SEN"] >= high["SEN"]).all() and (low["TP"] + low["FP"] > high["TP"] + high["FP"]).all()
 
 

@@ -222,3 +222,52 @@ def test_figure_bytes_rejects_other_formats():
     assert b"<svg" in figures.figure_bytes(figure, "SVG")
     with pytest.raises(ValueError, match="pdf"):
         figures.figure_bytes(figure, "pdf")
+
+
+def test_reliability_figure(evaluations):
+    figure = figures.reliability_figure(evaluations)
+    assert isinstance(figure, go.Figure)
+    diagonal, good, random = figure.data
+    assert diagonal.name == "perfectly calibrated"
+    assert list(diagonal.x) == [0, 1] and list(diagonal.y) == [0, 1] and diagonal.line.dash == "dash"
+    eces = {name: evaluation.metrics["ECE"] for name, evaluation in evaluations.items()}
+    assert good.name == f"good (ECE {eces['good']:.3f})"
+    assert random.name == f"random (ECE {eces['random']:.3f})"
+    table = evaluations["good"].reliability
+    np.testing.assert_allclose(good.x, table["mean_probability"])
+    np.testing.assert_allclose(good.y, table["observed"])
+    # Hover names the bin and its pairs; bigger bins get bigger markers.
+    counts = np.asarray(good.customdata)[:, 2]
+    np.testing.assert_array_equal(counts, table["n"])
+    assert "pairs %{customdata[2]" in good.hovertemplate and "observed %{y" in good.hovertemplate
+    sizes = np.asarray(good.marker.size)
+    assert sizes[np.argmax(counts)] == sizes.max() and sizes[np.argmin(counts)] == sizes.min()
+    assert list(figure.layout.xaxis.range) == [0, 1]
+    assert figure.layout.xaxis.title.text == "mean predicted probability"
+
+    # Tables work as well as Evaluations: the legend's ECE is computed from the table, or given.
+    tables = {name: evaluation.reliability for name, evaluation in evaluations.items()}
+    from_tables = figures.reliability_figure(tables)
+    assert [trace.name for trace in from_tables.data] == [trace.name for trace in figure.data]
+    given = figures.reliability_figure(tables, {"good": 0.5})
+    assert given.data[1].name == "good (ECE 0.500)" and given.data[2].name == random.name
+
+
+def test_reliability_figure_edge_cases():
+    one_bin = pd.DataFrame(
+        {
+            "bin_low": [0.9],
+            "bin_high": [1.0],
+            "n": [4],
+            "mean_probability": [0.95],
+            "observed": [0.5],
+            "gap": [-0.45],
+        }
+    )
+    figure = figures.reliability_figure({"m": one_bin})
+    assert figure.data[1].name == "m (ECE 0.450)"
+    empty = one_bin.iloc[:0]
+    assert figures.reliability_figure({"m": empty}).data[1].name == "m (ECE n/a)"
+    assert len(figures.reliability_figure({}).data) == 1  # the diagonal only
+    with pytest.raises(ValueError, match="observed"):
+        figures.reliability_figure({"m": one_bin.drop(columns="observed")})
