@@ -22,6 +22,8 @@ from rnaapp.inference import (
 )
 from rnaapp.registry import load_model
 from rnaapp.scan import candidate_sites, tile_starts, window_bounds
+from rnaapp.scan.features import pair_site_features
+from rnaapp.scoring import length_feature, model_scoring
 from rnaapp.settings import Settings
 
 MIRNA = "UGAGGUAGUAGGUUGUAUAGUU"  # let-7a
@@ -134,20 +136,25 @@ def test_one_window_rule_at_the_model_length(site_model, with_site):
     assert scores["scanned"].tolist() == [False, False, True, True]
     assert scores["best_site_type"].tolist() == ["8mer" if with_site else "none"] * 4
     assert (scores["probability"] > 0).all()  # the old rule gave a site-free 61-nt target 0
-    whole = predict(site_model, [MIRNA] * 2, targets[:2])
-    np.testing.assert_allclose(scores["probability"].iloc[:2], whole, atol=1e-6)
+    scoring = model_scoring(site_model)
+    whole = predict(site_model, [MIRNA] * 2, targets[:2], output="logit")
+    np.testing.assert_allclose(scores["score"].iloc[:2], scoring.site.log_odds(whole), atol=1e-6)
+    np.testing.assert_allclose(scores["probability"].iloc[:2], scoring.site.probability(whole), atol=1e-6)
     for row in (2, 3):
         target = targets[row]
         if with_site:
             (site,) = [site for site in candidate_sites(MIRNA, target) if site.site_type == "8mer"]
             start, end = window_bounds(site.anchor, len(target))
-            expected = predict(site_model, [MIRNA], [target[start:end]])[0]
             assert scores.loc[row, "best_site_start"] == 31 and end - start == 40
         else:
             assert not candidate_sites(MIRNA, target) and pd.isna(scores.loc[row, "best_site_start"])
-            tiles = [target[start : start + 40] for start in tile_starts(len(target), 40)]
-            expected = predict(site_model, [MIRNA] * len(tiles), tiles).max()
-        assert scores.loc[row, "probability"] == pytest.approx(expected, abs=1e-6)
+        # the scanned score is the transcript score of the scan's windows (sites, or tiles without any)
+        (features,) = pair_site_features(
+            site_model, [(MIRNA, target)], energies=scoring.transcript.uses_energy
+        )
+        expected = scoring.transcript.score_pair(features, length_feature(len(target)))
+        assert scores.loc[row, "score"] == pytest.approx(expected.score, abs=1e-6)
+        assert scores.loc[row, "probability"] == pytest.approx(expected.probability, abs=1e-6)
 
 
 def test_score_pairs_returns_one_row_per_pair_in_order(site_model):

@@ -28,6 +28,7 @@ from rnaapp.scan import (
     top_interactions,
     write_scan,
 )
+from rnaapp.scan.columns import PAIR_COLUMNS, SITE_COUNT_COLUMNS
 
 MIRNA = "UGAGGUAGUAGGUUGUAUAGUU"  # hsa-let-7a-5p
 LETTERS = np.array(list("ACGU"))
@@ -151,7 +152,9 @@ def synthetic_pair_table(count: int, seed: int, n_mirnas: int = 100) -> pd.DataF
         {
             "mirna_id": np.tile([f"miR-{index}" for index in range(n_mirnas)], n_targets),
             "target_id": np.repeat([f"ENST{index:07d}" for index in range(n_targets)], n_mirnas),
+            "score": np.where(probability > 0, 10 * probability - 5, -np.inf),  # ties, as probabilities
             "probability": probability,
+            "percentile": np.round(100 * probability),
             "best_site_type": np.where(
                 probability > 0, rng.choice(["8mer", "7mer-m8", "6mer", "non-canonical"], count), "none"
             ),
@@ -160,12 +163,16 @@ def synthetic_pair_table(count: int, seed: int, n_mirnas: int = 100) -> pd.DataF
             ),
             "best_site_energy": -30 * rng.random(count),
             "best_site_expectation": np.full(count, np.nan),  # site models have none
+            "best_site_log_odds": 10 * probability - 5,
             "n_sites": rng.integers(0, 6, count),
             "n_canonical": rng.integers(0, 3, count),
+            **{column: rng.integers(0, 2, count) for column in SITE_COUNT_COLUMNS.values()},
+            "driving_sites": np.where(probability > 0, "8mer@12 (100%)", ""),
             "target_length": rng.integers(100, 5000, count),
         }
     )
     frame.loc[probability == 0, "best_site_start"] = pd.NA
+    frame = frame[list(PAIR_COLUMNS)]
     return frame.sample(frac=1.0, random_state=seed).reset_index(drop=True)
 
 
@@ -208,8 +215,8 @@ def test_top_interactions_of_a_million_pairs_is_fast(tmp_path):
             assert elapsed < 2.0, f"top_interactions(per={per}) took {elapsed:.2f} s"
     overall = top_interactions(path, 10)
     assert overall["rank"].tolist() == list(range(1, 11))
-    assert overall["probability"].is_monotonic_decreasing
-    assert overall["probability"].iloc[0] == frame["probability"].max()
+    assert overall["score"].is_monotonic_decreasing
+    assert overall["score"].iloc[0] == frame["score"].max()
 
 
 def test_top_interactions_rejects_bad_arguments():

@@ -56,6 +56,12 @@ def check_target_lengths(model: TrainedModel, targets: Sequence[str], *, source:
         )
 
 
+def sigmoid(log_odds: np.ndarray) -> np.ndarray:
+    """Logistic function in float64, without overflow (``1 / (1 + exp(-x))``)."""
+    log_odds = np.asarray(log_odds, dtype=np.float64)
+    return np.exp(-np.logaddexp(0.0, -log_odds))
+
+
 @contextmanager
 def _one_thread_per_worker():
     """Set torch to one intra-op thread for the duration (restored afterwards)."""
@@ -213,8 +219,9 @@ def predict(
     batch_size: int | None = None,
     precision: str | None = None,
     workers: int | None = None,
+    output: str = "probability",
 ) -> np.ndarray | tuple[np.ndarray, list[np.ndarray]]:
-    """Interaction probabilities for miRNA-target pairs.
+    """Interaction probabilities (or the model's log-odds) for miRNA-target pairs.
 
     Parameters
     ----------
@@ -240,12 +247,18 @@ def predict(
     batch_size, precision, workers
         Older spellings of ``options.batch_size``, ``options.precision`` and ``options.threads``; when
         given they replace those options (kept for one release).
+    output
+        ``"probability"`` (the sigmoid of the model's output) or ``"logit"`` (the model's log-odds as it
+        computed them, float32 widened to float64: graded where the probability saturates at 1.0).
 
     Returns
     -------
     numpy.ndarray or (numpy.ndarray, list of numpy.ndarray)
-        Probabilities, shape ``(n_pairs,)`` float64; with ``return_attention`` also the attention maps.
+        Probabilities or log-odds, shape ``(n_pairs,)`` float64; with ``return_attention`` also the
+        attention maps.
     """
+    if output not in ("probability", "logit"):
+        raise ValueError(f"output must be 'probability' or 'logit', not {output!r}")
     if len(mirnas) != len(targets):
         raise ValueError(f"{len(mirnas)} miRNAs but {len(targets)} targets")
     for ids in (mirna_ids, target_ids):
@@ -308,9 +321,7 @@ def predict(
                     pool=pool,
                 ):
                     end = start + len(logits)
-                    probabilities[chunk_start + start : chunk_start + end] = torch.sigmoid(
-                        torch.from_numpy(logits)
-                    ).numpy()
+                    probabilities[chunk_start + start : chunk_start + end] = logits
                     if attention is not None:
                         for offset in range(attention.shape[0]):
                             index = chunk_start + start + offset
@@ -329,6 +340,8 @@ def predict(
             pool.shutdown()
     if total == 0 and progress is not None:
         progress(0, 0)
+    if output == "probability":
+        probabilities = sigmoid(probabilities)
     return (probabilities, attention_maps) if return_attention else probabilities
 
 

@@ -19,6 +19,11 @@ there by as much as the model depends on the window length (``bench/window_rule.
 windows longer than 40 nt were measured and rejected, see :func:`rnaapp.scan.model_window_length`); the
 site type and the site count are reported on both sides, and nothing drops to 0.
 
+Scores are graded log-odds (:mod:`rnaapp.scoring`): for a target read whole, the calibrated log-odds of
+the model (Platt scaling fitted on held-out CLASH sites); for a scanned one, the transcript score that
+weighs every site (:class:`rnaapp.scoring.TranscriptModel`). ``probability`` is the calibrated
+probability at ``prior``.
+
 Whatever the length, a site model's row names the best candidate site (``best_site_type``, ``"none"``
 without one; ``best_site_start``) and counts them (``n_sites``).
 """
@@ -35,17 +40,26 @@ from rnaapp.inference.options import InferenceOptions
 from rnaapp.io import InputError
 from rnaapp.progress import Progress
 from rnaapp.registry import TrainedModel
+from rnaapp.scoring.transcript import model_scoring
 
 #: Columns :func:`score_pairs` returns (``node_status`` for miRNA-gene models only).
-SCORE_COLUMNS = ("probability", "scanned", "best_site_start", "best_site_type", "n_sites", "node_status")
+SCORE_COLUMNS = (
+    "score",
+    "probability",
+    "scanned",
+    "best_site_start",
+    "best_site_type",
+    "n_sites",
+    "node_status",
+)
 
 #: The score columns that say something for each task, written by :func:`scored_table`: plant models read
 #: whole targets (their sites are complementary sites, reported by scans and the one-pair report), gene
 #: models score names.
 OUTPUT_COLUMNS = {
-    "site": ("probability", "scanned", "best_site_start", "best_site_type", "n_sites"),
-    "plant": ("probability",),
-    "gene": ("probability", "node_status"),
+    "site": ("score", "probability", "scanned", "best_site_start", "best_site_type", "n_sites"),
+    "plant": ("score", "probability"),
+    "gene": ("score", "probability", "node_status"),
 }
 
 
@@ -91,8 +105,9 @@ def transcript_probabilities(
     source: str = "<input>",
     batch_size: int | None = None,
     precision: str | None = None,
+    prior: float | None = None,
 ) -> pd.DataFrame:
-    """Probabilities of pairs whose targets may be longer than the model's window (module docstring).
+    """Scores of pairs whose targets may be longer than the model's window (module docstring).
 
     Parameters
     ----------
@@ -110,11 +125,14 @@ def transcript_probabilities(
         Name used in error messages.
     batch_size, precision
         Older spellings of the options (kept for one release).
+    prior
+        Share of true interactions assumed, for ``probability`` (default: the model's fitted prior).
 
     Returns
     -------
-    pandas.DataFrame, shape (n, 5)
-        One row per pair, in input order: ``probability``, ``scanned`` (bool: read in windows),
+    pandas.DataFrame, shape (n, 6)
+        One row per pair, in input order: ``score`` (graded log-odds; see the module docstring),
+        ``probability``, ``scanned`` (bool: read in windows),
         ``best_site_start`` (1-based; empty without a site), ``best_site_type`` (``"none"`` without a
         candidate site; empty for plant models, whose sites are complementary sites), ``n_sites``
         (candidate sites; empty for plant models).
@@ -129,6 +147,7 @@ def transcript_probabilities(
     short_rows, long_rows = np.flatnonzero(whole), np.flatnonzero(~whole)
     result = pd.DataFrame(
         {
+            "score": np.full(count, -np.inf),
             "probability": np.zeros(count),
             "scanned": ~whole,
             "best_site_start": pd.array([pd.NA] * count, dtype="Int64"),
@@ -142,14 +161,18 @@ def transcript_probabilities(
             progress(done, count)
 
     if len(short_rows):
-        result.loc[short_rows, "probability"] = predict(
+        calibration = model_scoring(model).site
+        logits = predict(
             model,
             [mirnas[row] for row in short_rows],
             [targets[row] for row in short_rows],
             options,
             progress=report_short,
             source=source,
+            output="logit",
         )
+        result.loc[short_rows, "score"] = calibration.log_odds(logits)
+        result.loc[short_rows, "probability"] = calibration.probability(logits, prior)
         if site_model:
             best = _best_sites(mirnas, targets, short_rows)
             result.loc[short_rows, "best_site_type"] = best["best_site_type"]
@@ -165,9 +188,11 @@ def transcript_probabilities(
             sites_per_pair=1,
             energies=False,
             buffer_size=1 << 30,
+            prior=prior,
         )
         best = found.pairs.iloc[0]
-        result.loc[row, ["probability", "best_site_type", "n_sites"]] = [
+        result.loc[row, ["score", "probability", "best_site_type", "n_sites"]] = [
+            best["score"],
             best["probability"],
             best["best_site_type"],
             best["n_sites"],
@@ -187,6 +212,7 @@ def score_pairs(
     *,
     progress: Progress | None = None,
     source: str = "<input>",
+    prior: float | None = None,
 ) -> pd.DataFrame:
     """One model's scores of a table of pairs: the one scoring function of every entry point.
 
@@ -203,11 +229,14 @@ def score_pairs(
         Called as ``progress(pairs_done, pairs_total)``.
     source
         Name of the pairs in error messages.
+    prior
+        Share of true interactions assumed among the pairs, for ``probability`` (default: the prior the
+        model's scoring was fitted at, 0.5 for the shipped models). ``score`` does not depend on it.
 
     Returns
     -------
-    pandas.DataFrame, shape (n, 5 or 6)
-        In row order (index 0..n-1): ``probability``, ``scanned``, ``best_site_start``, ``best_site_type``,
+    pandas.DataFrame, shape (n, 6 or 7)
+        In row order (index 0..n-1): ``score``, ``probability``, ``scanned``, ``best_site_start``, ``best_site_type``,
         ``n_sites`` (see :func:`transcript_probabilities`) and, for a miRNA-gene model, ``node_status``
         (:data:`rnaapp.rank.NODE_STATUSES`).
 
@@ -229,11 +258,16 @@ def score_pairs(
                     source=source,
                     row=row + 1,
                 )
-        return transcript_probabilities(model, mirnas, targets, options, progress=progress, source=source)
+        return transcript_probabilities(
+            model, mirnas, targets, options, progress=progress, source=source, prior=prior
+        )
     from rnaapp.rank import node_status
 
     names = pair_names(pairs)
-    probabilities = predict(model, mirnas, targets, options, progress=progress, source=source, **names)
+    logits = predict(
+        model, mirnas, targets, options, progress=progress, source=source, output="logit", **names
+    )
+    calibration = model_scoring(model).site
     statuses = node_status(
         model,
         names["mirna_ids"] or [""] * len(pairs),
@@ -242,7 +276,8 @@ def score_pairs(
     count = len(pairs)
     return pd.DataFrame(
         {
-            "probability": probabilities,
+            "score": calibration.log_odds(logits),
+            "probability": calibration.probability(logits, prior),
             "scanned": np.zeros(count, dtype=bool),
             "best_site_start": pd.array([pd.NA] * count, dtype="Int64"),
             "best_site_type": [""] * count,

@@ -93,6 +93,7 @@ class ModelCard:
     training: dict[str, Any] = field(default_factory=dict)
     metrics: dict[str, Any] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    scoring: dict[str, Any] = field(default_factory=dict)  # fitted site calibration and transcript score
     version: str = __version__
     created: str = ""
     format: int = FORMAT_VERSION  # card format, see upgrade_card

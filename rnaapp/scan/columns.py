@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,8 +16,13 @@ SITE_COLUMNS = {
     "target_id": "transcript name",
     "site_rank": "rank of the site within its (miRNA, transcript) pair, 1 = highest probability (plant "
     "models: lowest expectation)",
-    "probability": "model probability that the 40-nt window around the site is a functional target site "
-    "(plant models: the score of the whole transcript, the same for every site of the pair)",
+    "probability": "calibrated probability that the 40-nt window around the site is a functional target "
+    "site, at the scan's prior (default 0.5; plant models: of the whole transcript, the same for every site "
+    "of the pair)",
+    "log_odds": "the site model's own log-odds (logit) for the window: graded, never rounded through a "
+    "saturated sigmoid (plant models: of the whole transcript)",
+    "contribution": "the site's share of the pair's score (0-1; the pair's sites sum to 1 over all its "
+    "candidate sites, not only the ones listed); empty for plant models",
     "site_type": "seed match: 8mer, 7mer-m8, 7mer-A1, 6mer, offset-6mer, or non-canonical (one G:U or "
     "mismatch at miRNA positions 3-7); plant for a plant model's complementary site",
     "seed_pairing": "how miRNA positions 2-8 pair with the site (Watson-Crick unless named); plant sites: "
@@ -38,19 +43,35 @@ SITE_COLUMNS = {
 PAIR_COLUMNS = {
     "mirna_id": "miRNA name",
     "target_id": "transcript name",
-    "probability": "transcript-level probability: the highest site probability (0 when no candidate site); "
-    "plant models: the model's score of the whole transcript",
-    "best_site_type": "seed match type of the highest-scoring site (plant models: plant, the site of lowest "
-    "expectation)",
+    "score": "ranking score (log-odds units, higher = stronger): log of the summed odds of every candidate "
+    "site, each site's model log-odds adjusted for its type, local AU content, position and cooperative "
+    "neighbours; more and better sites give a higher score, and it never saturates (plant models: the "
+    "model's calibrated log-odds of the whole transcript)",
+    "probability": "calibrated probability that the miRNA targets the transcript, from the score and the "
+    "transcript length, at the scan's prior (default 0.5, the balance of the data it was fitted on)",
+    "percentile": "where the score falls among the same miRNA's scores on the background 3'UTRs the package "
+    "ships (100 = above all of them), as TargetScan's context++ score percentile; empty when not computed",
+    "best_site_type": "seed match type of the site that contributes most to the score (plant models: plant, "
+    "the site of lowest expectation)",
     "best_site_start": "position of that site's seed match on the transcript (1-based; plant models: of the "
     "site)",
     "best_site_energy": "ViennaRNA duplex free energy of that site's window (kcal/mol)",
+    "best_site_log_odds": "the highest site log-odds of the pair (the max-of-sites score, kept for "
+    "comparison)",
     "best_site_expectation": "plant models: expectation of the best complementary site (0 = perfect "
     "complement; see `expectation`); empty for site models",
     "n_sites": "candidate sites scored on the transcript (canonical and non-canonical); plant models: "
     f"windows of expectation <= {PLANT_EXPECTATION_CUTOFF:g} (psRNATarget's default cutoff)",
     "n_canonical": "canonical seed sites among them; plant models: windows of expectation <= "
     f"{PLANT_STRICT_EXPECTATION:g} (psRNATarget's strict cutoff)",
+    "n_8mer": "8mer sites among the candidate sites",
+    "n_7mer_m8": "7mer-m8 sites",
+    "n_7mer_a1": "7mer-A1 sites",
+    "n_6mer": "6mer sites",
+    "n_offset_6mer": "offset-6mer sites",
+    "n_noncanonical": "non-canonical seed matches (one G:U or mismatch at miRNA positions 3-7)",
+    "driving_sites": "the sites that drive the score: type@position (share of the score), every site with "
+    "at least 20 % of it and at least the top one",
     "target_length": "transcript length (nt)",
 }
 
@@ -90,19 +111,45 @@ def _concat_results(results: Sequence[ScanResult]) -> ScanResult:
     )
 
 
+#: Pair-table count column of each seed-site type.
+SITE_COUNT_COLUMNS = {
+    "8mer": "n_8mer",
+    "7mer-m8": "n_7mer_m8",
+    "7mer-A1": "n_7mer_a1",
+    "6mer": "n_6mer",
+    "offset-6mer": "n_offset_6mer",
+    "non-canonical": "n_noncanonical",
+}
+
+
+def site_type_counts(site_types: Iterable[str]) -> dict[str, int]:
+    """Counts of the pair-table columns of :data:`SITE_COUNT_COLUMNS` (other types, tiles, not counted)."""
+    counts = dict.fromkeys(SITE_COUNT_COLUMNS.values(), 0)
+    for site_type in site_types:
+        column = SITE_COUNT_COLUMNS.get(site_type)
+        if column is not None:
+            counts[column] += 1
+    return counts
+
+
 def _unscored_pair(
     mirna_id: str, target_id: str, target_length: int, n_sites: int, n_canonical: int
 ) -> dict[str, Any]:
-    """A pair-table row before scoring: probability 0 and no best site until its sites are scored."""
+    """A pair-table row before scoring: score -inf, probability 0 and no best site until scored."""
     return {
         "mirna_id": mirna_id,
         "target_id": target_id,
+        "score": -np.inf,
         "probability": 0.0,
+        "percentile": np.nan,
         "best_site_type": "none",
         "best_site_start": pd.NA,
         "best_site_energy": np.nan,
         "best_site_expectation": np.nan,
+        "best_site_log_odds": np.nan,
         "n_sites": n_sites,
         "n_canonical": n_canonical,
+        **dict.fromkeys(SITE_COUNT_COLUMNS.values(), 0),
+        "driving_sites": "",
         "target_length": target_length,
     }

@@ -28,6 +28,7 @@ from rnaapp.scan.columns import (
     _concat_results,
     _empty_frame,
     _unscored_pair,
+    site_type_counts,
 )
 from rnaapp.scan.plant import (
     PLANT_BUFFER_NUCLEOTIDES,
@@ -46,8 +47,14 @@ from rnaapp.scan.workers import (
     _scan_chunk,
     _target_chunks,
 )
+from rnaapp.scoring import SiteContext, length_feature, model_scoring, site_features
+from rnaapp.scoring.background import background_scores
+from rnaapp.scoring.background import percentiles as percentile_of
 from rnaapp.sites import SITE_RANK
 from rnaapp.structure import hybridize
+
+#: A site is named among a pair's ``driving_sites`` when it carries at least this share of the score.
+DRIVER_SHARE = 0.2
 
 
 def _scan_in_process(
@@ -65,6 +72,7 @@ def _scan_in_process(
     n_targets: int | None = None,
     progress: Progress | None = None,
     should_stop: Callable[[], bool] | None = None,
+    prior: float | None = None,
 ) -> Iterator[ScanResult]:
     """The scan in this process (see :func:`scan_batches`); ``options`` go to :func:`predict`."""
     if scores_whole_targets(model):
@@ -80,12 +88,14 @@ def _scan_in_process(
             n_targets=n_targets,
             progress=progress,
             should_stop=should_stop,
+            prior=prior,
         )
         return
     if n_targets is None and hasattr(targets, "__len__"):
         n_targets = len(targets)  # type: ignore[arg-type]
     total = len(mirnas) * n_targets if n_targets is not None else 0
     pair_rows: list[dict] = []
+    pair_targets: list[str] = []
     windows: list[str] = []
     window_mirnas: list[str] = []
     # (pair row index, site or None for a tile of a target without candidate sites, window start)
@@ -93,38 +103,71 @@ def _scan_in_process(
     length = model_window_length(model) if window_length is None else window_length
     done = 0
 
+    scoring = model_scoring(model)
+
     def flush() -> ScanResult:
-        probabilities = (
-            predict(
-                model,
-                window_mirnas,
-                windows,
-                options,
-            )
-            if windows
-            else np.zeros(0)
-        )
+        logits = predict(model, window_mirnas, windows, options, output="logit") if windows else np.zeros(0)
         site_rows: list[dict] = []
-        order = np.lexsort((np.arange(len(windows)), -probabilities))
         per_pair: dict[int, list[int]] = {}
-        for index in order:
-            kept = per_pair.setdefault(window_sites[index][0], [])
-            if len(kept) < sites_per_pair:
-                kept.append(int(index))
+        for index, (row_index, _, _) in enumerate(window_sites):
+            per_pair.setdefault(row_index, []).append(index)
         for row_index, indices in per_pair.items():
             row = pair_rows[row_index]
-            if window_sites[indices[0]][1] is None:  # tiles of a target without candidate sites
-                row.update(probability=float(probabilities[indices[0]]))
+            target = pair_targets[row_index]
+            mirna = window_mirnas[indices[0]]
+            contexts = [
+                SiteContext("none", start, start + length)
+                if site is None
+                else SiteContext(site.site_type, site.start, site.end)
+                for _, site, start in (window_sites[index] for index in indices)
+            ]
+            pair_logits = logits[indices]
+            # A score that weighs energies needs every site's, whatever ``energies`` asks to report.
+            site_energies = (
+                np.array([hybridize(mirna, windows[index]).energy for index in indices])
+                if scoring.transcript.uses_energy
+                else None
+            )
+            features = site_features(target, contexts, pair_logits, site_energies)
+            scored = scoring.transcript.score_pair(features, length_feature(len(target)), prior)
+            row.update(
+                score=scored.score,
+                probability=scored.probability,
+                best_site_log_odds=float(pair_logits.max()),
+            )
+            row.update(site_type_counts(context.site_type for context in contexts))
+            # Sites in order of their share of the score (ties: stronger site type, then position).
+            order = sorted(
+                range(len(indices)),
+                key=lambda k: (
+                    -scored.site_terms[k],
+                    -SITE_RANK.get(contexts[k].site_type, 0.5),
+                    contexts[k].start,
+                ),
+            )
+            if contexts[0].site_type == "none":  # tiles of a target without candidate sites
+                row.update(driving_sites="")
                 continue
-            for rank, index in enumerate(indices, start=1):
+            kept = order[:sites_per_pair]
+            drivers = []
+            for rank, k in enumerate(kept, start=1):
+                index = indices[k]
                 _, site, window_start = window_sites[index]
-                energy = hybridize(window_mirnas[index], windows[index]).energy if energies else np.nan
+                energy = (
+                    float(site_energies[k])
+                    if site_energies is not None
+                    else (hybridize(mirna, windows[index]).energy if energies else np.nan)
+                )
+                site_probability = float(scoring.site.probability(pair_logits[k], prior))
+                share = float(scored.contributions[k])
                 site_rows.append(
                     {
                         "mirna_id": row["mirna_id"],
                         "target_id": row["target_id"],
                         "site_rank": rank,
-                        "probability": float(probabilities[index]),
+                        "probability": site_probability,
+                        "log_odds": float(pair_logits[k]),
+                        "contribution": share,
                         "site_type": site.site_type,
                         "seed_pairing": site.seed_pairing,
                         "start": site.start + 1,
@@ -135,13 +178,15 @@ def _scan_in_process(
                         "window": windows[index],
                     }
                 )
+                if share >= DRIVER_SHARE or rank == 1:
+                    drivers.append(f"{site.site_type}@{site.start + 1} ({share:.0%})")
                 if rank == 1:
                     row.update(
-                        probability=float(probabilities[index]),
                         best_site_type=site.site_type,
                         best_site_start=site.start + 1,
                         best_site_energy=energy,
                     )
+            row.update(driving_sites="; ".join(drivers))
         pairs = (
             pd.DataFrame(pair_rows, columns=list(PAIR_COLUMNS)) if pair_rows else _empty_frame(PAIR_COLUMNS)
         )
@@ -151,6 +196,7 @@ def _scan_in_process(
             pd.DataFrame(site_rows, columns=list(SITE_COLUMNS)) if site_rows else _empty_frame(SITE_COLUMNS)
         )
         pair_rows.clear()
+        pair_targets.clear()
         windows.clear()
         window_mirnas.clear()
         window_sites.clear()
@@ -170,6 +216,7 @@ def _scan_in_process(
                     sum(site.site_type != "non-canonical" for site in candidates),
                 )
             )
+            pair_targets.append(target)
             for site in candidates:
                 start, end = window_bounds(site.anchor, len(target), length)
                 windows.append(target[start:end])
@@ -218,6 +265,7 @@ def _scan_whole_targets(
     n_targets: int | None,
     progress: Progress | None,
     should_stop: Callable[[], bool] | None,
+    prior: float | None = None,
 ) -> Iterator[ScanResult]:
     """:func:`_scan_in_process` for models that read whole transcripts (:func:`scores_whole_targets`).
 
@@ -246,19 +294,26 @@ def _scan_whole_targets(
             if progress is not None:
                 progress(first + pairs_done, total)
 
-        probabilities = predict(
+        logits = predict(
             model,
             pair_mirnas,
             pair_targets,
             options,
             progress=scored if progress is not None or should_stop is not None else None,
+            output="logit",
         )
+        site_calibration = model_scoring(model).site
+        probabilities = site_calibration.probability(logits, prior)
         site_rows: list[dict] = []
         kept_rows: list[dict] = []
-        for row, mirna, target, found, probability in zip(
-            pair_rows, pair_mirnas, pair_targets, pair_sites, probabilities, strict=True
+        for row, mirna, target, found, logit, probability in zip(
+            pair_rows, pair_mirnas, pair_targets, pair_sites, logits, probabilities, strict=True
         ):
-            row["probability"] = float(probability)
+            row.update(
+                score=float(site_calibration.log_odds(logit)),
+                probability=float(probability),
+                best_site_log_odds=float(logit),
+            )
             if not include_empty and row["n_sites"] == 0:
                 continue
             kept_rows.append(row)
@@ -272,6 +327,8 @@ def _scan_whole_targets(
                         "target_id": row["target_id"],
                         "site_rank": rank,
                         "probability": float(probability),
+                        "log_odds": float(logit),
+                        "contribution": np.nan,
                         "site_type": PLANT_SITE_TYPE,
                         "seed_pairing": plant_pairing(site),
                         "start": site.start + 1,
@@ -339,11 +396,15 @@ def scan_batches(
     n_targets: int | None = None,
     progress: Progress | None = None,
     should_stop: Callable[[], bool] | None = None,
+    prior: float | None = None,
+    percentiles: bool = True,
     batch_size: int | None = None,
     precision: str | None = None,
     workers: int | None = None,
 ) -> Iterator[ScanResult]:
     """Scan miRNAs against transcripts, yielding results as they are ready (memory stays bounded).
+
+    Each buffer's pairs get their ``percentile`` (:mod:`rnaapp.scoring.background`) as they are yielded.
 
     Parameters
     ----------
@@ -359,9 +420,11 @@ def scan_batches(
         Also score seed matches with one G:U wobble or mismatch (see :func:`candidate_sites`); plant
         models look for no seed matches, so it does not apply to them.
     sites_per_pair
-        Sites reported per (miRNA, transcript) pair, best first.
+        Sites reported per (miRNA, transcript) pair, in order of their share of the pair's score. The
+        score itself weighs every candidate site (:class:`rnaapp.scoring.TranscriptModel`).
     energies
-        Compute the ViennaRNA duplex energy of each reported site's window.
+        Compute the ViennaRNA duplex energy of each reported site's window (and of every site, when the
+        model's transcript score weighs energies).
     include_empty
         Also report pairs without any candidate site (probability 0); plant models: pairs without a
         window of expectation <= :data:`PLANT_EXPECTATION_CUTOFF` (``n_sites`` 0).
@@ -394,6 +457,14 @@ def scan_batches(
     should_stop
         Polled between pairs (between groups when parallel); when it returns True,
         :class:`ScanCancelled` is raised.
+    prior
+        Share of true interactions assumed among the pairs, for the calibrated ``probability`` columns
+        (default: the prior the model's scoring was fitted at, 0.5 for the shipped models); the ``score``
+        ranks the same whatever the prior.
+    percentiles
+        Fill each pair's ``percentile``: its score among the miRNA's scores on the package's background
+        3'UTRs (:func:`rnaapp.scoring.background.background_scores`; one scan of the background per new
+        miRNA, cached). Site models only; False leaves the column empty.
     batch_size, precision, workers
         Older spellings of ``options.batch_size``, ``options.precision`` and ``options.workers`` (kept for
         one release); when given they replace those options.
@@ -404,6 +475,41 @@ def scan_batches(
         Pairs and sites in input order (transcripts, then miRNAs), unranked. Results do not depend on
         ``workers``, ``scheduler``, ``buffer_size`` or ``chunk_nucleotides``.
     """
+    if percentiles and not scores_whole_targets(model) and model.family.task == "site":
+        options = options_with(options, batch_size=batch_size, precision=precision)
+        background = background_scores(model, mirnas, options)
+        by_id = {mirna_id: background[sequence] for mirna_id, sequence in mirnas}
+        for result in scan_batches(
+            model,
+            mirnas,
+            targets,
+            options,
+            noncanonical=noncanonical,
+            sites_per_pair=sites_per_pair,
+            energies=energies,
+            include_empty=include_empty,
+            buffer_size=buffer_size,
+            window_length=window_length,
+            scheduler=scheduler,
+            start_method=start_method,
+            chunk_nucleotides=chunk_nucleotides,
+            n_targets=n_targets,
+            progress=progress,
+            should_stop=should_stop,
+            prior=prior,
+            percentiles=False,
+            workers=workers,
+        ):
+            pairs = result.pairs
+            if len(pairs):
+                values = np.full(len(pairs), np.nan)
+                for mirna_id, rows in pairs.groupby("mirna_id", sort=False).indices.items():
+                    values[rows] = percentile_of(
+                        pairs["score"].to_numpy(dtype=np.float64)[rows], by_id[mirna_id]
+                    )
+                pairs["percentile"] = values
+            yield result
+        return
     if n_targets is None and hasattr(targets, "__len__"):
         n_targets = len(targets)  # type: ignore[arg-type]
     options = options_with(options, batch_size=batch_size, precision=precision)
@@ -422,6 +528,7 @@ def scan_batches(
         "include_empty": include_empty,
         "buffer_size": buffer_size,
         "window_length": window_length,
+        "prior": prior,
     }
     if scheduler is None and workers <= 1:
         yield from _scan_in_process(
@@ -476,20 +583,30 @@ def scan_batches(
 
 
 def rank_pairs(pairs: pd.DataFrame) -> pd.DataFrame:
-    """Pairs sorted by probability (ties: stronger best site, then names), with a 1-based ``rank``."""
+    """Pairs sorted by ``score`` (ties: stronger best site, then lower duplex energy, then names).
+
+    Returns the pairs with a 1-based ``rank`` column first.
+    """
     if pairs.empty:
         return pairs.assign(rank=pd.Series(dtype=int))
     site_strength = pairs["best_site_type"].map(
         lambda site: SITE_RANK.get(site, 0.5 if site != "none" else 0)
     )
+    # Tables written before graded scores (no score column) rank by probability.
+    key = "score" if "score" in pairs else "probability"
+    energy = (
+        pd.to_numeric(pairs["best_site_energy"], errors="coerce").fillna(np.inf)
+        if "best_site_energy" in pairs
+        else 0.0
+    )
     ranked = (
-        pairs.assign(_strength=site_strength)
+        pairs.assign(_strength=site_strength, _energy=energy)
         .sort_values(
-            ["probability", "_strength", "mirna_id", "target_id"],
-            ascending=[False, False, True, True],
+            [key, "_strength", "_energy", "mirna_id", "target_id"],
+            ascending=[False, False, True, True, True],
             kind="stable",
         )
-        .drop(columns="_strength")
+        .drop(columns=["_strength", "_energy"])
         .reset_index(drop=True)
     )
     ranked.insert(0, "rank", np.arange(1, len(ranked) + 1))

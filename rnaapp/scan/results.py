@@ -17,7 +17,7 @@ import pyarrow.parquet as pq
 from rnaapp.io import (
     atomic_write,
 )
-from rnaapp.scan.columns import PAIR_COLUMNS, SITE_COLUMNS, ScanResult
+from rnaapp.scan.columns import PAIR_COLUMNS, SITE_COLUMNS, SITE_COUNT_COLUMNS, ScanResult
 from rnaapp.sites import SITE_RANK
 
 
@@ -36,16 +36,27 @@ PAIR_SCHEMA = _schema(
     {
         "mirna_id": pa.string(),
         "target_id": pa.string(),
+        "score": pa.float64(),
         "probability": pa.float64(),
+        "percentile": pa.float64(),
         "best_site_type": pa.string(),
         "best_site_start": pa.int64(),
         "best_site_energy": pa.float64(),
         "best_site_expectation": pa.float64(),
+        "best_site_log_odds": pa.float64(),
         "n_sites": pa.int64(),
         "n_canonical": pa.int64(),
+        **dict.fromkeys(SITE_COUNT_COLUMNS.values(), pa.int64()),
+        "driving_sites": pa.string(),
         "target_length": pa.int64(),
     },
-    nullable={"best_site_start", "best_site_energy", "best_site_expectation"},
+    nullable={
+        "best_site_start",
+        "best_site_energy",
+        "best_site_expectation",
+        "best_site_log_odds",
+        "percentile",
+    },
 )
 #: Arrow schema of the site file :func:`write_scan` writes (columns of :data:`SITE_COLUMNS`).
 SITE_SCHEMA = _schema(
@@ -55,6 +66,8 @@ SITE_SCHEMA = _schema(
         "target_id": pa.string(),
         "site_rank": pa.int64(),
         "probability": pa.float64(),
+        "log_odds": pa.float64(),
+        "contribution": pa.float64(),
         "site_type": pa.string(),
         "seed_pairing": pa.string(),
         "start": pa.int64(),
@@ -64,7 +77,7 @@ SITE_SCHEMA = _schema(
         "window_start": pa.int64(),
         "window": pa.string(),
     },
-    nullable={"energy", "expectation"},
+    nullable={"energy", "expectation", "contribution"},
 )
 
 
@@ -273,13 +286,14 @@ def _nth_largest(values: np.ndarray, n: int, block: int = 1 << 16) -> float:
 def _ranking_order(keys: pd.DataFrame, per: str | None, n: int) -> tuple[np.ndarray, np.ndarray]:
     """Rows of the top ``n`` (overall or per group) and their 1-based ranks, in output order.
 
-    The order is :func:`rank_pairs`'s: probability, then the stronger best site, then names.
+    The order is :func:`rank_pairs`'s: score, then the stronger best site, then the lower duplex energy,
+    then names.
     """
-    probability = keys["probability"].to_numpy(dtype=np.float64)
+    score = keys["score" if "score" in keys else "probability"].to_numpy(dtype=np.float64)
     rows = np.arange(len(keys))
     if per is None and n < len(keys):  # only rows that can be in the top n need sorting
-        threshold = _nth_largest(probability, n)
-        rows = np.flatnonzero(probability >= threshold)
+        threshold = _nth_largest(score, n)
+        rows = np.flatnonzero(score >= threshold)
     subset = keys.iloc[rows]
     mirna_codes, _ = _sorted_codes(subset["mirna_id"])
     target_codes, _ = _sorted_codes(subset["target_id"])
@@ -288,13 +302,19 @@ def _ranking_order(keys: pd.DataFrame, per: str | None, n: int) -> tuple[np.ndar
         [SITE_RANK.get(site, 0.5 if site != "none" else 0) for site in types] + [0], dtype=np.float64
     )
     strength = strengths[type_codes]  # code -1 (missing) reads the trailing 0
-    n_mirnas, n_targets = int(mirna_codes.max(initial=0)) + 1, int(target_codes.max(initial=0)) + 1
-    if len(strengths) * n_mirnas * n_targets < 2**62:  # one integer key for the tie-breaks: a faster sort
-        weakness = np.searchsorted(np.unique(-strengths), -strength)
-        ties = (weakness * n_mirnas + mirna_codes) * n_targets + target_codes
-        order = np.lexsort((ties, -probability[rows]))
+    if "best_site_energy" in subset:
+        energy = pd.to_numeric(subset["best_site_energy"], errors="coerce").to_numpy(dtype=np.float64)
+        energy = np.where(np.isfinite(energy), energy, np.inf)
     else:
-        order = np.lexsort((target_codes, mirna_codes, -strength, -probability[rows]))
+        energy = np.zeros(len(subset))
+    n_mirnas, n_targets = int(mirna_codes.max(initial=0)) + 1, int(target_codes.max(initial=0)) + 1
+    weakness = np.searchsorted(np.unique(-strengths), -strength)
+    energies, energy_codes = np.unique(energy, return_inverse=True)
+    if len(strengths) * len(energies) * n_mirnas * n_targets < 2**62:  # one integer tie key: faster
+        ties = ((weakness * len(energies) + energy_codes) * n_mirnas + mirna_codes) * n_targets + target_codes
+        order = np.lexsort((ties, -score[rows]))
+    else:
+        order = np.lexsort((target_codes, mirna_codes, energy, -strength, -score[rows]))
     if per is None:
         chosen = order[:n]
         return rows[chosen], np.arange(1, len(chosen) + 1)
@@ -329,9 +349,9 @@ def _take_rows(path: str | os.PathLike, rows: np.ndarray) -> pd.DataFrame:
 def top_interactions(
     pairs: str | os.PathLike | pd.DataFrame, n: int = 10, per: str | None = None
 ) -> pd.DataFrame:
-    """The top ``n`` pairs by probability: overall, per miRNA or per transcript.
+    """The top ``n`` pairs by score: overall, per miRNA or per transcript.
 
-    Ties are broken as in :func:`rank_pairs` (stronger best site, then names). A Parquet file is read
+    Ties are broken as in :func:`rank_pairs` (stronger best site, then lower energy, then names). A Parquet file is read
     column-wise (ids as dictionaries, then only the row groups holding the chosen rows), so files of
     10^7 pairs are ranked in seconds and modest memory.
 
@@ -355,14 +375,18 @@ def top_interactions(
         raise ValueError(f"per must be None, 'mirna' or 'target', not {per!r}")
     if n < 1:
         raise ValueError(f"n must be at least 1, not {n}")
-    key_columns = ["mirna_id", "target_id", "probability", "best_site_type"]
+    key_columns = ["mirna_id", "target_id", "score", "probability", "best_site_type", "best_site_energy"]
     if isinstance(pairs, pd.DataFrame):
         frame = pairs.drop(columns="rank", errors="ignore")
-        rows, ranks = _ranking_order(frame[key_columns].reset_index(drop=True), per, n)
+        present = [column for column in key_columns if column in frame]
+        rows, ranks = _ranking_order(frame[present].reset_index(drop=True), per, n)
         chosen = frame.iloc[rows].reset_index(drop=True)
     else:
+        names = set(pq.read_schema(pairs).names)
         keys = pq.read_table(
-            pairs, columns=key_columns, read_dictionary=["mirna_id", "target_id", "best_site_type"]
+            pairs,
+            columns=[column for column in key_columns if column in names],
+            read_dictionary=["mirna_id", "target_id", "best_site_type"],
         )
         rows, ranks = _ranking_order(keys.to_pandas(), per, n)
         chosen = _take_rows(pairs, rows).reset_index(drop=True)

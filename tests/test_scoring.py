@@ -1,0 +1,152 @@
+"""Tests of rnaapp.scoring: site features, calibration, the transcript score, fits and the background."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from rnaapp.scoring import (
+    SITE_FEATURES,
+    Scoring,
+    SiteCalibration,
+    SiteContext,
+    TranscriptModel,
+    expected_calibration_error,
+    fit_site_calibration,
+    fit_transcript_model,
+    length_feature,
+    local_au,
+    logit,
+    prior_shift,
+    reliability_table,
+    site_features,
+)
+from rnaapp.scoring.background import background_targets, percentiles
+
+COLUMN = {name: index for index, name in enumerate(SITE_FEATURES)}
+
+
+def test_local_au_counts_both_flanks():
+    target = "AAAA" + "GGGGGG" + "UUUU"
+    assert local_au(target, 4, 10, flank=4) == 1.0
+    assert local_au("GGGG", 0, 4) == 0.5  # nothing around: neutral
+
+
+def test_site_features_types_position_and_cooperative_spacing():
+    target = "A" * 200
+    sites = [
+        SiteContext("8mer", 5, 13),
+        SiteContext("7mer-m8", 30, 37),
+        SiteContext("non-canonical", 150, 157),
+    ]
+    rows = site_features(target, sites, np.array([1.0, 2.0, 3.0]), np.array([-20.0, -30.0, np.nan]))
+    assert rows.shape == (3, len(SITE_FEATURES))
+    assert rows[:, COLUMN["log_odds"]].tolist() == [1.0, 2.0, 3.0]
+    assert (
+        rows[0, COLUMN["8mer"]] == 1
+        and rows[1, COLUMN["7mer-m8"]] == 1
+        and rows[2, COLUMN["non-canonical"]] == 1
+    )
+    assert rows[0, COLUMN["near_start"]] == 1 and rows[1, COLUMN["near_start"]] == 0
+    # canonical sites 25 nt apart cooperate; the non-canonical one does not count
+    assert rows[:, COLUMN["cooperative"]].tolist() == [1.0, 1.0, 0.0]
+    assert rows[:, COLUMN["energy"]].tolist() == [0.0, -1.0, 0.0]  # NaN energy -> default
+    assert rows[0, COLUMN["local_au"]] == pytest.approx(0.5)
+
+
+def test_site_features_refuses_mismatched_lengths():
+    with pytest.raises(ValueError):
+        site_features("ACGU" * 20, [SiteContext("6mer", 1, 7)], np.array([1.0, 2.0]))
+
+
+def test_transcript_score_sums_odds_and_never_saturates():
+    model = TranscriptModel()
+    one = site_features("A" * 100, [SiteContext("8mer", 40, 48)], np.array([30.0]))
+    two = site_features(
+        "A" * 100, [SiteContext("8mer", 40, 48), SiteContext("6mer", 80, 86)], np.array([30.0, 30.0])
+    )
+    first, second = model.score_pair(one, 0.0), model.score_pair(two, 0.0)
+    assert first.score == pytest.approx(30.0)
+    assert second.score == pytest.approx(30.0 + np.log(2.0))  # a second equal site doubles the odds
+    assert second.score > first.score
+    assert second.contributions.tolist() == pytest.approx([0.5, 0.5])
+    empty = model.score_pair(np.zeros((0, len(SITE_FEATURES))), 0.0)
+    assert empty.score == -np.inf and empty.probability == 0.0
+
+
+def test_prior_moves_log_odds_by_the_logit_difference():
+    calibration = SiteCalibration(slope=2.0, intercept=-1.0)
+    assert calibration.log_odds(np.array([1.0]))[0] == pytest.approx(1.0)
+    shifted = calibration.log_odds(np.array([1.0]), prior=0.1)[0]
+    assert shifted == pytest.approx(1.0 + logit(0.1))
+    assert prior_shift(None, 0.5) == 0.0
+    with pytest.raises(ValueError):
+        logit(1.0)
+
+
+def test_scoring_round_trips_through_the_card_dictionary():
+    scoring = Scoring(
+        site=SiteCalibration(0.5, 0.1, 0.48, "clash"),
+        transcript=TranscriptModel(weights={"log_odds": 0.7, "8mer": 1.2}, length_weight=-0.3, intercept=0.2),
+    )
+    assert Scoring.from_dict(scoring.to_dict()) == scoring
+    assert Scoring.from_dict({}) == Scoring() and not Scoring().fitted
+    with pytest.raises(ValueError):
+        TranscriptModel(weights={"not-a-feature": 1.0})
+
+
+def test_fit_site_calibration_recovers_platt_parameters():
+    rng = np.random.default_rng(0)
+    logits = rng.normal(0, 4, 20000)
+    labels = (rng.random(20000) < 1 / (1 + np.exp(-(0.5 * logits - 0.3)))).astype(float)
+    fitted = fit_site_calibration(logits, labels, fitted_on="synthetic", l2=0.0)
+    assert fitted.slope == pytest.approx(0.5, abs=0.05)
+    assert fitted.intercept == pytest.approx(-0.3, abs=0.08)
+    assert expected_calibration_error(labels, fitted.probability(logits)) < 0.02
+    assert expected_calibration_error(labels, 1 / (1 + np.exp(-logits))) > 0.05
+    with pytest.raises(ValueError):
+        fit_site_calibration(logits, np.ones_like(logits), fitted_on="one class")
+
+
+def test_fit_transcript_model_learns_that_site_type_matters():
+    rng = np.random.default_rng(1)
+    pairs, labels = [], []
+    for _ in range(400):
+        positive = rng.random() < 0.5
+        kinds = ["8mer" if positive else "non-canonical"] + ["non-canonical"] * int(rng.integers(0, 4))
+        contexts = [SiteContext(kind, 20 + 60 * k, 28 + 60 * k) for k, kind in enumerate(kinds)]
+        pairs.append(site_features("A" * 400, contexts, rng.normal(0, 1, len(kinds))))
+        labels.append(float(positive))
+    lengths = np.zeros(len(pairs))
+    fitted = fit_transcript_model(
+        pairs, lengths, np.array(labels), fitted_on="synthetic", features=("log_odds", "8mer")
+    )
+    assert fitted.weights["8mer"] > 1.0
+    predicted = [fitted.score_pair(rows, 0.0).probability for rows in pairs]
+    assert np.mean([(p > 0.5) == bool(y) for p, y in zip(predicted, labels, strict=True)]) > 0.9
+
+
+def test_reliability_table_and_ece():
+    labels = np.array([0, 0, 1, 1])
+    probabilities = np.array([0.05, 0.05, 0.95, 0.95])
+    table = reliability_table(labels, probabilities)
+    assert table["n"].tolist() == [2, 2]
+    assert expected_calibration_error(labels, probabilities) == pytest.approx(0.05)
+
+
+def test_background_is_deterministic_and_utr_like():
+    first, second = background_targets(), background_targets()
+    assert first == second and len(first) == 100
+    sequences = "".join(sequence for _, sequence in first)
+    assert set(sequences) <= set("ACGU")
+    assert 0.5 < (sequences.count("A") + sequences.count("U")) / len(sequences) < 0.7  # 3'UTRs are AU-rich
+
+
+def test_percentiles_count_ties_half():
+    background = np.array([1.0, 2.0, 2.0, 3.0])
+    assert percentiles(np.array([0.0, 2.0, 5.0]), background).tolist() == [0.0, 50.0, 100.0]
+    assert np.isnan(percentiles(np.array([1.0]), np.zeros(0))[0])
+
+
+def test_length_feature_is_log10_per_kb():
+    assert length_feature(1000) == 0.0 and length_feature(10000) == pytest.approx(1.0)
