@@ -54,6 +54,8 @@ from rnaapp.structure import duplex_diagram
 RESULT_KEY = "predict_result"
 #: Whether the shown result is an earlier one (the last press of Predict met an input error).
 STALE_KEY = "_predict_result_stale"
+#: Number formats of the score and site tables (probability is drawn as a bar; others are shown as they are).
+NUMBER_FORMATS = {"score": "%.2f", "percentile": "%.0f", "contribution": "percent"}
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -376,9 +378,51 @@ def show_node_status(result: dict, report: PairReport) -> None:
             icon="⚠️",
         )
     if len(report.scores) > 1:
-        st.dataframe(report.scores[["model", "family", "probability", "node_status"]], hide_index=True)
+        statuses = report.scores.filter(["model", "family", "score", "probability", "node_status"])
+        st.dataframe(
+            statuses,
+            hide_index=True,
+            column_config=table_columns(statuses, SCORE_COLUMNS | GENE_SCORE_COLUMNS),
+        )
     if result.get("note"):
         st.caption(result["note"])
+
+
+def table_columns(frame: pd.DataFrame, meanings: dict[str, str]) -> dict[str, object]:
+    """``st.dataframe`` column_config of a score or site table: each column's meaning as its help text
+    (hover the header), probability as a 0-1 bar, the graded scores with :data:`NUMBER_FORMATS`."""
+    config: dict[str, object] = {}
+    for column in frame.columns:
+        meaning = meanings.get(column)
+        if column == "probability":
+            config[column] = st.column_config.ProgressColumn(
+                column, min_value=0.0, max_value=1.0, format="%.3f", help=meaning
+            )
+        elif column in NUMBER_FORMATS:
+            config[column] = st.column_config.NumberColumn(
+                column, format=NUMBER_FORMATS[column], help=meaning
+            )
+        elif meaning is not None:
+            config[column] = st.column_config.Column(column, help=meaning)
+    return config
+
+
+def show_scores(report: PairReport) -> None:
+    """The site models' scores side by side: score (the graded log-odds), probability, percentile."""
+    scores = report.scores.drop(columns=["node_status", "note"], errors="ignore")
+    if "percentile" in scores and scores["percentile"].isna().all():  # a target read whole has none
+        scores = scores.drop(columns="percentile")
+    st.dataframe(scores, hide_index=True, column_config=table_columns(scores, SCORE_COLUMNS))
+    st.caption(
+        "score: the graded log-odds (higher = stronger; it does not saturate where probabilities reach 1). "
+        "probability: calibrated at a prior of 0.5 (as many true targets as non-targets; a lower prior "
+        "lowers the probability, not the score)"
+        + (
+            "; percentile: the score among the miRNA's scores on 100 background 3'UTRs."
+            if "percentile" in scores
+            else "."
+        )
+    )
 
 
 def show(result: dict) -> None:
@@ -396,6 +440,7 @@ def show(result: dict) -> None:
             row["model"],
             "—" if pd.isna(row["probability"]) else f"{row['probability']:.3f}",
             help=f"{row['family']} model; probability of interaction (0-1)"
+            + ("" if pd.isna(row.get("score")) else f"; score (log-odds) {row['score']:.2f}")
             + (f"; best site at {row['best_site_start']} ({row['best_site_type']})" if row["scanned"] else "")
             + (f"; node status: {row['node_status']}" if row.get("node_status") else "")
             + (f"; no score: {row['note']}" if row.get("note") else ""),
@@ -403,6 +448,8 @@ def show(result: dict) -> None:
     for _, row in report.scores.iterrows():
         if row.get("note"):
             st.caption(f"{row['model']}: no score, {row['note']}.")
+    if not report.gene and not report.plant:
+        show_scores(report)
     if report.gene:
         show_node_status(result, report)
         if report.hybrid is None:
@@ -450,7 +497,9 @@ def show(result: dict) -> None:
         if report.sites.empty:
             st.write("The target is shorter than the miRNA: no complementary site.")
         else:
-            st.dataframe(report.sites, hide_index=True)
+            st.dataframe(
+                report.sites, hide_index=True, column_config=table_columns(report.sites, SITE_TABLE_COLUMNS)
+            )
             explain_columns({key: value for key, value in SITE_TABLE_COLUMNS.items() if key in report.sites})
     else:
         energy_column.metric("Duplex ΔG (kcal/mol)", f"{report.hybrid.energy:.1f}")
@@ -478,7 +527,9 @@ def show(result: dict) -> None:
                     ),
                     key="predict_site_map",
                 )
-            st.dataframe(report.sites, hide_index=True)
+            st.dataframe(
+                report.sites, hide_index=True, column_config=table_columns(report.sites, SITE_TABLE_COLUMNS)
+            )
             explain_columns({key: value for key, value in SITE_TABLE_COLUMNS.items() if key in report.sites})
 
     duplex_column, heatmap_column = st.columns(2)

@@ -78,6 +78,37 @@ DEMO_INPUTS = {
 }
 #: Expectations the plant filter slider offers (the largest keeps every pair).
 MAX_EXPECTATION_FILTER = 30.0
+#: Meaning of the pair table's ``rank`` (the other columns' meanings are in PAIR_COLUMNS).
+RANK_MEANING = (
+    "rank over all pairs by score (1 = best; ties: the stronger best site type, then the lower duplex energy)"
+)
+#: Number formats of the pair and site tables (probability is drawn as a bar; others are shown as they are).
+NUMBER_FORMATS = {
+    "score": "%.2f",
+    "percentile": "%.0f",
+    "best_site_log_odds": "%.2f",
+    "log_odds": "%.2f",
+    "contribution": "percent",
+}
+
+
+def table_columns(frame: pd.DataFrame, meanings: dict[str, str]) -> dict[str, Any]:
+    """``st.dataframe`` column_config of a pair or site table: each column's meaning as its help text
+    (hover the header), probability as a 0-1 bar, the graded scores with :data:`NUMBER_FORMATS`."""
+    config: dict[str, Any] = {}
+    for column in frame.columns:
+        meaning = meanings.get(column)
+        if column == "probability":
+            config[column] = st.column_config.ProgressColumn(
+                column, min_value=0.0, max_value=1.0, format="%.3f", help=meaning
+            )
+        elif column in NUMBER_FORMATS:
+            config[column] = st.column_config.NumberColumn(
+                column, format=NUMBER_FORMATS[column], help=meaning
+            )
+        elif meaning is not None:
+            config[column] = st.column_config.Column(column, help=meaning)
+    return config
 
 
 def scan_models(task: str) -> tuple[list[str], str | None]:
@@ -590,9 +621,19 @@ def show_results(job: ScanJob) -> None:
         )
         target_query = fourth.text_input("Target contains", key=remember("scan_target_query", ""))
         sort_column, order_column, size_column = st.columns(3)
-        sort_options = ["rank", "probability", "best_site_energy", "n_sites", "mirna_id", "target_id"]
+        sort_options = [
+            "rank",
+            "score",
+            "probability",
+            "best_site_energy",
+            "n_sites",
+            "mirna_id",
+            "target_id",
+        ]
         if job.plant:
-            sort_options.insert(2, "best_site_expectation")
+            sort_options.insert(3, "best_site_expectation")
+        else:
+            sort_options.insert(3, "percentile")
         if st.session_state.get("scan_sort") not in sort_options:
             set_remembered("scan_sort", "rank")
         sort_by = sort_column.selectbox("Sort by", sort_options, key=remember("scan_sort", "rank"))
@@ -623,15 +664,10 @@ def show_results(job: ScanJob) -> None:
         on_select="rerun",
         selection_mode="single-row",
         key="scan_table",
-        column_config={
-            "probability": st.column_config.ProgressColumn(
-                "probability", min_value=0.0, max_value=1.0, format="%.3f"
-            )
-        },
+        column_config=table_columns(page_rows, PAIR_COLUMNS | {"rank": RANK_MEANING}),
     )
     explain_columns(
-        {key: value for key, value in PAIR_COLUMNS.items() if key in pairs}
-        | {"rank": "rank over all pairs by probability (1 = best)"}
+        {key: value for key, value in PAIR_COLUMNS.items() if key in pairs} | {"rank": RANK_MEANING}
     )
     shown_sites = sites.merge(shown[["mirna_id", "target_id"]], on=["mirna_id", "target_id"])
     st.caption(
@@ -709,7 +745,8 @@ def show_pair(job: ScanJob, chosen: Any, sites: Any) -> None:
         ),
         key="scan_site_map",
     )
-    st.dataframe(pair_sites.drop(columns=["mirna_id", "target_id"]), hide_index=True)
+    shown_sites = pair_sites.drop(columns=["mirna_id", "target_id"])
+    st.dataframe(shown_sites, hide_index=True, column_config=table_columns(shown_sites, SITE_COLUMNS))
     explain_columns({key: value for key, value in SITE_COLUMNS.items() if key in pair_sites})
     mirna = dict(job.mirnas)[chosen["mirna_id"]]
     site_number = st.selectbox(

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from rnaapp.jobs import FINAL_STATES
+from rnaapp.pair_report import SCORE_COLUMNS, SITE_TABLE_COLUMNS
 from rnaapp.registry import ModelNotFoundError, resolve_name
+from rnaapp.scan import PAIR_COLUMNS, SITE_COLUMNS
 
 from .conftest import REPOSITORY
 
@@ -59,6 +63,12 @@ def widget(elements, label_start):
     return next(element for element in elements if element.label.startswith(label_start))
 
 
+def table_with(app: AppTest, column: str):
+    """The first table shown with ``column``, and its column settings (help text, number format)."""
+    frame = next(frame for frame in app.dataframe if column in frame.value.columns)
+    return frame.value, json.loads(frame.proto.columns)
+
+
 def test_starts_on_predict_with_the_sidebar(app):
     app.run()
     assert not app.exception
@@ -78,6 +88,13 @@ def test_predict_shows_scores_sites_duplex_and_heatmap(app):
     assert "miRNA" in app.code[0].value
     assert len(app.get("plotly_chart")) == 1  # the attention heatmap
     assert [button.label for button in app.get("download_button")][:2] == ["Duplex PNG", "Duplex SVG"]
+    scores, columns = table_with(app, "score")  # the graded score next to the probability
+    assert scores["model"].tolist() == [resolve_name("site")]
+    assert list(scores.columns[scores.columns.get_loc("score") :][:2]) == ["score", "probability"]
+    assert scores["probability"].iloc[0] == pytest.approx(float(metrics[resolve_name("site")]), abs=5e-4)
+    assert "percentile" not in scores  # a 40-nt site is read whole: no background percentile
+    assert columns["score"]["help"] == SCORE_COLUMNS["score"]
+    assert columns["score"]["type_config"]["format"] == "%.2f"
 
 
 def test_predict_follows_the_sidebar_model(app):
@@ -123,6 +140,19 @@ def test_predict_scans_a_long_target(app):
     assert not app.exception and not app.error
     assert any("scanned" in info.value for info in app.info)
     assert len(app.get("plotly_chart")) == 2  # site map and heatmap
+    scores, columns = table_with(app, "score")
+    assert list(scores.columns[scores.columns.get_loc("score") :][:3]) == [
+        "score",
+        "probability",
+        "percentile",
+    ]
+    assert 0 <= scores["percentile"].iloc[0] <= 100 and bool(scores["scanned"].iloc[0])
+    assert columns["percentile"]["help"] == SCORE_COLUMNS["percentile"]
+    assert columns["percentile"]["type_config"]["format"] == "%.0f"
+    sites, columns = table_with(app, "contribution")  # each site's share of the score
+    assert sites["contribution"].between(0, 1).all() and sites["contribution"].sum() <= 1 + 1e-9
+    assert columns["contribution"]["help"] == SITE_TABLE_COLUMNS["contribution"]
+    assert columns["contribution"]["type_config"]["format"] == "percent"
 
 
 @pytest.mark.parametrize(
@@ -193,9 +223,22 @@ def test_scan_ranks_candidates_and_opens_a_pair(app):
     app.run()
     assert not app.exception and not app.error
     assert any("Scanned 3 miRNAs" in success.value for success in app.success)
-    table = app.dataframe[0].value
+    table, columns = table_with(app, "rank")
     assert len(table) >= 1 and table["rank"].is_monotonic_increasing
+    assert table["score"].is_monotonic_decreasing  # ranked by the graded score
     assert (table["probability"] >= 0.5).all()  # the default filter
+    # score and percentile next to probability, with the site counts and the sites that drive the score
+    assert list(table.columns[table.columns.get_loc("score") :][:3]) == ["score", "probability", "percentile"]
+    assert table["percentile"].between(0, 100).all()
+    assert {"best_site_log_odds", "n_8mer", "n_7mer_m8", "n_noncanonical", "driving_sites"} <= set(
+        table.columns
+    )
+    assert (table["n_sites"] >= table[["n_8mer", "n_7mer_m8", "n_7mer_a1", "n_6mer"]].sum(axis=1)).all()
+    assert table.loc[table["n_sites"] > 0, "driving_sites"].str.contains("@").all()
+    for column, number_format in {"score": "%.2f", "percentile": "%.0f", "probability": "%.3f"}.items():
+        assert columns[column]["help"] == PAIR_COLUMNS[column], column  # hover the header: its meaning
+        assert columns[column]["type_config"]["format"] == number_format, column
+    assert "by score" in columns["rank"]["help"]
     assert {"Pairs (CSV)", "Sites (CSV)", "Pairs and sites (Excel)"} <= {
         b.label for b in app.get("download_button")
     }
@@ -206,6 +249,10 @@ def test_scan_ranks_candidates_and_opens_a_pair(app):
     opener.set_value(opener.options[1]).run()
     assert not app.exception and not app.error
     assert len(app.get("plotly_chart")) == 2  # site map and attention heatmap
+    sites, columns = table_with(app, "site_rank")
+    assert {"log_odds", "contribution"} <= set(sites.columns)
+    assert columns["log_odds"]["help"] == SITE_COLUMNS["log_odds"]
+    assert columns["contribution"]["type_config"]["format"] == "percent"
     assert "miRNA" in app.code[0].value  # the duplex as text
 
 
