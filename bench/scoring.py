@@ -36,6 +36,7 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import doc_sections  # noqa: E402
 from site_data import benchmarks_directory, clash_split, load  # noqa: E402
 
 from rnaapp.inference import InferenceOptions, predict  # noqa: E402
@@ -272,23 +273,73 @@ def gene_level(model, scoring: Scoring, panel_features, options) -> pd.DataFrame
         for name, values in baseline_scores(features).items():
             scores[name] = values
         for name, values in scores.items():
+            top_k = top_k_precision(labels, np.asarray(values, dtype=float), test.mirna_id.to_numpy())
             if name == "max of sites":
                 values = 1 / (1 + np.exp(-values))
             elif name not in ("transcript probability", "seed rule"):
                 values = pd.Series(values).rank(method="average").to_numpy() / len(values)  # AUC only
             metrics = compute_metrics(labels, values)
+            metrics["top5_precision"] = top_k
             results.setdefault(name, []).append(metrics)
     rows = []
     for name, per_file in results.items():
         frame = pd.DataFrame(per_file)
         row = {"method": name}
-        for key in ("ACC", "F1", "SPE", "SEN", "AUC", "AUPR"):
+        for key in ("ACC", "F1", "SPE", "SEN", "AUC", "AUPR", "top5_precision"):
             row[key] = frame[key].mean()
         rows.append(row)
     table = pd.DataFrame(rows)
     threshold_free = ~table.method.isin(["transcript probability", "max of sites", "seed rule"])
     table.loc[threshold_free, ["ACC", "F1", "SPE", "SEN"]] = np.nan  # no threshold of their own
     return table
+
+
+def top_k_precision(labels: np.ndarray, scores: np.ndarray, groups: np.ndarray, k: int = 5) -> float:
+    """Mean over groups (miRNAs) with at least ``k`` pairs of the share of positives among its top ``k``."""
+    frame = pd.DataFrame({"label": labels, "score": scores, "group": groups})
+    shares = [
+        group.sort_values("score", ascending=False, kind="stable").head(k).label.mean()
+        for _, group in frame.groupby("group")
+        if len(group) >= k
+    ]
+    return float(np.mean(shares)) if shares else float("nan")
+
+
+def scan_ties(model, options: InferenceOptions, n_mirnas: int = 20, n_utrs: int = 200) -> dict:
+    """The issue's scan: the first 20 miRNAs of gene_miraw test0 x the first 200 panel 3'UTRs, defaults."""
+    from rnaapp.scan import scan
+
+    panel = read_panel()
+    test0 = miraw_tests()[0]
+    mirnas = list(dict.fromkeys(zip(test0.mirna_id, test0.mirna_seq, strict=True)))[:n_mirnas]
+    targets = list(panel.items())[:n_utrs]
+    started = time.perf_counter()
+    result = scan(model, mirnas, targets, options)
+    seconds = time.perf_counter() - started
+    pairs = result.pairs
+    top = pairs.head(100)
+    return {
+        "pairs": len(pairs),
+        "seconds": round(seconds, 1),
+        "top100_distinct_scores": int(top.score.nunique()),
+        "top100_distinct_probabilities_3dp": int(top.probability.round(3).nunique()),
+        "top100_distinct_max_site_probability_3dp": int(
+            (1 / (1 + np.exp(-top.best_site_log_odds.astype(float)))).round(3).nunique()
+        ),
+        "share_probability_ge_0.999": float((pairs.probability >= 0.999).mean()),
+        "share_max_site_probability_ge_0.999": float(
+            (1 / (1 + np.exp(-pairs.best_site_log_odds.astype(float))) >= 0.999).mean()
+        ),
+        "top100_best_site_types": top.best_site_type.value_counts().to_dict(),
+    }
+
+
+def model_with_scoring(model, scoring: Scoring):
+    """``model`` with ``scoring`` in its card (what the card will carry once written)."""
+    import dataclasses
+
+    card = dataclasses.replace(model.card, scoring=scoring.to_dict())
+    return dataclasses.replace(model, card=card)
 
 
 def site_level(model, scoring: Scoring, options) -> dict:
@@ -323,6 +374,43 @@ def site_level(model, scoring: Scoring, options) -> dict:
     return out
 
 
+#: The rule that picks the scanning default, fixed before the final run (issue 19): a candidate must be at
+#: least as good as the hybrid-energy rule on both sets (CLASH held-out AUPR of hybrid_mfe-clash; miRAW
+#: gene-level mean AUC of the best-site duplex energy); among those, the highest mean of the two wins.
+DEFAULT_RULE = (
+    "eligible: CLASH held-out AUPR >= hybrid_mfe-clash's and gene_miraw mean AUC (transcript probability) >= "
+    "the best-site duplex energy's; chosen: the highest mean of those two numbers"
+)
+
+
+def choose_default(report: dict) -> dict:
+    hybrid_card = json.loads((REPOSITORY / "weights" / "hybrid_mfe-clash.json").read_text())
+    hybrid_clash_aupr = hybrid_card["metrics"]["clash_test"]["AUPR"]
+    rows = []
+    for name, numbers in report.items():
+        gene = {row["method"]: row for row in numbers["gene_miraw_mean"]}
+        auc = gene["transcript probability"]["AUC"]
+        energy_auc = gene["hybrid dG (best site)"]["AUC"]
+        aupr = numbers["site"]["clash_test_AUPR"]
+        rows.append(
+            {
+                "model": name,
+                "clash_AUPR": aupr,
+                "gene_AUC": auc,
+                "eligible": aupr >= hybrid_clash_aupr and auc >= energy_auc,
+                "mean": (aupr + auc) / 2,
+            }
+        )
+    eligible = [row for row in rows if row["eligible"]]
+    chosen = max(eligible, key=lambda row: row["mean"])["model"] if eligible else None
+    return {
+        "rule": DEFAULT_RULE,
+        "hybrid_clash_AUPR": hybrid_clash_aupr,
+        "candidates": rows,
+        "chosen": chosen,
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--models", nargs="+", default=list(DEFAULT_MODELS))
@@ -330,13 +418,24 @@ def main() -> None:
         "--write-cards", action="store_true", help="write the fitted scoring into weights/<model>.json"
     )
     parser.add_argument("--json", type=Path, help="save every number measured")
+    doc_sections.add_option(parser, "scoring")
     args = parser.parse_args()
+    if args.docs:
+        with doc_sections.captured() as printed:
+            run(args)
+        doc_sections.replace_section("scoring", doc_sections.fenced(printed.getvalue()))
+    else:
+        run(args)
+
+
+def run(args: argparse.Namespace) -> None:
     options = InferenceOptions()
     panel = read_panel()
-    dev = clash_gene_pairs(panel)
-    print(
-        f"CLASH-derived gene pairs: {len(dev)} ({int(dev.label.sum())} positive, {dev.target_id.nunique()} genes)"
-    )
+    dev = fitting_pairs(panel)
+    for source, group in dev.groupby("source"):
+        print(
+            f"{source}-derived gene pairs: {len(group)} ({int(group.label.sum())} positive, {group.target_id.nunique()} genes)"
+        )
     tests = miraw_tests()
     union = pd.concat(tests).drop_duplicates(["mirna_seq", "target_seq"]).reset_index(drop=True)
     clash_train, _ = clash_split()
@@ -386,11 +485,14 @@ def main() -> None:
         )
         gene_table = gene_level(model, scoring, panel_features, options)
         print(gene_table.round(4).to_string(index=False))
+        ties = scan_ties(model_with_scoring(model, scoring), options)
+        print("scan of 20 miRNAs x 200 3'UTRs:", ties)
         report[name] = {
             "scoring": scoring.to_dict(),
             "feature_choice": cv_table.to_dict("records"),
             "site": site_numbers,
             "gene_miraw_mean": gene_table.to_dict("records"),
+            "scan_ties": ties,
         }
         if args.write_cards:
             card_path = REPOSITORY / "weights" / f"{name}.json"
@@ -398,6 +500,14 @@ def main() -> None:
             card["scoring"] = scoring.to_dict()
             card["scoring"]["command"] = f"python bench/scoring.py --models {name} --write-cards"
             card_path.write_text(json.dumps(card, indent=2) + "\n")
+    choice = choose_default(report)
+    print("\nscanning default:", json.dumps(choice, indent=1, default=float))
+    if args.write_cards and choice["chosen"]:
+        defaults_path = REPOSITORY / "weights" / "defaults.json"
+        defaults = json.loads(defaults_path.read_text())
+        defaults["uses"]["scan"] = choice["chosen"]
+        defaults_path.write_text(json.dumps(defaults, indent=2) + "\n")
+    report["default_rule"] = choice
     if args.json:
         args.json.write_text(json.dumps(report, indent=1, default=float))
 

@@ -43,6 +43,7 @@ from rnaapp.commands.common import (  # noqa: F401 - the helpers' old import pat
     _json_ready,
     _load,
     _positive_int,
+    _prior,
     _probability,
     _quantile,
     _read,
@@ -76,6 +77,14 @@ def _add_inference_flags(command: argparse.ArgumentParser) -> None:
         type=_positive_int,
         metavar="N",
         help="CPU threads scoring batches at once (default: one per core, at most 8)",
+    )
+    group.add_argument(
+        "--prior",
+        type=_prior,
+        metavar="P",
+        help="share of true interactions you expect among the pairs scored, for the calibrated "
+        "probability (default: 0.5, the balance the scores were calibrated at; a genome-wide scan is "
+        "nearer 0.01). The score and the ranking do not depend on it",
     )
 
 

@@ -46,6 +46,7 @@ from rnaapp.scan import (
     transcript_probabilities,
     window_bounds,
 )
+from rnaapp.scoring import sigmoid
 from rnaapp.sites import SITE_RANK
 from rnaapp.structure import Hybrid, hybridize
 
@@ -53,9 +54,13 @@ from rnaapp.structure import Hybrid, hybridize
 SCORE_COLUMNS = {
     "model": "model name (see the Models page for its card)",
     "family": "model family",
-    "probability": "predicted probability that the miRNA targets this sequence (0-1); for a target longer "
-    "than the model's window, the highest probability over its candidate sites (plant models score every "
-    "target whole)",
+    "score": "graded score (log-odds units, higher = stronger; never saturates): the calibrated log-odds of "
+    "a target read whole, or for a target longer than the model's window the transcript score that weighs "
+    "every candidate site (type, local AU, position, cooperative neighbours)",
+    "probability": "calibrated probability that the miRNA targets this sequence (0-1), at a prior of 0.5 "
+    "(plant models score every target whole)",
+    "percentile": "for a scanned target: where the score falls among the miRNA's scores on the package's "
+    "background 3'UTRs (100 = above all)",
     "scanned": "whether the target was longer than the model's window and was scanned site by site",
     "best_site_start": "for a scanned target: position (1-based) of the best site's seed match",
     "best_site_type": "for a scanned target: seed match type of the best site",
@@ -81,7 +86,8 @@ SITE_TABLE_COLUMNS = {
     "mismatches": "plant sites: miRNA positions without a pair",
     "wobbles": "plant sites: miRNA positions paired as G:U",
     "seed_pairing": "which miRNA positions pair with the site",
-    "probability": "the first model's probability for the 40-nt window around the site",
+    "probability": "the first model's calibrated probability for the 40-nt window around the site",
+    "contribution": "for a scanned target: the site's share of the transcript score",
     "energy": "ViennaRNA duplex free energy of the miRNA with that window (kcal/mol; plant sites: the site "
     "and 10 nt on each side)",
 }
@@ -234,7 +240,9 @@ def pair_report(
     )
     scores = _scores(models, mirna, target, found, options)
     if found is not None:
-        sites = found.sites[["site_type", "start", "end", "seed_pairing", "probability", "energy"]]
+        sites = found.sites[
+            ["site_type", "start", "end", "seed_pairing", "probability", "contribution", "energy"]
+        ]
         if len(sites):
             focus_start = int(found.sites["window_start"].iloc[0]) - 1
             focus_end = focus_start + len(found.sites["window"].iloc[0])
@@ -285,7 +293,9 @@ def _scores(
         if found is not None and model is models[0]:  # already scanned: reuse its best site
             best = found.pairs.iloc[0]
             scored = {
+                "score": best["score"],
                 "probability": best["probability"],
+                "percentile": best["percentile"],
                 "scanned": True,
                 "best_site_start": best["best_site_start"],
                 "best_site_type": best["best_site_type"],
@@ -301,7 +311,9 @@ def _score_row(model: TrainedModel, scored: Any) -> dict[str, Any]:
     return {
         "model": model.name,
         "family": model.family.name,
+        "score": float(scored["score"]) if "score" in scored else np.nan,
         "probability": float(scored["probability"]),
+        "percentile": float(scored["percentile"]) if "percentile" in scored else np.nan,
         "scanned": bool(scored["scanned"]),
         "best_site_start": scored["best_site_start"],
         "best_site_type": scored["best_site_type"] or "",
@@ -390,9 +402,10 @@ def _gene_report(
             )
             scored = {"probability": np.nan, "scanned": False, "best_site_start": pd.NA, "best_site_type": ""}
         elif model.family.uses_names or not target:
-            probability = float(predict(model, [mirna], [target], options, **names)[0])
+            log_odds = float(predict(model, [mirna], [target], options, output="logit", **names)[0])
             scored = {
-                "probability": probability,
+                "score": log_odds,
+                "probability": float(sigmoid(log_odds)),
                 "scanned": False,
                 "best_site_start": pd.NA,
                 "best_site_type": "",

@@ -221,3 +221,14 @@ _quantile = _unit_interval
 
 
 _probability = _unit_interval
+
+
+def _prior(text: str) -> float:
+    """An argparse type for a prior: a number strictly between 0 and 1."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number between 0 and 1, not {text!r}") from None
+    if not 0 < value < 1:  # NaN fails too
+        raise argparse.ArgumentTypeError(f"a prior is strictly between 0 and 1, not {value:g}")
+    return value

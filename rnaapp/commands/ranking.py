@@ -113,6 +113,13 @@ def command_rank(arguments: argparse.Namespace) -> int:
             except ValueError as error:
                 raise CommandError(str(error)) from None
             print(f"saved model '{model.name}' to {card_path}", file=sys.stderr)
+    if arguments.prior is not None and len(table):
+        from rnaapp.scoring import prior_shift, sigmoid
+
+        # gene models are trained on balanced pairs; the score (the ranking) does not move
+        table["probability"] = sigmoid(
+            table["score"].to_numpy(dtype=float) + prior_shift(arguments.prior, 0.5)
+        )
     if arguments.output:
         _write_csv(table, arguments.output)
         print(

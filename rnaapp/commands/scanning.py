@@ -141,6 +141,7 @@ def command_scan(arguments: argparse.Namespace) -> int:
         "chunk_nucleotides": chunk_nucleotides,
         "n_targets": n_targets,
         "progress": advance,
+        "prior": arguments.prior,
     }
     started = time.perf_counter()
     try:

@@ -26,7 +26,7 @@ from rnaapp.commands.common import (
 )
 
 
-def _score(model, pairs, source: str, options):
+def _score(model, pairs, source: str, options, prior: float | None = None):
     """The input ``pairs`` with the model's score columns (:func:`rnaapp.inference.score_pairs`) appended.
 
     Input columns named like a score column are kept as ``input_<name>`` (with a note on stderr); for a
@@ -42,7 +42,7 @@ def _score(model, pairs, source: str, options):
         last[0] = done
 
     try:
-        scores = score_pairs(model, pairs, options, progress=advance, source=source)
+        scores = score_pairs(model, pairs, options, progress=advance, source=source, prior=prior)
     finally:
         bar.close()
     scored, renamed = scored_table(pairs, scores, model.family.task)
@@ -79,7 +79,7 @@ def command_predict(arguments: argparse.Namespace) -> int:
         model = _load(arguments.model, options)
     else:
         raise CommandError("give a FILE of pairs, or both --mirna SEQ and --target SEQ")
-    scored = _score(model, pairs, source, options)
+    scored = _score(model, pairs, source, options, arguments.prior)
     if arguments.output:
         _write_csv(scored, arguments.output)
         print(f"wrote {len(scored)} scored pairs to {arguments.output} (model {model.name})", file=sys.stderr)
@@ -111,7 +111,7 @@ def command_evaluate(arguments: argparse.Namespace) -> int:
     results: dict[str, Any] = {}
     evaluations = {}
     for model in models:
-        scored = _score(model, pairs, Path(arguments.file).name, options)
+        scored = _score(model, pairs, Path(arguments.file).name, options, arguments.prior)
         evaluation = evaluate(
             scored["label"].to_numpy(), scored["probability"].to_numpy(), arguments.threshold
         )

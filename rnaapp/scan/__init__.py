@@ -15,7 +15,12 @@ through :func:`rnaapp.inference.predict` (the one inference path), and the best 
 - a transcript without any candidate site is read in tiles of the same length every 20 nt
   (:func:`tile_starts`), so that every target gets the model's score and one more nucleotide never makes a
   score jump (the one window rule of :mod:`rnaapp.inference.pairs`);
-- transcript-level score of a (miRNA, transcript) pair: the highest window probability.
+- transcript-level score of a (miRNA, transcript) pair: the summed-occupancy score of
+  :class:`rnaapp.scoring.TranscriptModel` over *every* window read, from each window's log-odds (kept
+  as such, never rounded through a sigmoid), its site type, local AU content, position, cooperative
+  neighbours and duplex energy, plus the transcript length; the calibrated probability follows from it at
+  the chosen prior, and the percentile places it among the miRNA's scores on background 3'UTRs
+  (:mod:`rnaapp.scoring.background`). Pairs rank by score, then the best site's type, then its energy.
 
 Plant miRNA-lncRNA models (``family.task == "plant"``) read whole targets of any length, so for them a
 scan cuts no windows: each miRNA is scored against each WHOLE transcript with the same
@@ -33,8 +38,9 @@ Coordinates in every output are 1-based and inclusive, as biologists read them.
 
 The package is split by concern: :mod:`~rnaapp.scan.candidates` (seed matches and windows),
 :mod:`~rnaapp.scan.plant` (complementary sites), :mod:`~rnaapp.scan.engine` (the scan),
-:mod:`~rnaapp.scan.workers` (process pool and Dask), :mod:`~rnaapp.scan.readers` (inputs) and
-:mod:`~rnaapp.scan.results` (Parquet output, top interactions).
+:mod:`~rnaapp.scan.workers` (process pool and Dask), :mod:`~rnaapp.scan.readers` (inputs),
+:mod:`~rnaapp.scan.results` (Parquet output, top interactions) and :mod:`~rnaapp.scan.features` (the site
+features of whole pairs, for fitting the scores).
 """
 
 from rnaapp.inference.pairs import transcript_probabilities
