@@ -499,6 +499,17 @@ def run(args: argparse.Namespace) -> None:
             card = json.loads(card_path.read_text())
             card["scoring"] = scoring.to_dict()
             card["scoring"]["command"] = f"python bench/scoring.py --models {name} --write-cards"
+            gene_rows = {row["method"]: row for row in gene_table.to_dict("records")}
+            card["metrics"]["gene_miraw_transcript_score"] = {
+                key: round(float(value), 4)
+                for key, value in gene_rows["transcript probability"].items()
+                if key != "method"
+            } | {"protocol": "mean over gene_miraw test0..9 at probability 0.5 (prior 0.5); bench/scoring.py"}
+            card["metrics"]["clash_test_calibration"] = {
+                key: round(float(value), 4)
+                for key, value in site_numbers.items()
+                if key != "clash_test_reliability"
+            }
             card_path.write_text(json.dumps(card, indent=2) + "\n")
     choice = choose_default(report)
     print("\nscanning default:", json.dumps(choice, indent=1, default=float))

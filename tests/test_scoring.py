@@ -150,3 +150,23 @@ def test_percentiles_count_ties_half():
 
 def test_length_feature_is_log10_per_kb():
     assert length_feature(1000) == 0.0 and length_feature(10000) == pytest.approx(1.0)
+
+
+def test_a_tile_counts_no_more_than_the_weakest_site_type():
+    weights = {"log_odds": 1.0, "8mer": 2.0, "6mer": 0.5, "non-canonical": -1.0}
+    rng = np.random.default_rng(2)
+    pairs, labels = [], []
+    for index in range(200):
+        kind = ("8mer", "6mer", "non-canonical")[index % 3]
+        pairs.append(site_features("A" * 200, [SiteContext(kind, 50, 58)], rng.normal(0, 1, 1)))
+        labels.append(float(kind == "8mer" or (kind == "6mer" and index % 2 == 0)))
+    fitted = fit_transcript_model(pairs, np.zeros(200), np.array(labels), fitted_on="synthetic")
+    type_weights = [
+        fitted.weights.get(name, 0.0)
+        for name in ("8mer", "7mer-m8", "7mer-A1", "6mer", "offset-6mer", "non-canonical")
+    ]
+    assert fitted.tile_weight == pytest.approx(min(type_weights))
+    model = TranscriptModel(weights=weights, tile_weight=-1.0)
+    tile = site_features("A" * 200, [SiteContext("none", 0, 40)], np.array([3.0]))
+    weakest = site_features("A" * 200, [SiteContext("non-canonical", 50, 57)], np.array([3.0]))
+    assert model.score_pair(tile, 0.0).score == pytest.approx(model.score_pair(weakest, 0.0).score)

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from rnaapp.scoring.features import SITE_FEATURES
+from rnaapp.scoring.features import SITE_FEATURES, TYPE_FEATURES
 from rnaapp.scoring.transcript import SiteCalibration, TranscriptModel
 
 
@@ -142,10 +142,12 @@ def fit_transcript_model(
     length_weight = torch.zeros((), dtype=torch.float64, requires_grad=True)
     intercept = torch.zeros((), dtype=torch.float64, requires_grad=True)
     n_pairs = labels.size
+    type_columns = torch.tensor([SITE_FEATURES.index(name) for name in TYPE_FEATURES])
+    tiles = 1.0 - stacked[:, type_columns].sum(dim=1)
 
     def scores():
         weights = base + mask * free
-        terms = stacked @ weights
+        terms = stacked @ weights + tiles * weights[type_columns].min()
         top = torch.full((n_pairs,), -torch.inf, dtype=torch.float64).scatter_reduce(
             0, owner, terms, reduce="amax"
         )
@@ -162,7 +164,9 @@ def fit_transcript_model(
     # bias); a slope on the score would duplicate the weights' scale.
     _minimise([free, length_weight, intercept], loss_of)
     weights = (base + mask * free).detach().numpy()
+    type_weights = [weights[SITE_FEATURES.index(name)] for name in TYPE_FEATURES]
     return TranscriptModel(
+        tile_weight=float(min(type_weights)),
         weights={
             name: float(weights[index])
             for index, name in enumerate(SITE_FEATURES)

@@ -24,7 +24,9 @@ from typing import Any
 
 import numpy as np
 
-from rnaapp.scoring.features import SITE_FEATURES
+from rnaapp.scoring.features import SITE_FEATURES, TYPE_FEATURES
+
+_TYPE_COLUMNS = [SITE_FEATURES.index(name) for name in TYPE_FEATURES]
 
 #: Prior of the benchmark-style balanced evaluation (one positive per negative).
 BALANCED_PRIOR = 0.5
@@ -137,6 +139,11 @@ class TranscriptModel:
         Per-site weight of each feature of :data:`~rnaapp.scoring.features.SITE_FEATURES` (missing = 0).
     site_bias
         Constant added to every site term ``z_i``.
+    tile_weight
+        Term added for a tile (a window of a transcript without any candidate site, site type ``none``).
+        Pairs with sites cannot tell how a tile compares with a site (adding a constant to every site
+        term only shifts the score), so :func:`rnaapp.scoring.fit_transcript_model` sets it to the
+        weakest site type's weight: a window without a seed match counts no more than the weakest one.
     slope, length_weight, intercept
         Pair log-odds ``= slope * score + length_weight * log10(length / 1000) + intercept``.
     fitted_prior
@@ -147,6 +154,7 @@ class TranscriptModel:
 
     weights: Mapping[str, float] = field(default_factory=_default_weights)
     site_bias: float = 0.0
+    tile_weight: float = 0.0
     slope: float = 1.0
     length_weight: float = 0.0
     intercept: float = 0.0
@@ -170,7 +178,9 @@ class TranscriptModel:
 
     def site_terms(self, features: np.ndarray) -> np.ndarray:
         """``z_i`` for feature rows of shape ``(n_sites, len(SITE_FEATURES))``; shape ``(n_sites,)``."""
-        return np.asarray(features, dtype=np.float64) @ self.weight_vector + self.site_bias
+        features = np.asarray(features, dtype=np.float64)
+        tiles = 1.0 - features[:, _TYPE_COLUMNS].sum(axis=1) if features.size else np.zeros(len(features))
+        return features @ self.weight_vector + self.site_bias + self.tile_weight * tiles
 
     def score_pair(self, features: np.ndarray, length_value: float, prior: float | None = None) -> PairScore:
         """Score one pair from its sites' feature rows and its length feature.
@@ -222,6 +232,7 @@ class TranscriptModel:
         return {
             "weights": {name: float(self.weights[name]) for name in SITE_FEATURES if name in self.weights},
             "site_bias": self.site_bias,
+            "tile_weight": self.tile_weight,
             "slope": self.slope,
             "length_weight": self.length_weight,
             "intercept": self.intercept,
@@ -235,6 +246,7 @@ class TranscriptModel:
         return cls(
             weights={str(key): float(value) for key, value in dict(values["weights"]).items()},
             site_bias=float(values.get("site_bias", 0.0)),
+            tile_weight=float(values.get("tile_weight", 0.0)),
             slope=float(values.get("slope", 1.0)),
             length_weight=float(values.get("length_weight", 0.0)),
             intercept=float(values.get("intercept", 0.0)),
