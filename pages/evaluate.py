@@ -37,6 +37,7 @@ from rnaapp.comparison import (
     GROUP_COLUMNS,
     METRIC_EXPLANATIONS,
     NODE_STATUS_COLUMNS,
+    RANKING_COLUMNS,
     THRESHOLD_FREE_METRICS,
     ModelComparison,
     TestSetSummary,
@@ -48,6 +49,7 @@ from rnaapp.comparison import (
     pairs_fingerprint,
     prediction_columns,
     predictions_table,
+    ranking_groups,
     summarise_test_set,
 )
 from rnaapp.inference import InferenceOptions, Progress
@@ -333,6 +335,30 @@ def show_metrics(comparison: ModelComparison, threshold: float) -> None:
     explain_columns(METRIC_EXPLANATIONS, title="What the metrics mean")
 
 
+def show_ranking(comparison: ModelComparison) -> None:
+    st.markdown("#### Ranking")
+    precision, ties, distinct = list(RANKING_COLUMNS)[1:]
+    st.dataframe(
+        comparison.ranking,
+        hide_index=True,
+        column_config={
+            "model": st.column_config.TextColumn("model", help=RANKING_COLUMNS["model"]),
+            precision: st.column_config.NumberColumn(
+                precision, format="%.3f", help=RANKING_COLUMNS[precision]
+            ),
+            ties: st.column_config.NumberColumn(ties, format="%.3f", help=RANKING_COLUMNS[ties]),
+            distinct: st.column_config.NumberColumn(distinct, format="%d", help=RANKING_COLUMNS[distinct]),
+        },
+        key="evaluate_ranking_table",
+    )
+    st.caption(
+        "top-5 precision: among each miRNA's five highest-scoring pairs (miRNAs with ≥ 5 pairs), the share "
+        "that are true; ties: share of the 100 highest scores shared with another pair — a score that cannot "
+        "order candidates fails a scan. Both rank by each model's score (graded log-odds), not its "
+        "probability, and do not depend on the threshold."
+    )
+
+
 def show_curves(comparison: ModelComparison) -> None:
     st.markdown("#### ROC and precision–recall curves")
     roc_column, pr_column = st.columns(2)
@@ -520,7 +546,12 @@ def show(result: dict, data: dict) -> None:
     )
     pairs = data["pairs"]
     probabilities = {name: frame["probability"].to_numpy() for name, frame in result["predictions"].items()}
-    comparison = run_safely(lambda: compare_models(pairs["label"].to_numpy(), probabilities, threshold))
+    scores = {name: frame["score"].to_numpy() for name, frame in result["predictions"].items()}
+    comparison = run_safely(
+        lambda: compare_models(
+            pairs["label"].to_numpy(), probabilities, threshold, scores=scores, groups=ranking_groups(pairs)
+        )
+    )
     if comparison is None:
         return
     scanned = [name for name, frame in result["predictions"].items() if frame["scanned"].any()]
@@ -530,6 +561,7 @@ def show(result: dict, data: dict) -> None:
             "got the probability of its best candidate seed site."
         )
     show_metrics(comparison, threshold)
+    show_ranking(comparison)
     show_curves(comparison)
     show_calibration(comparison)
     show_confusions(comparison, threshold)

@@ -2,7 +2,8 @@
 
 The Evaluate page of the app shows what this module computes; it holds no widget code. Predictions come
 from :func:`rnaapp.inference.score_pairs` (the one scoring function: short targets scored whole, long ones scanned); given
-them, :func:`compare_models` scores every model at a decision threshold with :func:`rnaapp.metrics.evaluate`,
+them, :func:`compare_models` scores every model at a decision threshold with :func:`rnaapp.metrics.evaluate`
+and measures how well each model's score orders the candidates (:func:`rnaapp.metrics.ranking_metrics`),
 :func:`predictions_table` lays the probabilities out next to the input pairs, and :func:`group_breakdown`
 splits the metrics per species or per miRNA with :func:`rnaapp.metrics.metrics_by_group`.
 
@@ -25,7 +26,14 @@ import pandas as pd
 
 from rnaapp.examples import EXAMPLE_MIRNAS
 from rnaapp.inference import InferenceOptions, score_pairs
-from rnaapp.metrics import METRIC_NAMES, OVERALL_GROUP, ConfusionMatrix, evaluate, metrics_by_group
+from rnaapp.metrics import (
+    METRIC_NAMES,
+    OVERALL_GROUP,
+    ConfusionMatrix,
+    evaluate,
+    metrics_by_group,
+    ranking_metrics,
+)
 from rnaapp.rank import NODE_STATUSES
 from rnaapp.registry import TrainedModel
 from rnaapp.scan import WINDOW_LENGTH, WINDOW_UPSTREAM
@@ -36,6 +44,9 @@ __all__ = [
     "GROUP_COLUMNS",
     "METRIC_EXPLANATIONS",
     "NODE_STATUS_COLUMNS",
+    "RANKING_COLUMNS",
+    "RANKING_K",
+    "RANKING_N",
     "THRESHOLD_FREE_METRICS",
     "ModelComparison",
     "TestSetSummary",
@@ -49,6 +60,7 @@ __all__ = [
     "prediction_columns",
     "predictions_table",
     "probability_column",
+    "ranking_groups",
     "summarise_test_set",
     "thin_curve",
 ]
@@ -74,6 +86,20 @@ METRIC_EXPLANATIONS: dict[str, str] = {
     "mean |observed share of interactions − mean predicted probability| over the bins, weighted by their "
     "number of pairs; 0 = the probabilities mean what they say. It depends on the share of positives in "
     "the test set (a model calibrated on balanced data reads as miscalibrated on unbalanced data)",
+}
+
+#: Top of each miRNA's list (``top5_precision``) and of all pairs (``top100_ties``) of the ranking metrics.
+RANKING_K, RANKING_N = 5, 100
+
+#: Columns of :attr:`ModelComparison.ranking`, explained (:func:`rnaapp.metrics.ranking_metrics`).
+RANKING_COLUMNS: dict[str, str] = {
+    "model": "the model",
+    f"top{RANKING_K}_precision": f"among each miRNA's {RANKING_K} highest-scoring pairs, the share that are "
+    f"true interactions, averaged over the miRNAs with at least {RANKING_K} pairs (empty when none has); "
+    "tied scores are taken in file order",
+    f"top{RANKING_N}_ties": f"share of the {RANKING_N} highest scores (all, with fewer pairs) that another "
+    "of them equals: 0 = all distinct, 1 = none can be told apart",
+    f"distinct_in_top{RANKING_N}": f"number of distinct scores among the {RANKING_N} highest",
 }
 
 #: Metrics that rank all pairs and so do not depend on the decision threshold.
@@ -333,6 +359,10 @@ class ModelComparison:
         Model name to its reliability table (:attr:`rnaapp.metrics.Evaluation.reliability`: observed share
         of positives against mean predicted probability in ten equal-width bins), for the reliability
         diagram; its ECE is the model's ``ECE`` in ``metrics``.
+    ranking
+        One row per model: ``model``, ``top5_precision``, ``top100_ties``, ``distinct_in_top100``
+        (:func:`rnaapp.metrics.ranking_metrics` of the model's score; see :data:`RANKING_COLUMNS`). They do not
+        depend on the threshold.
     """
 
     metrics: pd.DataFrame
@@ -344,6 +374,7 @@ class ModelComparison:
     roc_operating_points: dict[str, tuple[float, float]]
     pr_operating_points: dict[str, tuple[float, float]]
     reliability: dict[str, pd.DataFrame] = field(default_factory=dict)
+    ranking: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=list(RANKING_COLUMNS)))
 
 
 def thin_curve(curve: pd.DataFrame, max_points: int) -> pd.DataFrame:
@@ -376,11 +407,31 @@ def _share(numerator: int, denominator: int) -> float | None:
     return numerator / denominator if denominator else None
 
 
+def ranking_groups(pairs: pd.DataFrame) -> np.ndarray | None:
+    """The miRNA of each pair (its ``mirna_id``), the groups of the per-miRNA top-k precision.
+
+    Parameters
+    ----------
+    pairs : pandas.DataFrame, shape (n, ...)
+        The test set.
+
+    Returns
+    -------
+    numpy.ndarray of object, shape (n,), or None
+        ``mirna_id`` as text (empty cells form one group, ``"(missing)"``); None without that column.
+    """
+    if "mirna_id" not in pairs:
+        return None
+    return _group_values(pairs["mirna_id"].reset_index(drop=True)).to_numpy()
+
+
 def compare_models(
     labels: npt.ArrayLike,
     probabilities: Mapping[str, npt.ArrayLike],
     threshold: float = 0.5,
     *,
+    scores: Mapping[str, npt.ArrayLike] | None = None,
+    groups: npt.ArrayLike | None = None,
     max_curve_points: int = 2000,
 ) -> ModelComparison:
     """Score several models' predictions on the same labelled pairs.
@@ -395,6 +446,13 @@ def compare_models(
     threshold : float, default 0.5
         A pair is called positive when its probability is ``>= threshold`` (all metrics but
         :data:`THRESHOLD_FREE_METRICS`).
+    scores : mapping of str to array-like of float, each shape (n,), optional
+        Model name to its ranking score (the ``score`` of :func:`model_probabilities`, graded log-odds), for
+        :attr:`ModelComparison.ranking`; it must name every model of ``probabilities``. Without it the
+        probabilities are ranked (which tie where they saturate near 0 or 1).
+    groups : array-like, shape (n,), optional
+        Group of each pair for the top-k precision, the miRNA (:func:`ranking_groups`); None = all pairs
+        form one group (precision of the k highest scores overall).
     max_curve_points : int, default 2000
         Points kept per curve for drawing (:func:`thin_curve`).
 
@@ -405,10 +463,16 @@ def compare_models(
     Raises
     ------
     ValueError
-        If no model is given, or labels/probabilities are invalid (see :func:`rnaapp.metrics.evaluate`).
+        If no model is given, ``scores`` lacks a model, or labels/probabilities/scores/groups are invalid
+        (see :func:`rnaapp.metrics.evaluate` and :func:`rnaapp.metrics.ranking_metrics`).
     """
     if not probabilities:
         raise ValueError("no model to evaluate: choose at least one")
+    if scores is not None:
+        missing = [name for name in probabilities if name not in scores]
+        if missing:
+            raise ValueError(f"no scores for model(s) {missing}: give every model's score, or none")
+    ranking_rows = []
     rows, confusions, roc, pr, aucs, auprs, roc_points, pr_points = [], {}, {}, {}, {}, {}, {}, {}
     reliability: dict[str, pd.DataFrame] = {}
     for name, values in probabilities.items():
@@ -439,6 +503,10 @@ def compare_models(
             roc_points[name] = (fpr, tpr)
         if tpr is not None and precision is not None:
             pr_points[name] = (tpr, precision)
+        ranked = values if scores is None else scores[name]
+        ranking_rows.append(
+            {"model": name, **ranking_metrics(labels, ranked, groups, k=RANKING_K, n=RANKING_N)}
+        )
     return ModelComparison(
         metrics=pd.DataFrame(
             rows, columns=["model", *METRIC_NAMES, "threshold", "n", "TP", "FP", "TN", "FN"]
@@ -451,6 +519,7 @@ def compare_models(
         roc_operating_points=roc_points,
         pr_operating_points=pr_points,
         reliability=reliability,
+        ranking=pd.DataFrame(ranking_rows, columns=list(RANKING_COLUMNS)),
     )
 
 
@@ -576,7 +645,9 @@ def model_probabilities(
     """One model's predictions on a test set, for :func:`compare_models` and :func:`predictions_table`.
 
     The scores of :func:`rnaapp.inference.score_pairs` (the one scoring function): see there for how each
-    family reads a pair, the columns returned and the errors raised.
+    family reads a pair, the columns returned and the errors raised. Its ``probability`` column feeds the
+    metrics (``probabilities`` of :func:`compare_models`) and its ``score`` column, the graded log-odds that
+    orders candidates, the ranking metrics (``scores``).
     """
     return score_pairs(model, pairs, options, progress=progress, source=source)
 

@@ -38,6 +38,14 @@ emits warnings on small or one-sided subsets (for example one group in
   ranking cannot be assessed without both positives and negatives (``ECE``
   stays defined);
 * empty input raises :class:`ValueError`.
+
+Ranking metrics (:func:`ranking_metrics`) judge the *score* that orders candidates (for a scan, the graded
+log-odds of :func:`rnaapp.inference.score_pairs`) rather than the probability:
+
+* :func:`top_k_precision`: the share of true interactions among each miRNA's ``k`` highest-scoring pairs,
+  averaged over the miRNAs with at least ``k`` pairs;
+* :func:`top_tie_share`: the share of the ``n`` highest scores that another of them equals; a score that
+  ties many candidates cannot order them, whatever its AUC.
 """
 
 from __future__ import annotations
@@ -62,7 +70,10 @@ __all__ = [
     "metrics_by_group",
     "plot_curves",
     "pr_points",
+    "ranking_metrics",
     "roc_points",
+    "top_k_precision",
+    "top_tie_share",
 ]
 
 METRIC_NAMES: tuple[str, ...] = ("ACC", "SEN", "SPE", "PRE", "F1", "MCC", "AUC", "AUPR", "GEP", "ECE")
@@ -623,6 +634,177 @@ def metrics_by_group(
     overall = compute_metrics(frame[label_column], frame[probability_column], threshold)
     rows.append({"group": OVERALL_GROUP, "n": overall["n"], **{name: overall[name] for name in METRIC_NAMES}})
     return pd.DataFrame(rows, columns=["group", "n", *METRIC_NAMES])
+
+
+# ----------------------------------------------------------------------------------------------------------
+# Ranking
+# ----------------------------------------------------------------------------------------------------------
+
+
+def _validate_count(value: int, name: str) -> int:
+    """``value`` as a positive int, or ``ValueError``."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)) or value < 1:
+        raise ValueError(f"{name} must be a positive integer, got {value!r}")
+    return int(value)
+
+
+def _validate_scores(scores: npt.ArrayLike) -> np.ndarray:
+    """Scores as a non-empty float64 vector without NaN (infinities are allowed: they still order)."""
+    values = _as_float_vector(scores, "scores")
+    if values.shape[0] == 0:
+        raise ValueError("cannot rank an empty set of predictions: no scores were given")
+    if np.isnan(values).any():
+        raise ValueError(f"scores must not be NaN; found {int(np.isnan(values).sum())} NaN value(s)")
+    return values
+
+
+def _validate_ranking(labels: npt.ArrayLike, scores: npt.ArrayLike) -> tuple[np.ndarray, np.ndarray]:
+    """Labels as bool and scores as float64, checked as :func:`top_k_precision` documents."""
+    score_values = _validate_scores(scores)
+    label_values = _as_float_vector(labels, "labels")
+    if label_values.shape != score_values.shape:
+        raise ValueError(
+            "labels and scores must have the same length, got "
+            f"{label_values.shape[0]} labels and {score_values.shape[0]} scores"
+        )
+    if not np.isin(label_values, (0.0, 1.0)).all():
+        raise ValueError("labels must be 0 or 1")
+    return label_values == 1.0, score_values
+
+
+def _top_order(scores: np.ndarray) -> np.ndarray:
+    """Indices of ``scores`` from highest to lowest; tied scores keep their input order."""
+    return np.argsort(-scores, kind="stable")
+
+
+def top_k_precision(labels: npt.ArrayLike, scores: npt.ArrayLike, groups: npt.ArrayLike, k: int = 5) -> float:
+    """Mean over groups of the share of positives among each group's ``k`` highest scores.
+
+    With ``groups`` the miRNA of each pair this is the precision of a per-miRNA target list cut at ``k``:
+    for every miRNA with at least ``k`` pairs, the share of true interactions among its ``k``
+    highest-scoring pairs, averaged over those miRNAs (each counts once, however many pairs it has).
+    Tied scores are ordered as the pairs are given (stable sort), so at a tie across the cut the pair
+    listed first is taken.
+
+    Parameters
+    ----------
+    labels : array-like of {0, 1} or bool, shape (n,)
+        True classes; 1 means the pair interacts.
+    scores : array-like of float, shape (n,)
+        The ranking key, higher = more likely to interact (any real numbers, e.g. log-odds; not NaN).
+    groups : array-like, shape (n,)
+        Group of each pair (e.g. ``mirna_id``); missing values (None, NaN) form one group of their own.
+    k : int, default 5
+        Pairs taken from the top of each group; groups with fewer pairs are left out.
+
+    Returns
+    -------
+    float
+        In [0, 1]; NaN when no group has ``k`` pairs.
+
+    Raises
+    ------
+    ValueError
+        If the input is empty, the lengths differ, a label is not 0/1, a score is NaN, or ``k`` is not a
+        positive integer.
+    """
+    k = _validate_count(k, "k")
+    is_positive, score_values = _validate_ranking(labels, scores)
+    group_values = np.asarray(groups, dtype=object)
+    if group_values.shape != score_values.shape:
+        raise ValueError(f"{group_values.size} groups for {score_values.size} scores; expected one per pair")
+    order = _top_order(score_values)
+    frame = pd.DataFrame({"group": group_values[order], "label": is_positive[order].astype(np.float64)})
+    by_group = frame.groupby("group", sort=False, dropna=False)["label"]
+    sizes = by_group.size()
+    qualifying = sizes.index[sizes >= k]
+    if len(qualifying) == 0:
+        return math.nan
+    top = frame.groupby("group", sort=False, dropna=False).head(k)  # keeps the sorted order within groups
+    shares = top.groupby("group", sort=False, dropna=False)["label"].mean()
+    return float(shares.loc[qualifying].mean())
+
+
+def _top_scores(scores: np.ndarray, n: int) -> np.ndarray:
+    """The ``min(n, len(scores))`` highest scores."""
+    return scores[_top_order(scores)[:n]]
+
+
+def top_tie_share(scores: npt.ArrayLike, n: int = 100) -> float:
+    """Share of the ``n`` highest scores that equal another score among them.
+
+    A scan ranks candidates by score; where many of the top candidates share one value (a saturated
+    probability, a score that counts sites only) their order says nothing. Equality is exact (no rounding).
+
+    Parameters
+    ----------
+    scores : array-like of float, shape (m,)
+        The ranking key (not NaN).
+    n : int, default 100
+        Size of the top; with fewer than ``n`` scores, all of them.
+
+    Returns
+    -------
+    float
+        In [0, 1]: 0 when the top scores are all distinct, 1 when each equals another (e.g. all tied).
+        The top ``[3, 3, 2]`` gives 2/3.
+
+    Raises
+    ------
+    ValueError
+        If ``scores`` is empty or holds NaN, or ``n`` is not a positive integer.
+    """
+    n = _validate_count(n, "n")
+    top = _top_scores(_validate_scores(scores), n)
+    _, inverse, counts = np.unique(top, return_inverse=True, return_counts=True)
+    return float(np.count_nonzero(counts[inverse] > 1) / top.size)
+
+
+def ranking_metrics(
+    labels: npt.ArrayLike,
+    scores: npt.ArrayLike,
+    groups: npt.ArrayLike | None = None,
+    k: int = 5,
+    n: int = 100,
+) -> dict[str, float | int]:
+    """Ranking metrics of a score: per-group top-``k`` precision and ties among the top ``n``.
+
+    Parameters
+    ----------
+    labels : array-like of {0, 1} or bool, shape (m,)
+        True classes.
+    scores : array-like of float, shape (m,)
+        The ranking key (not NaN).
+    groups : array-like, shape (m,), optional
+        Group of each pair (e.g. ``mirna_id``) for :func:`top_k_precision`; None = one group of every pair
+        (the precision of the ``k`` highest scores overall).
+    k : int, default 5
+        Top of each group for the precision.
+    n : int, default 100
+        Top of all pairs for the ties.
+
+    Returns
+    -------
+    dict
+        ``f"top{k}_precision"`` (float, :func:`top_k_precision`; NaN when no group has ``k`` pairs),
+        ``f"top{n}_ties"`` (float, :func:`top_tie_share`) and ``f"distinct_in_top{n}"`` (int, the number of
+        distinct values among the ``min(n, m)`` highest scores), in that order; e.g. ``top5_precision``,
+        ``top100_ties``, ``distinct_in_top100`` by default.
+
+    Raises
+    ------
+    ValueError
+        As :func:`top_k_precision` and :func:`top_tie_share`.
+    """
+    k = _validate_count(k, "k")
+    n = _validate_count(n, "n")
+    _, score_values = _validate_ranking(labels, scores)
+    group_values = np.zeros(score_values.shape, dtype=np.int64) if groups is None else groups
+    return {
+        f"top{k}_precision": top_k_precision(labels, score_values, group_values, k),
+        f"top{n}_ties": top_tie_share(score_values, n),
+        f"distinct_in_top{n}": int(np.unique(_top_scores(score_values, n)).size),
+    }
 
 
 # ----------------------------------------------------------------------------------------------------------

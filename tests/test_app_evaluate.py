@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pandas as pd
 import pytest
 
 import rnaapp.comparison
@@ -192,3 +193,27 @@ def test_calibration_chart_and_ece(app, calls):
     app.slider[0].set_value(0.9).run()  # ECE does not depend on the threshold
     assert not app.exception
     assert metrics_table(app)["ECE"].tolist() == table["ECE"].tolist()
+
+
+def test_ranking_table(app, calls):
+    button(app, "Use the built-in demo set").click().run()
+    evaluate(app, chosen_models())
+    assert any("### Ranking" in markdown.value for markdown in app.markdown)
+    columns = ["model", "top5_precision", "top100_ties", "distinct_in_top100"]
+    (ranking,) = [frame.value for frame in app.dataframe if list(frame.value.columns) == columns]
+    assert ranking["model"].tolist() == chosen_models()
+    # Ten demo miRNAs with twelve pairs each: every model has a top-5 precision.
+    assert ranking["top5_precision"].between(0.0, 1.0).all()
+    assert ranking["top100_ties"].between(0.0, 1.0).all()
+    assert ranking["distinct_in_top100"].between(1, 100).all()
+    assert any(
+        "top-5 precision: among each miRNA's five highest-scoring pairs (miRNAs with ≥ 5 pairs)"
+        in caption.value
+        and "a score that cannot order candidates fails a scan" in caption.value
+        for caption in app.caption
+    )
+
+    app.slider[0].set_value(0.9).run()  # the ranking does not depend on the threshold
+    assert not app.exception
+    after = next(frame.value for frame in app.dataframe if list(frame.value.columns) == columns)
+    pd.testing.assert_frame_equal(after, ranking)
