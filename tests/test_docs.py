@@ -27,6 +27,8 @@ SECTIONS = {
     "plant": "plant.py",
     "gene": "gene.py",
     "window-rule": "window_rule.py",
+    "scoring": "scoring.py",
+    "case-study": "case_study.py",
 }
 
 
