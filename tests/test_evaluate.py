@@ -368,8 +368,9 @@ def test_node_status_breakdown_rejects_bad_input() -> None:
 
 def test_model_probabilities_scores_gene_pairs_by_name(tiny_gene_model) -> None:
     from rnaapp.evaluation_report import model_probabilities, pairs_fingerprint, predictions_table
-    from rnaapp.predict import predict_pairs
+    from rnaapp.predict import predict
     from rnaapp.rank import node_status
+    from rnaapp.scoring import model_scoring
 
     from .conftest import gene_pairs
 
@@ -378,6 +379,7 @@ def test_model_probabilities_scores_gene_pairs_by_name(tiny_gene_model) -> None:
     seen = []
     frame = model_probabilities(model, pairs, progress=lambda done, total: seen.append((done, total)))
     assert list(frame.columns) == [
+        "score",
         "probability",
         "scanned",
         "best_site_start",
@@ -385,9 +387,19 @@ def test_model_probabilities_scores_gene_pairs_by_name(tiny_gene_model) -> None:
         "n_sites",
         "node_status",
     ]
-    assert frame["probability"].to_numpy() == pytest.approx(
-        predict_pairs(model, pairs)["probability"].to_numpy()
+    # By name: the model's calibrated log-odds and probability (Platt scaling from its card's `scoring`
+    # section; the identity without one, as for this tiny model).
+    logits = predict(
+        model,
+        pairs["mirna_seq"].tolist(),
+        pairs["target_seq"].fillna("").tolist(),
+        mirna_ids=pairs["mirna_id"].tolist(),
+        target_ids=pairs["target_id"].tolist(),
+        output="logit",
     )
+    site = model_scoring(model).site
+    assert frame["score"].to_numpy() == pytest.approx(site.log_odds(logits))
+    assert frame["probability"].to_numpy() == pytest.approx(site.probability(logits))
     assert frame["node_status"].tolist() == list(node_status(model, pairs["mirna_id"], pairs["target_id"]))
     assert not frame["scanned"].any() and seen[-1] == (len(pairs), len(pairs))
     table = predictions_table(pairs, {"g": frame})
