@@ -655,11 +655,12 @@ def test_evaluate_scans_long_targets(capsys, tmp_path, user_home):
     assert entry["metrics"]["AUC"] == pytest.approx(roc_auc_score(labels, scored["score"]))
     # The old max-of-sites rule, still reported as best_site_log_odds, orders 8 of the 9 (positive,
     # negative) pairs right: one negative's best tile outscores the weakest 8mer window. Summed occupancy
-    # adds each negative's other 58 tiles as if they were sites (up to log(59) = 4.1 log-odds units above
-    # its best tile) while a positive has its one site, so here the AUC is lower: 7/9 with the model's own
-    # log-odds (a card without a fitted `scoring` section), 0 with the transcript weights fitted when this
-    # was written (log-odds weight 0.23, small next to the tile count). Site-free transcripts are rare in
-    # real 3'UTRs (non-canonical seed matches count as sites); this pins what Evaluate measures on that
+    # adds each negative's other 58 tiles to its score (up to log(59) = 4.1 log-odds units above its best
+    # tile) while a positive has its one site, so here the AUC is lower and depends on the card: 7/9 with the
+    # model's own log-odds (no fitted `scoring` section); 5/9 with the shipped card when this was written:
+    # its tiles weigh as the weakest site type, so an 8mer's term leads a negative's best tile by 2.3-3.5
+    # units, about what the 58 other tiles add to that negative (2.8-3.2). Site-free transcripts are rare
+    # in real 3'UTRs (non-canonical seed matches count as sites); this pins what Evaluate measures on that
     # corner, not that the rule is good there.
     targets = [(f"t{index}", target) for index, target in enumerate(pairs["target_seq"])]
     best_site = scan(model, [("let-7a", MIRNA)], targets, energies=False).pairs.sort_values("target_id")
