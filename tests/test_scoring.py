@@ -170,3 +170,15 @@ def test_a_tile_counts_no_more_than_the_weakest_site_type():
     tile = site_features("A" * 200, [SiteContext("none", 0, 40)], np.array([3.0]))
     weakest = site_features("A" * 200, [SiteContext("non-canonical", 50, 57)], np.array([3.0]))
     assert model.score_pair(tile, 0.0).score == pytest.approx(model.score_pair(weakest, 0.0).score)
+
+
+def test_a_transcript_without_sites_scores_its_best_tile_whatever_its_length():
+    model = TranscriptModel(weights={"log_odds": 1.0}, tile_weight=-0.5)
+    short = site_features(
+        "A" * 80, [SiteContext("none", 0, 40), SiteContext("none", 40, 80)], np.array([2.0, 1.0])
+    )
+    tiles = [SiteContext("none", start, start + 40) for start in range(0, 400, 20)]
+    long = site_features("A" * 440, tiles, np.r_[2.0, np.ones(len(tiles) - 1)])
+    assert model.score_pair(short, 0.0).score == pytest.approx(1.5)
+    assert model.score_pair(long, 0.0).score == pytest.approx(1.5)
+    assert model.score_pair(long, 0.0).contributions.sum() == pytest.approx(1.0)

@@ -357,6 +357,10 @@ def predict_pairs(
 ) -> pd.DataFrame:
     """A copy of ``pairs`` (as :func:`rnaapp.io.read_pairs` gives) with a ``probability`` column added.
 
+    The probability is the model's own (``sigmoid`` of its log-odds), not calibrated; for the graded
+    ``score`` and the calibrated ``probability`` every front end shows, use
+    :func:`rnaapp.inference.score_pairs`.
+
     Every target is read whole (see :func:`rnaapp.inference.score_pairs` for targets longer than the model's
     window); ``batch_size`` and ``precision`` are older spellings of the options (kept for one release).
     """

@@ -145,7 +145,9 @@ class TranscriptModel:
         term only shifts the score), so :func:`rnaapp.scoring.fit_transcript_model` sets it to the
         weakest site type's weight: a window without a seed match counts no more than the weakest one.
     slope, length_weight, intercept
-        Pair log-odds ``= slope * score + length_weight * log10(length / 1000) + intercept``.
+        Pair log-odds ``= slope * score + length_weight * log10(length / 1000) + intercept``. A
+        transcript without any candidate site is read in overlapping tiles; its score is its best tile's
+        term (summing overlapping tiles would reward length alone).
     fitted_prior
         Share of positive pairs in the data it was fitted on.
     fitted_on
@@ -203,9 +205,15 @@ class TranscriptModel:
         if terms.size == 0:
             return PairScore(-np.inf, -np.inf, 0.0, np.zeros(0), terms)
         top = float(terms.max())
-        weights = np.exp(terms - top)
+        features = np.asarray(features, dtype=np.float64)
+        if not features[:, _TYPE_COLUMNS].any():
+            # Only tiles: overlapping reads of one transcript without sites, not separate sites; summing
+            # them would reward length alone, so the best tile stands for the transcript.
+            weights = (terms == top).astype(np.float64)
+        else:
+            weights = np.exp(terms - top)
         total = float(weights.sum())
-        score = top + float(np.log(total))
+        score = top + (float(np.log(total)) if features[:, _TYPE_COLUMNS].any() else 0.0)
         log_odds = (
             self.slope * score
             + self.length_weight * length_value
