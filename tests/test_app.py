@@ -8,7 +8,7 @@ import pytest
 
 from rnaapp.jobs import FINAL_STATES
 from rnaapp.pair_report import SCORE_COLUMNS, SITE_TABLE_COLUMNS
-from rnaapp.registry import ModelNotFoundError, resolve_name
+from rnaapp.registry import ModelNotFoundError, defaults, resolve_name
 from rnaapp.scan import PAIR_COLUMNS, SITE_COLUMNS
 
 from .conftest import REPOSITORY
@@ -215,7 +215,9 @@ def test_scan_ranks_candidates_and_opens_a_pair(app):
     app.switch_page("pages/scan.py").run()
     assert not app.exception
     chooser = widget(app.selectbox, "Model")
-    assert chooser.value == "mitar-scan"  # the scanning default (weights/defaults.json uses.scan)
+    assert (
+        chooser.value == defaults()["uses"]["scan"]
+    )  # the scanning default (weights/defaults.json uses.scan)
     chooser.set_value(resolve_name("site")).run()  # a model with an attention map
     button(app, "Scan").click().run()
     job = wait_for_scan(app)
