@@ -144,6 +144,7 @@ def fit_transcript_model(
     n_pairs = labels.size
     type_columns = torch.tensor([SITE_FEATURES.index(name) for name in TYPE_FEATURES])
     tiles = 1.0 - stacked[:, type_columns].sum(dim=1)
+    has_site = torch.zeros(labels.size, dtype=torch.float64).index_add(0, owner, 1.0 - tiles) > 0
 
     def scores():
         weights = base + mask * free
@@ -153,7 +154,8 @@ def fit_transcript_model(
         )
         top = top.detach()
         sums = torch.zeros(n_pairs, dtype=torch.float64).index_add(0, owner, torch.exp(terms - top[owner]))
-        return top + torch.log(sums)
+        # a transcript without sites scores its best tile (as TranscriptModel.score_pair)
+        return torch.where(has_site, top + torch.log(sums), top)
 
     def loss_of():
         predicted = scores() + length_weight * lengths + intercept
