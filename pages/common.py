@@ -330,3 +330,32 @@ def parse_new_upload(
     except USER_ERRORS as error:
         st.session_state[error_key] = str(error)
         return None
+
+
+#: Display formats of the graded score columns in result tables.
+NUMBER_FORMATS = {
+    "score": "%.2f",
+    "percentile": "%.0f",
+    "best_site_log_odds": "%.2f",
+    "log_odds": "%.2f",
+    "contribution": "percent",
+}
+
+
+def table_columns(frame: pd.DataFrame, meanings: dict[str, str]) -> dict[str, Any]:
+    """``st.dataframe`` column_config of a result table: each column's meaning as its help text (hover the
+    header), probability as a 0-1 bar, the graded scores with :data:`NUMBER_FORMATS`."""
+    config: dict[str, Any] = {}
+    for column in frame.columns:
+        meaning = meanings.get(column)
+        if column == "probability":
+            config[column] = st.column_config.ProgressColumn(
+                column, min_value=0.0, max_value=1.0, format="%.3f", help=meaning
+            )
+        elif column in NUMBER_FORMATS:
+            config[column] = st.column_config.NumberColumn(
+                column, format=NUMBER_FORMATS[column], help=meaning
+            )
+        elif meaning is not None:
+            config[column] = st.column_config.Column(column, help=meaning)
+    return config

@@ -27,6 +27,7 @@ from pages.common import (
     set_remembered,
     show_error,
     sidebar_model_changed,
+    table_columns,
     task_chooser,
 )
 from rnaapp import figures
@@ -55,7 +56,6 @@ RESULT_KEY = "predict_result"
 #: Whether the shown result is an earlier one (the last press of Predict met an input error).
 STALE_KEY = "_predict_result_stale"
 #: Number formats of the score and site tables (probability is drawn as a bar; others are shown as they are).
-NUMBER_FORMATS = {"score": "%.2f", "percentile": "%.0f", "contribution": "percent"}
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -386,25 +386,6 @@ def show_node_status(result: dict, report: PairReport) -> None:
         )
     if result.get("note"):
         st.caption(result["note"])
-
-
-def table_columns(frame: pd.DataFrame, meanings: dict[str, str]) -> dict[str, object]:
-    """``st.dataframe`` column_config of a score or site table: each column's meaning as its help text
-    (hover the header), probability as a 0-1 bar, the graded scores with :data:`NUMBER_FORMATS`."""
-    config: dict[str, object] = {}
-    for column in frame.columns:
-        meaning = meanings.get(column)
-        if column == "probability":
-            config[column] = st.column_config.ProgressColumn(
-                column, min_value=0.0, max_value=1.0, format="%.3f", help=meaning
-            )
-        elif column in NUMBER_FORMATS:
-            config[column] = st.column_config.NumberColumn(
-                column, format=NUMBER_FORMATS[column], help=meaning
-            )
-        elif meaning is not None:
-            config[column] = st.column_config.Column(column, help=meaning)
-    return config
 
 
 def show_scores(report: PairReport) -> None:

@@ -34,6 +34,7 @@ from pages.common import (
     set_remembered,
     show_error,
     sidebar_model_changed,
+    table_columns,
     task_chooser,
     upload_help,
 )
@@ -83,32 +84,6 @@ RANK_MEANING = (
     "rank over all pairs by score (1 = best; ties: the stronger best site type, then the lower duplex energy)"
 )
 #: Number formats of the pair and site tables (probability is drawn as a bar; others are shown as they are).
-NUMBER_FORMATS = {
-    "score": "%.2f",
-    "percentile": "%.0f",
-    "best_site_log_odds": "%.2f",
-    "log_odds": "%.2f",
-    "contribution": "percent",
-}
-
-
-def table_columns(frame: pd.DataFrame, meanings: dict[str, str]) -> dict[str, Any]:
-    """``st.dataframe`` column_config of a pair or site table: each column's meaning as its help text
-    (hover the header), probability as a 0-1 bar, the graded scores with :data:`NUMBER_FORMATS`."""
-    config: dict[str, Any] = {}
-    for column in frame.columns:
-        meaning = meanings.get(column)
-        if column == "probability":
-            config[column] = st.column_config.ProgressColumn(
-                column, min_value=0.0, max_value=1.0, format="%.3f", help=meaning
-            )
-        elif column in NUMBER_FORMATS:
-            config[column] = st.column_config.NumberColumn(
-                column, format=NUMBER_FORMATS[column], help=meaning
-            )
-        elif meaning is not None:
-            config[column] = st.column_config.Column(column, help=meaning)
-    return config
 
 
 def scan_models(task: str) -> tuple[list[str], str | None]:
