@@ -43,10 +43,10 @@ SITE_COLUMNS = {
 PAIR_COLUMNS = {
     "mirna_id": "miRNA name",
     "target_id": "transcript name",
-    "score": "ranking score (log-odds units, higher = stronger): log of the summed odds of every candidate "
-    "site, each site's model log-odds adjusted for its type, local AU content, position and cooperative "
-    "neighbours; more and better sites give a higher score, and it never saturates (plant models: the "
-    "model's calibrated log-odds of the whole transcript)",
+    "score": "ranking score: the pair's log-odds (higher = stronger) from the summed odds of every candidate "
+    "site, each site's model log-odds adjusted for its seed-match type, and the transcript length; more and "
+    "better sites give a higher score, and it never saturates (plant models: the model's calibrated "
+    "log-odds of the whole transcript)",
     "probability": "calibrated probability that the miRNA targets the transcript, from the score and the "
     "transcript length, at the scan's prior (default 0.5, the balance of the data it was fitted on)",
     "percentile": "where the score falls among the same miRNA's scores on the background 3'UTRs the package "

@@ -5,11 +5,12 @@ through a saturated sigmoid cannot rank (float32 ``sigmoid(17)`` is exactly 1.0)
 
 - :class:`SiteCalibration`: Platt scaling of the site model's log-odds, fitted on held-out sites with
   realistic negatives; the probability of a site, or of a short target read whole.
-- :class:`TranscriptModel`: a summed-occupancy score over all the sites of a (miRNA, transcript) pair,
-  ``score = log(sum_i exp(z_i))`` with ``z_i`` a linear function of the site's log-odds and context
-  (:data:`rnaapp.scoring.features.SITE_FEATURES`); the pair's probability is a logistic function of the
-  score and the transcript length. With one site the score is that site's log-odds; each further site
-  adds its odds, so the score keeps growing with more and better sites and never saturates.
+- :class:`TranscriptModel`: a summed occupancy over all the sites of a (miRNA, transcript) pair,
+  ``occupancy = log(sum_i exp(z_i))`` with ``z_i`` a linear function of the site's log-odds and context
+  (:data:`rnaapp.scoring.features.SITE_FEATURES`); the pair's ``score`` is its log-odds at the fitted
+  prior, ``slope * occupancy + length term + intercept``, and its probability the sigmoid of the score
+  moved to the prior wanted. Each further site adds its odds, so the score keeps growing with more and
+  better sites and never saturates; ranking by score is ranking by probability.
 
 Every probability depends on the prior (the share of true interactions among the pairs scored). Both
 classes carry the prior their data had when fitted (``fitted_prior``) and take the prior wanted as an
@@ -111,15 +112,19 @@ class PairScore:
     Attributes
     ----------
     score
-        ``log(sum_i exp(z_i))``: the ranking score (log-odds units; higher = stronger).
+        The ranking score: the pair's log-odds at the fitted prior, ``slope * occupancy + length term +
+        intercept`` (higher = stronger; does not depend on the prior asked for).
     log_odds
-        The pair's log-odds at the requested prior (``slope * score + length term + intercept``).
+        The pair's log-odds at the requested prior (``score`` moved by the prior shift).
     probability
         ``sigmoid(log_odds)``.
     contributions
-        Shape ``(n_sites,)``: each site's share of ``exp(score)`` (sums to 1): which sites drive the score.
+        Shape ``(n_sites,)``: each site's share of ``exp(occupancy)`` (sums to 1): which sites drive the
+        score.
     site_terms
         Shape ``(n_sites,)``: each site's ``z_i``.
+    occupancy
+        ``log(sum_i exp(z_i))`` over the sites (a site-free transcript: its best tile's ``z_i``).
     """
 
     score: float
@@ -127,6 +132,7 @@ class PairScore:
     probability: float
     contributions: np.ndarray
     site_terms: np.ndarray
+    occupancy: float = float("nan")
 
 
 @dataclass(frozen=True)
@@ -203,7 +209,7 @@ class TranscriptModel:
         """
         terms = self.site_terms(features)
         if terms.size == 0:
-            return PairScore(-np.inf, -np.inf, 0.0, np.zeros(0), terms)
+            return PairScore(-np.inf, -np.inf, 0.0, np.zeros(0), terms, -np.inf)
         top = float(terms.max())
         features = np.asarray(features, dtype=np.float64)
         if not features[:, _TYPE_COLUMNS].any():
@@ -213,27 +219,10 @@ class TranscriptModel:
         else:
             weights = np.exp(terms - top)
         total = float(weights.sum())
-        score = top + (float(np.log(total)) if features[:, _TYPE_COLUMNS].any() else 0.0)
-        log_odds = (
-            self.slope * score
-            + self.length_weight * length_value
-            + self.intercept
-            + prior_shift(prior, self.fitted_prior)
-        )
-        return PairScore(score, log_odds, float(sigmoid(log_odds)), weights / total, terms)
-
-    def pair_log_odds(
-        self, scores: np.ndarray, length_values: np.ndarray, prior: float | None = None
-    ) -> np.ndarray:
-        """Pair log-odds for many pairs from their scores and length features (same shape)."""
-        scores = np.asarray(scores, dtype=np.float64)
-        with np.errstate(invalid="ignore"):
-            return (
-                self.slope * scores
-                + self.length_weight * np.asarray(length_values, dtype=np.float64)
-                + self.intercept
-                + prior_shift(prior, self.fitted_prior)
-            )
+        occupancy = top + (float(np.log(total)) if features[:, _TYPE_COLUMNS].any() else 0.0)
+        score = self.slope * occupancy + self.length_weight * length_value + self.intercept
+        log_odds = score + prior_shift(prior, self.fitted_prior)
+        return PairScore(score, log_odds, float(sigmoid(log_odds)), weights / total, terms, occupancy)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready values (for the model card's ``scoring`` section)."""
