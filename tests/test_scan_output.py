@@ -28,7 +28,7 @@ from rnaapp.scan import (
     top_interactions,
     write_scan,
 )
-from rnaapp.scan.columns import PAIR_COLUMNS, SITE_COUNT_COLUMNS
+from rnaapp.scan.columns import SITE_COUNT_COLUMNS
 
 MIRNA = "UGAGGUAGUAGGUUGUAUAGUU"  # hsa-let-7a-5p
 LETTERS = np.array(list("ACGU"))
