@@ -26,7 +26,6 @@ What is fitted on what (nothing from gene_miraw, whose ten test files share thei
 from __future__ import annotations
 
 import argparse
-import gzip
 import json
 import sys
 import time
@@ -72,16 +71,10 @@ SITE_WEIGHTS = {"8mer": 3.0, "7mer-m8": 2.0, "7mer-A1": 1.5, "6mer": 0.5}
 
 
 def read_panel() -> dict[str, str]:
-    sequences: dict[str, list[str]] = {}
-    name = None
-    with gzip.open(benchmarks_directory() / "reference" / "utr3_miraw_panel.fa.gz", "rt") as handle:
-        for line in handle:
-            if line.startswith(">"):
-                name = line[1:].split()[0]
-                sequences[name] = []
-            elif name is not None:
-                sequences[name].append(line.strip().upper().replace("T", "U"))
-    return {key: "".join(parts) for key, parts in sequences.items()}
+    """Ensembl gene id -> 3'UTR (RNA) of ``reference/utr3_miraw_panel.fa.gz``."""
+    from scan import fasta_head
+
+    return dict(fasta_head(benchmarks_directory() / "reference" / "utr3_miraw_panel.fa.gz", 10**9))
 
 
 def miraw_tests() -> list[pd.DataFrame]:

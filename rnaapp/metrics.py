@@ -60,6 +60,8 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from rnaapp.scoring.calibration import expected_calibration_error, reliability_table
+
 __all__ = [
     "METRIC_NAMES",
     "ConfusionMatrix",
@@ -402,10 +404,6 @@ def _average_precision(recall: np.ndarray, precision: np.ndarray, has_negatives:
 def _compute_metrics(
     is_positive: np.ndarray, probabilities: np.ndarray, threshold: float
 ) -> tuple[dict[str, float], ConfusionMatrix, tuple[np.ndarray, ...], tuple[np.ndarray, ...], pd.DataFrame]:
-    # Imported here: rnaapp.scoring's __init__ loads its fitting code (torch), which importing
-    # rnaapp.metrics must not; the calibration module itself needs numpy and pandas only.
-    from rnaapp.scoring.calibration import expected_calibration_error, reliability_table
-
     counts = _confusion(is_positive, probabilities, threshold)
     roc = _roc_arrays(is_positive, probabilities)
     pr = _pr_arrays(is_positive, probabilities)

@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from rnaapp.inference import InferenceOptions, predict
+from rnaapp.inference import InferenceOptions, predict, score_pairs
 from rnaapp.io import InputError
 from rnaapp.rank import node_status as graph_node_status
 from rnaapp.registry import TrainedModel
@@ -46,7 +46,6 @@ from rnaapp.scan import (
     transcript_probabilities,
     window_bounds,
 )
-from rnaapp.scoring import sigmoid
 from rnaapp.sites import SITE_RANK
 from rnaapp.structure import Hybrid, hybridize
 
@@ -393,6 +392,11 @@ def _gene_report(
             f"{limit} nt, or choose a miRNA–gene model that reads whole 3'UTRs (one trained with site_counts "
             "and no sequence branch, such as the shipped gene-utr)"
         )
+    one_pair = pd.DataFrame(
+        {"mirna_seq": [mirna], "target_seq": [target]}
+        | ({"mirna_id": [mirna_id]} if mirna_id else {})
+        | ({"target_id": [target_id]} if target_id else {})
+    )
     rows = []
     for model in models:
         note = ""
@@ -401,17 +405,8 @@ def _gene_report(
                 f"target longer than the {model.family.max_target_length(model.config)} nt this model reads"
             )
             scored = {"probability": np.nan, "scanned": False, "best_site_start": pd.NA, "best_site_type": ""}
-        elif model.family.uses_names or not target:
-            log_odds = float(predict(model, [mirna], [target], options, output="logit", **names)[0])
-            scored = {
-                "score": log_odds,
-                "probability": float(sigmoid(log_odds)),
-                "scanned": False,
-                "best_site_start": pd.NA,
-                "best_site_type": "",
-            }
         else:
-            scored = transcript_probabilities(model, [mirna], [target], options).iloc[0]
+            scored = score_pairs(model, one_pair, options).iloc[0]
         status = (
             str(graph_node_status(model, [mirna_id or ""], [target_id or ""])[0])
             if model.family.task == "gene"

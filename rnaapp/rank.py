@@ -19,8 +19,8 @@ import pandas as pd
 
 from rnaapp.graph import graph_from_pairs, neighbourhood_support
 from rnaapp.inference import InferenceOptions, Progress, predict
-from rnaapp.inference.batches import sigmoid
 from rnaapp.registry import TrainedModel
+from rnaapp.scoring import BALANCED_PRIOR, prior_shift, sigmoid
 from rnaapp.sites import best_site_type
 
 #: Columns of :func:`rank_candidates`' table, in order.
@@ -132,6 +132,7 @@ def rank_candidates(
     batch_mirnas: int = 64,
     progress: Progress | None = None,
     options: InferenceOptions | None = None,
+    prior: float | None = None,
 ) -> pd.DataFrame:
     """The ``top`` highest-scoring miRNA-gene pairs that are not known positives.
 
@@ -157,13 +158,16 @@ def rank_candidates(
     options
         How the model runs (:class:`~rnaapp.inference.InferenceOptions`); default: default options with
         batches of 4096 pairs (graph models are small).
+    prior
+        Share of true interactions assumed among the candidates, for ``probability`` (default 0.5, the
+        balance gene models are trained at); the score and the ranking do not depend on it.
 
     Returns
     -------
     pandas.DataFrame
         ``top`` rows (fewer when there are fewer candidates), best first, columns :data:`RANK_COLUMNS`:
         ``score`` is the model's log-odds (logit) for the pair, the ranking key (ties: candidate order,
-        miRNAs then genes), ``probability`` its sigmoid (float64); ``mirna_known_targets`` /
+        miRNAs then genes), ``probability`` its sigmoid at ``prior`` (float64); ``mirna_known_targets`` /
         ``gene_known_mirnas`` are node degrees in the known graph, ``neighbourhood_support`` the number of
         miRNA - gene' - miRNA' - gene paths, ``site_type`` the best canonical seed site where both
         sequences are known (else empty).
@@ -171,6 +175,7 @@ def rank_candidates(
     if top < 1:
         raise ValueError(f"top must be at least 1, got {top}")
     options = options or InferenceOptions(batch_size=4096)
+    shift = prior_shift(prior, BALANCED_PRIOR)
     for column in ("mirna_id", "target_id"):
         if column not in known_pairs.columns:
             raise ValueError(f"the known pairs have no '{column}' column")
@@ -230,7 +235,7 @@ def rank_candidates(
                 "mirna_id": mirna_names[m],
                 "target_id": gene_names[g],
                 "score": float(score),
-                "probability": float(sigmoid(score)),
+                "probability": float(sigmoid(score + shift)),
                 "mirna_known_targets": int(degrees[m]),
                 "gene_known_mirnas": int(degrees[graph.n_mirnas + g]),
                 "neighbourhood_support": paths,
@@ -251,6 +256,7 @@ def train_and_rank(
     progress: Progress | None = None,
     training_progress: Callable[[Any], None] | None = None,
     options: InferenceOptions | None = None,
+    prior: float | None = None,
 ) -> tuple[TrainedModel, pd.DataFrame]:
     """Train ``family`` on all known pairs (labelled; a seeded 10 % held out for early stopping), then rank.
 
@@ -271,4 +277,6 @@ def train_and_rank(
         progress=training_progress,
         name=f"{family}-rank",
     )
-    return model, rank_candidates(model, known_pairs, top=top, progress=progress, options=options)
+    return model, rank_candidates(
+        model, known_pairs, top=top, progress=progress, options=options, prior=prior
+    )

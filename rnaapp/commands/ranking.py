@@ -76,7 +76,9 @@ def command_rank(arguments: argparse.Namespace) -> int:
 
     if arguments.model:
         try:
-            table = rank_candidates(model, known, top=arguments.top, progress=advance, options=options)
+            table = rank_candidates(
+                model, known, top=arguments.top, progress=advance, options=options, prior=arguments.prior
+            )
         finally:
             bar.close()
     else:
@@ -95,6 +97,7 @@ def command_rank(arguments: argparse.Namespace) -> int:
                 progress=advance,
                 training_progress=report,
                 options=options,
+                prior=arguments.prior,
             )
         except (TrainingCancelled, ValueError, TypeError, FloatingPointError) as error:
             raise CommandError(f"training failed: {error}") from None
@@ -113,13 +116,6 @@ def command_rank(arguments: argparse.Namespace) -> int:
             except ValueError as error:
                 raise CommandError(str(error)) from None
             print(f"saved model '{model.name}' to {card_path}", file=sys.stderr)
-    if arguments.prior is not None and len(table):
-        from rnaapp.scoring import prior_shift, sigmoid
-
-        # gene models are trained on balanced pairs; the score (the ranking) does not move
-        table["probability"] = sigmoid(
-            table["score"].to_numpy(dtype=float) + prior_shift(arguments.prior, 0.5)
-        )
     if arguments.output:
         _write_csv(table, arguments.output)
         print(

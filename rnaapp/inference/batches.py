@@ -19,6 +19,7 @@ from rnaapp.inference.options import InferenceOptions
 from rnaapp.io import InputError, normalise_sequence, sequence_letter_problem
 from rnaapp.progress import Progress
 from rnaapp.registry import TrainedModel
+from rnaapp.scoring.transcript import sigmoid
 
 #: Numeric precisions :func:`predict` offers (autocast dtype, or None for plain float32).
 PRECISIONS = {"float32": None, "bfloat16": torch.bfloat16}
@@ -54,12 +55,6 @@ def check_target_lengths(model: TrainedModel, targets: Sequence[str], *, source:
             source=source,
             row=row + 1,
         )
-
-
-def sigmoid(log_odds: np.ndarray) -> np.ndarray:
-    """Logistic function in float64, without overflow (``1 / (1 + exp(-x))``)."""
-    log_odds = np.asarray(log_odds, dtype=np.float64)
-    return np.exp(-np.logaddexp(0.0, -log_odds))
 
 
 @contextmanager
