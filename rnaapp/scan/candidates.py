@@ -161,3 +161,18 @@ def tile_starts(target_length: int, length: int) -> list[int]:
         return [0]
     last = target_length - length
     return [*range(0, last, TILE_STEP), last]
+
+
+def pair_windows(
+    mirna: str, target: str, length: int, *, noncanonical: bool = True
+) -> tuple[list[CandidateSite], list[tuple[CandidateSite | None, int]]]:
+    """What a scan reads on one pair: its candidate sites, and each window as ``(site, start)``.
+
+    One window around each candidate site (:func:`window_bounds`); a target without any candidate site is
+    read in tiles (:func:`tile_starts`), given as ``(None, start)``. Windows are
+    ``target[start : start + length]`` (the whole target when it is shorter).
+    """
+    sites = candidate_sites(mirna, target, noncanonical=noncanonical)
+    if sites:
+        return sites, [(site, window_bounds(site.anchor, len(target), length)[0]) for site in sites]
+    return sites, [(None, start) for start in tile_starts(len(target), length)] if target else []

@@ -19,7 +19,7 @@ from rnaapp.inference.batches import options_with, predict
 from rnaapp.inference.options import InferenceOptions, scan_workers
 from rnaapp.progress import Progress
 from rnaapp.registry import TrainedModel
-from rnaapp.scan.candidates import WINDOW_LENGTH, CandidateSite, candidate_sites, tile_starts, window_bounds
+from rnaapp.scan.candidates import WINDOW_LENGTH, CandidateSite, pair_windows
 from rnaapp.scan.columns import (
     PAIR_COLUMNS,
     SITE_COLUMNS,
@@ -30,6 +30,7 @@ from rnaapp.scan.columns import (
     _unscored_pair,
     site_type_counts,
 )
+from rnaapp.scan.features import site_context
 from rnaapp.scan.plant import (
     PLANT_BUFFER_NUCLEOTIDES,
     PLANT_BUFFER_PAIRS,
@@ -47,7 +48,7 @@ from rnaapp.scan.workers import (
     _scan_chunk,
     _target_chunks,
 )
-from rnaapp.scoring import SiteContext, length_feature, model_scoring, site_features
+from rnaapp.scoring import length_feature, model_scoring, site_features
 from rnaapp.scoring.background import background_scores
 from rnaapp.scoring.background import percentiles as percentile_of
 from rnaapp.sites import SITE_RANK
@@ -116,10 +117,7 @@ def _scan_in_process(
             target = pair_targets[row_index]
             mirna = window_mirnas[indices[0]]
             contexts = [
-                SiteContext("none", start, start + length)
-                if site is None
-                else SiteContext(site.site_type, site.start, site.end)
-                for _, site, start in (window_sites[index] for index in indices)
+                site_context(site, start, length) for _, site, start in (window_sites[i] for i in indices)
             ]
             pair_logits = logits[indices]
             # A score that weighs energies needs every site's, whatever ``energies`` asks to report.
@@ -206,7 +204,7 @@ def _scan_in_process(
         for mirna_id, mirna in mirnas:
             if should_stop is not None and should_stop():
                 raise ScanCancelled("scan cancelled")
-            candidates = candidate_sites(mirna, target, noncanonical=noncanonical)
+            candidates, reads = pair_windows(mirna, target, length, noncanonical=noncanonical)
             pair_rows.append(
                 _unscored_pair(
                     mirna_id,
@@ -217,17 +215,11 @@ def _scan_in_process(
                 )
             )
             pair_targets.append(target)
-            for site in candidates:
-                start, end = window_bounds(site.anchor, len(target), length)
-                windows.append(target[start:end])
+            # One window per candidate site, or tiles of a target without any (the one window rule).
+            for site, start in reads:
+                windows.append(target[start : start + length])
                 window_mirnas.append(mirna)
                 window_sites.append((len(pair_rows) - 1, site, start))
-            if not candidates and target:
-                # No candidate site: the model still reads the target, in tiles (the one window rule).
-                for start in tile_starts(len(target), length):
-                    windows.append(target[start : start + length])
-                    window_mirnas.append(mirna)
-                    window_sites.append((len(pair_rows) - 1, None, start))
             done += 1
             if len(windows) >= buffer_size:
                 yield flush()

@@ -15,25 +15,16 @@ from rnaapp.inference.batches import predict
 from rnaapp.inference.options import InferenceOptions
 from rnaapp.progress import Progress
 from rnaapp.registry import TrainedModel
-from rnaapp.scan.candidates import candidate_sites, tile_starts, window_bounds
+from rnaapp.scan.candidates import CandidateSite, pair_windows
 from rnaapp.scoring import SiteContext, site_features
 from rnaapp.structure import hybridize
 
 
-def pair_windows(
-    mirna: str, target: str, length: int, *, noncanonical: bool = True
-) -> tuple[list[SiteContext], list[int]]:
-    """The sites a scan reads on one pair and the start of each one's window (0-based).
-
-    A transcript without candidate sites is read in tiles (site type ``none``).
-    """
-    sites = candidate_sites(mirna, target, noncanonical=noncanonical)
-    if sites:
-        contexts = [SiteContext(site.site_type, site.start, site.end) for site in sites]
-        starts = [window_bounds(site.anchor, len(target), length)[0] for site in sites]
-        return contexts, starts
-    starts = tile_starts(len(target), length) if target else []
-    return [SiteContext("none", start, start + length) for start in starts], starts
+def site_context(site: CandidateSite | None, start: int, length: int) -> SiteContext:
+    """The :class:`~rnaapp.scoring.SiteContext` of a window read by a scan (``site`` None: a tile)."""
+    if site is None:
+        return SiteContext("none", start, start + length)
+    return SiteContext(site.site_type, site.start, site.end)
 
 
 def pair_site_features(
@@ -73,19 +64,18 @@ def pair_site_features(
     from rnaapp.scan.engine import model_window_length  # the engine imports this package
 
     length = model_window_length(model) if window_length is None else window_length
-    layouts = [pair_windows(mirna, target, length, noncanonical=noncanonical) for mirna, target in pairs]
-    window_mirnas = [
-        mirna for (mirna, _), (contexts, _) in zip(pairs, layouts, strict=True) for _ in contexts
-    ]
+    layouts = [pair_windows(mirna, target, length, noncanonical=noncanonical)[1] for mirna, target in pairs]
+    window_mirnas = [mirna for (mirna, _), reads in zip(pairs, layouts, strict=True) for _ in reads]
     windows = [
         target[start : start + length]
-        for (_, target), (_, starts) in zip(pairs, layouts, strict=True)
-        for start in starts
+        for (_, target), reads in zip(pairs, layouts, strict=True)
+        for _, start in reads
     ]
     logits = predict(model, window_mirnas, windows, options, output="logit") if windows else np.zeros(0)
     features = []
     offset = 0
-    for number, ((mirna, target), (contexts, _)) in enumerate(zip(pairs, layouts, strict=True)):
+    for number, ((mirna, target), reads) in enumerate(zip(pairs, layouts, strict=True)):
+        contexts = [site_context(site, start, length) for site, start in reads]
         count = len(contexts)
         pair_logits = logits[offset : offset + count]
         site_energies = (
