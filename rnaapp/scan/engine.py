@@ -370,6 +370,26 @@ def _scan_whole_targets(
         progress(done, total)
 
 
+def _percentile_backgrounds(
+    model: TrainedModel, mirnas: Sequence[tuple[str, str]], options: InferenceOptions
+) -> dict[str, np.ndarray]:
+    """Each miRNA id's sorted background scores (:func:`rnaapp.scoring.background.background_scores`)."""
+    background = background_scores(model, mirnas, options)
+    return {mirna_id: background[sequence] for mirna_id, sequence in mirnas}
+
+
+def _with_percentiles(result: ScanResult, backgrounds: dict[str, np.ndarray] | None) -> ScanResult:
+    """``result`` with its pairs' ``percentile`` filled from ``backgrounds`` (unchanged when None)."""
+    pairs = result.pairs
+    if backgrounds is not None and len(pairs):
+        scores = pairs["score"].to_numpy(dtype=np.float64)
+        values = np.full(len(pairs), np.nan)
+        for mirna_id, rows in pairs.groupby("mirna_id", sort=False).indices.items():
+            values[rows] = percentile_of(scores[rows], backgrounds[mirna_id])
+        pairs["percentile"] = values
+    return result
+
+
 def scan_batches(
     model: TrainedModel,
     mirnas: Sequence[tuple[str, str]],
@@ -467,46 +487,16 @@ def scan_batches(
         Pairs and sites in input order (transcripts, then miRNAs), unranked. Results do not depend on
         ``workers``, ``scheduler``, ``buffer_size`` or ``chunk_nucleotides``.
     """
-    if percentiles and not scores_whole_targets(model) and model.family.task == "site":
-        options = options_with(options, batch_size=batch_size, precision=precision)
-        background = background_scores(model, mirnas, options)
-        by_id = {mirna_id: background[sequence] for mirna_id, sequence in mirnas}
-        for result in scan_batches(
-            model,
-            mirnas,
-            targets,
-            options,
-            noncanonical=noncanonical,
-            sites_per_pair=sites_per_pair,
-            energies=energies,
-            include_empty=include_empty,
-            buffer_size=buffer_size,
-            window_length=window_length,
-            scheduler=scheduler,
-            start_method=start_method,
-            chunk_nucleotides=chunk_nucleotides,
-            n_targets=n_targets,
-            progress=progress,
-            should_stop=should_stop,
-            prior=prior,
-            percentiles=False,
-            workers=workers,
-        ):
-            pairs = result.pairs
-            if len(pairs):
-                values = np.full(len(pairs), np.nan)
-                for mirna_id, rows in pairs.groupby("mirna_id", sort=False).indices.items():
-                    values[rows] = percentile_of(
-                        pairs["score"].to_numpy(dtype=np.float64)[rows], by_id[mirna_id]
-                    )
-                pairs["percentile"] = values
-            yield result
-        return
     if n_targets is None and hasattr(targets, "__len__"):
         n_targets = len(targets)  # type: ignore[arg-type]
     options = options_with(options, batch_size=batch_size, precision=precision)
     if workers is not None:
         options = options.replace(workers=workers)
+    backgrounds = (
+        _percentile_backgrounds(model, mirnas, options)
+        if percentiles and not scores_whole_targets(model) and model.family.task == "site"
+        else None
+    )
     if options.workers is not None:
         workers = options.workers
     elif isinstance(targets, Sequence):
@@ -523,7 +513,7 @@ def scan_batches(
         "prior": prior,
     }
     if scheduler is None and workers <= 1:
-        yield from _scan_in_process(
+        for result in _scan_in_process(
             model,
             mirnas,
             targets,
@@ -532,7 +522,8 @@ def scan_batches(
             progress=progress,
             should_stop=should_stop,
             **settings,
-        )
+        ):
+            yield _with_percentiles(result, backgrounds)
         return
     # Each worker process scores its batches with one thread.
     settings["options"] = options.replace(threads=1, workers=1)
@@ -567,7 +558,7 @@ def scan_batches(
 
         for size, result in _ordered_results(submit, chunks, in_flight, should_stop):
             done += size * len(mirnas)
-            yield result
+            yield _with_percentiles(result, backgrounds)
             if progress is not None:
                 progress(done, total)
     if progress is not None and done == 0:
