@@ -346,6 +346,14 @@ def attention_heatmap_image(
 # ----------------------------------------------------------------------------------------------------------
 
 
+def _diagonal(name: str) -> go.Scatter:
+    """The dashed grey y = x line of ROC (chance) and reliability (perfect calibration) figures."""
+    return go.Scatter(
+        x=[0, 1], y=[0, 1], mode="lines", name=name, hoverinfo="skip",
+        line={"dash": "dash", "color": "#aaaaaa", "width": 1},
+    )  # fmt: skip
+
+
 def _curve_figure(
     curves: Mapping[str, pd.DataFrame],
     scores: Mapping[str, float] | None,
@@ -360,12 +368,7 @@ def _curve_figure(
 ) -> go.Figure:
     figure = go.Figure()
     if x == "fpr":
-        figure.add_trace(
-            go.Scatter(
-                x=[0, 1], y=[0, 1], mode="lines", name="chance", hoverinfo="skip",
-                line={"dash": "dash", "color": "#aaaaaa", "width": 1},
-            )
-        )  # fmt: skip
+        figure.add_trace(_diagonal("chance"))
     for index, (name, frame) in enumerate(curves.items()):
         missing = [column for column in (x, y, "threshold") if column not in frame]
         if missing:
@@ -508,12 +511,7 @@ def reliability_figure(
         If a table lacks one of the columns above.
     """
     figure = go.Figure()
-    figure.add_trace(
-        go.Scatter(
-            x=[0, 1], y=[0, 1], mode="lines", name="perfectly calibrated", hoverinfo="skip",
-            line={"dash": "dash", "color": "#aaaaaa", "width": 1},
-        )
-    )  # fmt: skip
+    figure.add_trace(_diagonal("perfectly calibrated"))
     for index, (name, value) in enumerate(tables.items()):
         if isinstance(value, Evaluation):
             table, ece = value.reliability, float(value.metrics.get("ECE", math.nan))
