@@ -189,6 +189,7 @@ def transcript_probabilities(
             energies=False,
             buffer_size=1 << 30,
             prior=prior,
+            percentiles=False,  # not among these columns: no background scan per miRNA
         )
         best = found.pairs.iloc[0]
         result.loc[row, ["score", "probability", "best_site_type", "n_sites"]] = [
