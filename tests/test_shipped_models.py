@@ -6,6 +6,7 @@ shipped models (some may still be training).
 
 from __future__ import annotations
 
+import hashlib
 import json
 from functools import lru_cache
 from pathlib import Path
@@ -75,9 +76,21 @@ def test_card_is_complete(path):
 
 
 @pytest.mark.parametrize("path", CARDS, ids=[path.stem for path in CARDS])
+def test_card_records_the_sha256_of_its_weights_file(path):
+    """Every shipped card carries the digest that loading checks, written as ModelCard.to_json writes it."""
+    text = path.read_text(encoding="utf-8")
+    card = json.loads(text)
+    weights = path.with_suffix(".safetensors").read_bytes()
+    assert card.get("weights_sha256") == hashlib.sha256(weights).hexdigest()
+    assert list(card)[-1] == "weights_sha256"
+    assert text == json.dumps(card, indent=2) + "\n"
+
+
+@pytest.mark.parametrize("path", CARDS, ids=[path.stem for path in CARDS])
 def test_model_loads_and_predicts(shipped, path):
     model = load_model(path.stem)
     assert model.card.source == "shipped"
+    assert model.card.weights_sha256 == card_of(path)["weights_sha256"]  # checked when it loaded
     assert model.family.name == card_of(path)["family"]
     assert not model.module.training
     frame = synthetic_pairs(6, seed=11)

@@ -20,6 +20,11 @@ Names of new models (:func:`check_name`, :func:`check_new_name`) must not be tas
 reported, not skipped silently: :func:`load_model` and :func:`resolve_name` raise :class:`ModelFileError`
 saying which file is unusable and why, and :func:`model_file_problems` lists every unusable model.
 
+Every card records the SHA-256 of its weights file (``weights_sha256``, written by :func:`save_model` and
+:func:`rename_model`), and :func:`load_model` refuses weights that do not match it
+(:class:`WeightsChecksumError`). Cards saved before rnaapp recorded it load as before, with a note
+(:func:`unchecked_weights`). A save that cannot write its files raises :class:`ModelSaveError`.
+
 The package is split by concern; import from ``rnaapp.registry`` itself, which re-exports every public name:
 
 ``locations``
@@ -31,7 +36,8 @@ The package is split by concern; import from ``rnaapp.registry`` itself, which r
 ``names``
     which names a model may have (:func:`check_name`, :func:`check_new_name`);
 ``problems``
-    unusable model files (:class:`ModelFileError`, :func:`model_file_problems`);
+    unusable model files and failed saves (:class:`ModelFileError`, :class:`WeightsChecksumError`,
+    :class:`ModelSaveError`, :func:`model_file_problems`);
 ``store``
     listing, resolving, loading, saving, renaming and deleting models;
 ``summary``
@@ -47,12 +53,18 @@ from rnaapp.registry.cards import (
     ModelCard,
     TrainedModel,
     build_model,
+    file_sha256,
     upgrade_card,
 )
 from rnaapp.registry.default_models import DEFAULT_KINDS, DEFAULTS_FILE, USES, defaults
 from rnaapp.registry.locations import shipped_directory, user_directory
 from rnaapp.registry.names import NAME_PATTERN, RESERVED_NAMES, check_name, check_new_name
-from rnaapp.registry.problems import ModelFileError, model_file_problems
+from rnaapp.registry.problems import (
+    ModelFileError,
+    ModelSaveError,
+    WeightsChecksumError,
+    model_file_problems,
+)
 from rnaapp.registry.store import (
     ModelNotFoundError,
     delete_model,
@@ -62,6 +74,7 @@ from rnaapp.registry.store import (
     resolve_name,
     save_model,
     set_default,
+    unchecked_weights,
 )
 from rnaapp.registry.summary import SUMMARY_METRICS, model_summary
 
@@ -78,12 +91,15 @@ __all__ = [
     "ModelCard",
     "ModelFileError",
     "ModelNotFoundError",
+    "ModelSaveError",
     "TrainedModel",
+    "WeightsChecksumError",
     "build_model",
     "check_name",
     "check_new_name",
     "defaults",
     "delete_model",
+    "file_sha256",
     "list_models",
     "load_model",
     "model_file_problems",
@@ -93,6 +109,7 @@ __all__ = [
     "save_model",
     "set_default",
     "shipped_directory",
+    "unchecked_weights",
     "upgrade_card",
     "user_directory",
 ]

@@ -6,12 +6,19 @@ it, test metrics, package version, card format).
 
 Cards carry a ``format`` number (:data:`FORMAT_VERSION`). Cards of older formats are migrated when read
 (:func:`upgrade_card`), so models saved by earlier releases keep loading; a card of a newer format than this
-code knows is refused with a message asking to upgrade rnaapp.
+code knows is refused with a message asking to upgrade rnaapp. Optional keys may be added within a format:
+every release reads only the keys it knows (:meth:`ModelCard.from_dict`), so older code reads such cards as
+before. The format is bumped only for a change that older code would misread.
+
+A card records the SHA-256 of its weights file (``weights_sha256``, written by every save), which loading
+checks. Cards saved before rnaapp recorded it have none; they load as before, with a note.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,8 +29,12 @@ import torch
 from rnaapp import __version__
 from rnaapp.models import Family, config_from_dict, get_family
 
-#: Card format written by this code. Format 1: cards of rnaapp 0.1.0 (which wrote no ``format`` key).
+#: Card format written by this code. Format 1: cards of rnaapp 0.1.0 (which wrote no ``format`` key); the
+#: optional ``weights_sha256`` key came later within format 1 (older code ignores it).
 FORMAT_VERSION = 1
+
+#: What a card's ``weights_sha256`` holds: the SHA-256 hex digest of the bytes of its ``.safetensors`` file.
+SHA256_PATTERN = re.compile(r"^[0-9a-f]{64}$")
 
 
 #: Keys that every model card has (see :class:`ModelCard`).
@@ -97,12 +108,18 @@ class ModelCard:
     version: str = __version__
     created: str = ""
     format: int = FORMAT_VERSION  # card format, see upgrade_card
+    weights_sha256: str = ""  # SHA-256 hex digest of the weights file; "" for cards saved before it was kept
     source: str = ""  # "shipped" or "user", filled when listed
 
     def to_json(self) -> str:
-        """The card as the JSON text written beside the weights (``source`` left out)."""
+        """The card as the JSON text written beside the weights.
+
+        ``source`` is left out, and so is ``weights_sha256`` when the card has none.
+        """
         fields = {"format": self.format}
         fields.update((key, value) for key, value in self.__dict__.items() if key not in ("source", "format"))
+        if not self.weights_sha256:
+            del fields["weights_sha256"]
         return json.dumps(fields, indent=2, sort_keys=False, allow_nan=False, default=_json_default)
 
     @classmethod
@@ -111,6 +128,18 @@ class ModelCard:
         values = upgrade_card(values)
         known = {key: values[key] for key in cls.__dataclass_fields__ if key in values and key != "source"}
         return cls(**known, source=source)
+
+
+def file_sha256(path: str | Path) -> str:
+    """SHA-256 hex digest of a file's bytes, read in chunks (the file is never held in memory whole).
+
+    Raises
+    ------
+    OSError
+        When the file cannot be read.
+    """
+    with open(path, "rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
 def _json_default(value: Any) -> Any:
@@ -159,6 +188,9 @@ def _card_from_values(values: Any, source: str = "") -> ModelCard:
             raise ValueError(f"its {key} is not text")
     if not isinstance(values["config"], dict):
         raise ValueError("its config is not a JSON object")
+    digest = values.get("weights_sha256", "")
+    if not isinstance(digest, str) or not (digest == "" or SHA256_PATTERN.match(digest)):
+        raise ValueError("its weights_sha256 is not a SHA-256 digest (64 lower-case hexadecimal digits)")
     return ModelCard.from_dict(values, source=source)
 
 

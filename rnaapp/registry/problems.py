@@ -1,13 +1,15 @@
 """Unusable model files, reported in one line each: what is wrong with which file and what to do.
 
 Damaged model files are reported, not skipped silently: loading and name resolution raise
-:class:`ModelFileError` saying which file is unusable and why, and :func:`model_file_problems` lists every
-unusable model.
+:class:`ModelFileError` saying which file is unusable and why (:class:`WeightsChecksumError` when the
+weights are not the bytes whose SHA-256 the card records), and :func:`model_file_problems` lists every
+unusable model. A save that cannot write its files raises :class:`ModelSaveError`.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +27,25 @@ class ModelFileError(ValueError):
     """
 
 
+class WeightsChecksumError(ModelFileError):
+    """A model's weights file is not the one its card was saved with: its SHA-256 differs from the card's.
+
+    The message names the model and the file, gives both digests (shortened) and says what to do.
+    """
+
+
+class ModelSaveError(OSError):
+    """A model could not be saved (no room, no permission, an I/O error); nothing of it was written.
+
+    An ``OSError`` (``errno`` is the cause's, when known) whose message is one line naming the model and the
+    folder, why, and that the previous model of that name, if any, is kept as it was.
+    """
+
+
+#: How many hexadecimal digits of a SHA-256 digest messages show.
+DIGEST_SHOWN = 12
+
+
 def _short(error: BaseException, limit: int = 160) -> str:
     """An error's message on one line, without safetensors' prefix, at most ``limit`` characters."""
     text = " ".join(str(error).split()).removeprefix("Error while deserializing header: ")
@@ -36,6 +57,61 @@ def _remedy(source: str) -> str:
     if source == "shipped":
         return "reinstall the shipped weights (rnaapp's weights/ folder, or the folder RNAAPP_WEIGHTS names)"
     return "retrain the model, or delete it (Models page)"
+
+
+def _checksum_mismatch(
+    name: str, weights_path: Path, card_path: Path, expected: str, found: str, source: str
+) -> str:
+    """Why the weights of ``name`` are refused when their SHA-256 is not the card's, on one line."""
+    return (
+        f"model '{name}': its weights file {weights_path} does not match the SHA-256 recorded in its card "
+        f"{card_path.name} (expected {expected[:DIGEST_SHOWN]}..., found {found[:DIGEST_SHOWN]}...): the file was "
+        f"changed or damaged after the model was saved; {_remedy(source)}"
+    )
+
+
+def _unchecked_note(name: str, card_path: Path, version: str, source: str) -> str:
+    """The note for a model whose card records no SHA-256 of its weights (saved before cards had one)."""
+    remedy = (
+        "reinstall the shipped weights to get cards that record one"
+        if source == "shipped"
+        else "rename the model (Models page) or retrain it to record one"
+    )
+    return (
+        f"model '{name}': its card {card_path} records no SHA-256 of its weights (saved by rnaapp "
+        f"{version or '(unknown version)'}), so damage to them cannot be detected; {remedy}"
+    )
+
+
+_OS_ERROR_NUMBER = re.compile(r"\(os error (\d+)\)")
+
+
+def _save_failure(what: str, directory: Path, error: BaseException, kept: str) -> ModelSaveError:
+    """A :class:`ModelSaveError` for ``error`` (an ``OSError`` or a ``SafetensorError``), on one line.
+
+    Parameters
+    ----------
+    what
+        What failed, e.g. ``"model 'x' could not be saved"``.
+    directory
+        The folder written to.
+    error
+        The cause.
+    kept
+        What is left as it was, e.g. ``"the previous model 'x' is kept as it was"``.
+    """
+    number = getattr(error, "errno", None)
+    if isinstance(error, OSError) and error.strerror:
+        reason = error.strerror
+    else:  # safetensors: "Error while serializing: I/O error: No space left on device (os error 28)"
+        reason = _short(error).removeprefix("Error while serializing: ").removeprefix("I/O error: ")
+        match = _OS_ERROR_NUMBER.search(reason)
+        if match:
+            number = number if number is not None else int(match.group(1))
+            reason = _OS_ERROR_NUMBER.sub("", reason).strip() or reason
+    failure = ModelSaveError(f"{what} in {directory} ({reason}); {kept}")
+    failure.errno = number
+    return failure
 
 
 def _looks_like_card(values: Any) -> bool:

@@ -3,13 +3,21 @@
 Saving is atomic across both files: weights and card are first written completely to temporary files in the
 target folder, and only then renamed into place, weights first and card last. A save that fails (a full disk,
 a card that cannot be serialised, an interrupt) removes its temporary files and leaves the previous model of
-that name as it was, so a listing never sees half a model or new weights beside an old card.
+that name as it was, so a listing never sees half a model or new weights beside an old card; it raises
+:class:`ModelSaveError`, one line naming the model, the folder and the cause.
+
+Every save records the SHA-256 of the weights file in the card (``weights_sha256``) and every load checks
+it, so weights changed or damaged after the save are refused (:class:`WeightsChecksumError`) instead of
+scoring silently wrong. Cards saved before rnaapp recorded it load as before, with a note
+(:func:`unchecked_weights`, and a log warning once per model when it is loaded).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as _dt
 import json
+import logging
 import os
 import shutil
 import tempfile
@@ -29,6 +37,7 @@ from rnaapp.registry.cards import (
     TrainedModel,
     _read_card,
     build_model,
+    file_sha256,
     upgrade_card,
 )
 from rnaapp.registry.default_models import (
@@ -43,13 +52,22 @@ from rnaapp.registry.locations import shipped_directory, user_directory
 from rnaapp.registry.names import NAME_PATTERN, _check_syntax, check_name, check_new_name
 from rnaapp.registry.problems import (
     ModelFileError,
+    WeightsChecksumError,
+    _checksum_mismatch,
     _damaged_weights,
     _file_problem,
     _problem_in,
     _remedy,
+    _save_failure,
     _short,
     _state_dict_problem,
+    _unchecked_note,
 )
+
+_LOG = logging.getLogger(__name__)
+
+#: Weights files already noted in this process as having no SHA-256 in their card (one note per model).
+_NOTED_UNCHECKED: set[Path] = set()
 
 
 class ModelNotFoundError(LookupError):
@@ -79,6 +97,37 @@ def list_models() -> list[ModelCard]:
     newer format than this code reads, are left out (:func:`resolve_name` and :func:`load_model` say why).
     """
     return _cards_in(shipped_directory(), "shipped") + _cards_in(user_directory(), "user")
+
+
+def unchecked_weights(cards: list[ModelCard] | None = None) -> list[str]:
+    """One note per model whose card records no SHA-256 of its weights, so damage cannot be detected.
+
+    Such cards were saved before rnaapp recorded the digest; the models load as before. Saving a model
+    again (retraining, or renaming a user model) records it. Show these lines as notes beside
+    :func:`list_models`.
+
+    Parameters
+    ----------
+    cards
+        The cards to look at (:func:`list_models` by default).
+
+    Returns
+    -------
+    list of str
+        Messages naming the model and its card, and what to do.
+    """
+    cards = list_models() if cards is None else cards
+    folders = {"shipped": shipped_directory(), "user": user_directory()}
+    return [
+        _unchecked_note(
+            card.name,
+            folders.get(card.source, user_directory()) / f"{card.name}.json",
+            card.version,
+            card.source,
+        )
+        for card in cards
+        if not card.weights_sha256
+    ]
 
 
 def resolve_name(reference: str | None = None) -> str:
@@ -179,7 +228,13 @@ def load_model(reference: str | None = None, *, device: str | torch.device = "cp
     ModelFileError
         (a ``ValueError``) when the model's files are unusable: a card that is not valid JSON or not a card,
         a weights file that is damaged or incomplete, weights that do not fit the card's architecture, or
-        non-finite (NaN or infinite) weights.
+        non-finite (NaN or infinite) weights; :class:`WeightsChecksumError` (a ``ModelFileError``) when the
+        weights file's SHA-256 is not the one its card records.
+
+    Notes
+    -----
+    A card without a recorded SHA-256 (saved before rnaapp recorded one) loads as before; a warning on the
+    ``rnaapp.registry.store`` logger says so, once per model and process (see :func:`unchecked_weights`).
     """
     name = resolve_name(reference)
     directory, source = _card_path(name)
@@ -211,6 +266,8 @@ def load_model(reference: str | None = None, *, device: str | torch.device = "cp
             f"model '{name}': its weights file {weights_path} is damaged (NaN or infinite values in {shown}); "
             f"{_remedy(source)}"
         )
+    # After the header and value checks, whose messages say more about damage they find.
+    _check_weights_digest(card, card_path, weights_path, source)
     model = build_model(card)
     try:
         model.module.load_state_dict(state)
@@ -223,20 +280,60 @@ def load_model(reference: str | None = None, *, device: str | torch.device = "cp
     return model
 
 
+def _check_weights_digest(card: ModelCard, card_path: Path, weights_path: Path, source: str) -> None:
+    """Refuse weights whose SHA-256 is not the card's; note (once) a card that records none.
+
+    Raises
+    ------
+    WeightsChecksumError
+        When the digests differ.
+    ModelFileError
+        When the weights file cannot be read.
+    """
+    if not card.weights_sha256:
+        if weights_path not in _NOTED_UNCHECKED:
+            _NOTED_UNCHECKED.add(weights_path)
+            _LOG.warning("%s", _unchecked_note(card.name, card_path, card.version, source))
+        return
+    try:
+        found = file_sha256(weights_path)
+    except OSError as error:
+        raise ModelFileError(
+            f"model '{card.name}': its weights file {weights_path} cannot be read ({_short(error)}); "
+            f"{_remedy(source)}"
+        ) from error
+    if found != card.weights_sha256:
+        raise WeightsChecksumError(
+            _checksum_mismatch(card.name, weights_path, card_path, card.weights_sha256, found, source)
+        )
+
+
 def _write_card(path: str, text: str) -> None:
     """Write a card's text to ``path`` (a temporary file)."""
     Path(path).write_text(text, encoding="utf-8")
 
 
-def _write_model_files(directory: Path, name: str, state: dict[str, torch.Tensor], card_text: str) -> Path:
-    """Write ``NAME.safetensors`` and ``NAME.json`` into ``directory`` as one step; returns the card path.
+def _write_model_files(
+    directory: Path, name: str, state: dict[str, torch.Tensor], card: ModelCard
+) -> tuple[Path, str]:
+    """Write ``NAME.safetensors`` and ``NAME.json`` into ``directory`` as one step.
 
     Both are written completely to temporary files in ``directory`` (same file system, so renames are
-    atomic) and flushed to disk; only then are they renamed into place, weights first and card last. If
+    atomic) and flushed to disk; only then are they renamed into place, weights first and card last. The
+    card written is ``card`` with the SHA-256 of the written weights file as its ``weights_sha256``. If
     anything fails before the renames, the temporary files are removed and a previous model of that name is
     left untouched. Only the second rename itself (within one folder) could fail after the first.
+
+    Returns
+    -------
+    tuple of (pathlib.Path, str)
+        The card path and the weights' SHA-256 hex digest.
+
+    Raises
+    ------
+    ModelSaveError
+        (an ``OSError``) when a file cannot be written: no room, no permission, an I/O error.
     """
-    directory.mkdir(parents=True, exist_ok=True)
     weights_path, card_path = directory / f"{name}.safetensors", directory / f"{name}.json"
     temporaries: list[str] = []
 
@@ -246,9 +343,13 @@ def _write_model_files(directory: Path, name: str, state: dict[str, torch.Tensor
         temporaries.append(temporary)
         return temporary
 
+    had_model = card_path.is_file() or weights_path.is_file()
     try:
+        directory.mkdir(parents=True, exist_ok=True)
         weights_temporary = temporary_for(weights_path)
         save_file(state, weights_temporary)
+        digest = file_sha256(weights_temporary)
+        card_text = dataclasses.replace(card, weights_sha256=digest).to_json() + "\n"
         card_temporary = temporary_for(card_path)
         _write_card(card_temporary, card_text)
         umask = os.umask(0)
@@ -259,11 +360,14 @@ def _write_model_files(directory: Path, name: str, state: dict[str, torch.Tensor
             os.chmod(temporary, 0o666 & ~umask)
         os.replace(weights_temporary, weights_path)
         os.replace(card_temporary, card_path)
-    except BaseException:
+    except BaseException as error:
         for temporary in temporaries:
             Path(temporary).unlink(missing_ok=True)
+        if isinstance(error, (OSError, SafetensorError)):
+            kept = f"the previous model '{name}' is kept as it was" if had_model else "nothing was written"
+            raise _save_failure(f"model '{name}' could not be saved", directory, error, kept) from error
         raise
-    return card_path
+    return card_path, digest
 
 
 def save_model(model: TrainedModel, directory: str | Path | None = None, *, name: str | None = None) -> Path:
@@ -285,9 +389,9 @@ def save_model(model: TrainedModel, directory: str | Path | None = None, *, name
         shipped model when saving elsewhere than the shipped folder.
     TypeError
         For a card with values that cannot be written as JSON (nothing is written then).
-    OSError
-        When a file cannot be written (e.g. the disk is full); the previous model of that name, if any, is
-        left as it was and no temporary files remain.
+    ModelSaveError
+        (an ``OSError``) when a file cannot be written (e.g. the disk is full, or the folder is not
+        writable); the previous model of that name, if any, is left as it was and no temporary files remain.
     """
     directory = Path(directory) if directory is not None else user_directory()
     card = model.card
@@ -300,10 +404,11 @@ def save_model(model: TrainedModel, directory: str | Path | None = None, *, name
     card.format = FORMAT_VERSION
     card.created = card.created or _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")
     # Serialise the card before touching any file: a card that cannot be written must not leave new
-    # weights beside the previous card.
-    card_text = card.to_json() + "\n"
+    # weights beside the previous card. The card written records the weights' SHA-256 as well.
+    card.to_json()
     state = {key: value.detach().to("cpu").contiguous() for key, value in model.module.state_dict().items()}
-    return _write_model_files(directory, name, state, card_text)
+    card_path, card.weights_sha256 = _write_model_files(directory, name, state, card)
+    return card_path
 
 
 def set_default(
@@ -374,7 +479,9 @@ def rename_model(old: str, new: str) -> Path:
 
     The new weights and card (its ``name`` updated, migrated to the current card format) are written
     atomically before the old files are removed, so a failure leaves the model under its old name. User
-    defaults that pointed at ``old`` point at ``new`` afterwards.
+    defaults that pointed at ``old`` point at ``new`` afterwards. A card that records no SHA-256 of its
+    weights (saved before rnaapp recorded one) gains that of the weights as they are now; a recorded one
+    is kept as it is, so damaged weights stay refused under the new name.
 
     Parameters
     ----------
@@ -391,6 +498,9 @@ def rename_model(old: str, new: str) -> Path:
         When there is no user model called ``old``.
     ValueError
         For an invalid or already taken ``new`` name.
+    ModelSaveError
+        (an ``OSError``) when the new files cannot be written (e.g. the disk is full); the model is kept
+        under its old name.
     """
     old_card, old_weights = _user_model_files(old)
     check_name(new)
@@ -401,15 +511,29 @@ def rename_model(old: str, new: str) -> Path:
             raise ValueError(f"'{new}' is already the name of {source} model; choose another name")
     card = ModelCard.from_dict(json.loads(old_card.read_text(encoding="utf-8")))
     card.name = new
-    card_text = card.to_json() + "\n"
+    card.to_json()  # a card that cannot be written fails before any file is
     directory = user_directory()
     new_card, new_weights = directory / f"{new}.json", directory / f"{new}.safetensors"
-    atomic_write(new_weights, lambda path: shutil.copyfile(old_weights, path))
+
+    def copy_weights(path: str) -> None:
+        shutil.copyfile(old_weights, path)
+        card.weights_sha256 = card.weights_sha256 or file_sha256(path)
+
     try:
-        atomic_write(new_card, lambda path: Path(path).write_text(card_text, encoding="utf-8"))
-    except BaseException:
-        new_weights.unlink(missing_ok=True)
-        raise
+        atomic_write(new_weights, copy_weights)
+        card_text = card.to_json() + "\n"
+        try:
+            atomic_write(new_card, lambda path: Path(path).write_text(card_text, encoding="utf-8"))
+        except BaseException:
+            new_weights.unlink(missing_ok=True)
+            raise
+    except OSError as error:
+        raise _save_failure(
+            f"model '{old}' could not be renamed to '{new}'",
+            directory,
+            error,
+            f"it is kept under its old name '{old}'",
+        ) from error
     old_card.unlink(missing_ok=True)
     old_weights.unlink(missing_ok=True)
     _repoint_defaults(directory, old, new)
