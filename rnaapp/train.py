@@ -2,9 +2,14 @@
 
 Seeds everything, picks the device (CUDA, then CPU), uses mixed precision on CUDA, stops early on
 validation AUC, keeps the best weights, and reports progress through a callback so that the command line
-(tqdm) and the app (``st.progress``) show the same thing. The model is only written to disk by the caller
-(:func:`rnaapp.registry.save_model`, atomic) after training succeeded, so a failed or cancelled run never
-damages the previous model.
+(tqdm) and the app (``st.progress``) show the same thing. :func:`fit` writes nothing; the model is only
+written to disk (:func:`rnaapp.registry.save_model`, atomic) after training succeeded, so a failed or
+cancelled run never damages the previous model.
+
+:func:`train_and_save` is the Python API's training that saves: it checks the name and the model folder
+(writable, room for the model: :func:`check_can_save`) and holds the model name's training lock
+(:mod:`rnaapp.registry.locks`) from before training until the model is saved, so that a second training of
+the same name is refused at its start instead of silently replacing the first one's model.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ import random
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -31,7 +37,8 @@ from rnaapp.inference.options import (  # noqa: F401 - DEVICE_PATTERN: old impor
 )
 from rnaapp.metrics import compute_metrics
 from rnaapp.models import Family, config_from_dict, get_family
-from rnaapp.registry import ModelCard, TrainedModel
+from rnaapp.registry import ModelCard, TrainedModel, check_new_name, save_model, set_default
+from rnaapp.registry.locks import check_model_folder, save_bytes_needed, training_lock
 
 
 @dataclass(frozen=True)
@@ -561,3 +568,141 @@ def cross_validate(
         [{"fold": "mean"} | numeric.mean().to_dict(), {"fold": "std"} | numeric.std().to_dict()]
     )
     return pd.concat([table, summary], ignore_index=True)
+
+
+def model_weight_bytes(
+    family_name: str,
+    pairs: pd.DataFrame | None = None,
+    model_config: Mapping[str, Any] | Any | None = None,
+    seed: int = 0,
+) -> int | None:
+    """Bytes the weights of a model of ``family_name`` will take, from an untrained model built cheaply.
+
+    The config is prepared on ``pairs`` first when given (graph families size their node tables from the
+    training pairs' names). Nothing is featurised or trained.
+
+    Returns
+    -------
+    int or None
+        Bytes of every tensor of the model's state; None when the model cannot be built from these
+        settings (the training itself then says why).
+    """
+    try:
+        family = get_family(family_name)
+        if model_config is None or isinstance(model_config, Mapping):
+            config = config_from_dict(family.config_class, dict(model_config or {}))
+        else:
+            config = model_config
+        if pairs is not None:
+            try:
+                config = family.prepare(config, pairs, seed)
+            except (KeyError, ValueError, TypeError):
+                pass  # e.g. pairs without names: size the model as configured
+        module = family.build(config)
+    except (KeyError, ValueError, TypeError, RuntimeError):
+        return None
+    return int(sum(value.numel() * value.element_size() for value in module.state_dict().values()))
+
+
+def check_can_save(
+    name: str,
+    family_name: str,
+    pairs: pd.DataFrame | None = None,
+    *,
+    directory: str | Path | None = None,
+    model_config: Mapping[str, Any] | Any | None = None,
+    seed: int = 0,
+) -> Path:
+    """Check, before training, that the model folder can take the model: writable, with room for it.
+
+    Room means :func:`rnaapp.registry.locks.save_bytes_needed` of :func:`model_weight_bytes`: twice the
+    weights plus a margin.
+
+    Returns
+    -------
+    pathlib.Path
+        The model folder.
+
+    Raises
+    ------
+    rnaapp.registry.locks.ModelFolderError
+        (an ``OSError``) one line saying what is wrong with the folder.
+    """
+    needed = save_bytes_needed(model_weight_bytes(family_name, pairs, model_config, seed))
+    return check_model_folder(directory, needed, name=name)
+
+
+def train_and_save(
+    family_name: str,
+    train_pairs: pd.DataFrame,
+    valid_pairs: pd.DataFrame | None = None,
+    *,
+    name: str,
+    directory: str | Path | None = None,
+    model_config: Mapping[str, Any] | Any | None = None,
+    training_config: TrainingConfig | None = None,
+    progress: TrainingProgress | None = None,
+    should_stop: Callable[[], bool] | None = None,
+    notes: Mapping[str, Any] | None = None,
+    make_default: bool = False,
+) -> TrainedModel:
+    """Train a model with :func:`fit` and save it as ``name``, one training of that name at a time.
+
+    Before any training work the name is checked (:func:`rnaapp.registry.check_new_name`), the model
+    folder is checked (:func:`check_can_save`) and the name's training lock is taken; the lock is held
+    until the model is saved.
+
+    Parameters
+    ----------
+    family_name, train_pairs, valid_pairs, model_config, training_config, progress, should_stop
+        As for :func:`fit`.
+    name
+        The name to save the model as.
+    directory
+        The model folder (the user model folder by default).
+    notes
+        Entries added to the card's ``training`` (e.g. ``data``, ``command``) before it is saved.
+    make_default
+        Make the model the default of its task and family once saved.
+
+    Returns
+    -------
+    TrainedModel
+        The saved model.
+
+    Raises
+    ------
+    rnaapp.registry.locks.TrainingInProgressError
+        (an ``OSError``) at once, when a training of ``name`` in that folder is running.
+    rnaapp.registry.locks.ModelFolderError
+        (an ``OSError``) at once, when the folder is not writable or lacks room.
+    rnaapp.registry.ModelSaveError
+        (an ``OSError``) when the save fails after training; the previous model of that name is kept.
+    """
+    name = check_new_name(name, directory)
+    check_model_folder(directory, name=name)
+    with training_lock(name, directory, command="Python rnaapp.train.train_and_save"):
+        settings = training_config or training_config_for(family_name)
+        check_can_save(
+            name,
+            family_name,
+            train_pairs,
+            directory=directory,
+            model_config=model_config,
+            seed=settings.seed,
+        )
+        model = fit(
+            family_name,
+            train_pairs,
+            valid_pairs,
+            model_config=model_config,
+            training_config=settings,
+            progress=progress,
+            should_stop=should_stop,
+            name=name,
+        )
+        model.card.training.update(dict(notes or {}))
+        save_model(model, directory, name=name)
+        if make_default:
+            set_default(name, directory=directory)
+    return model

@@ -138,6 +138,37 @@ def test_replacing_a_model_needs_the_checkbox(app):
     assert jobs[0].wait(timeout=120)["state"] in {"cancelled", "finished"}
 
 
+def test_a_second_training_of_a_running_name_is_refused_with_a_message(app):
+    first = start_training(
+        synthetic_pairs(120),
+        family="seed_rule",
+        name="my_seed_rule",
+        training_settings={"epochs": 100_000, "patience": 100_000},
+    )
+    try:
+        upload(app, synthetic_pairs(60))
+        app.selectbox(key="train_family").set_value("seed_rule").run()
+        app.number_input(key="train_seed_rule_epochs").set_value(1)
+        button(app, "Start training").click().run()
+        assert not app.exception
+        shown = errors(app)
+        assert (
+            f"Cannot start training: a training of model 'my_seed_rule' is already running (job {first.id}, pid "
+            in shown
+        )
+        assert "wait for it or choose another name" in shown
+        assert [job.id for job in list_jobs()] == [first.id]
+
+        app.text_input(key="train_name").set_value("my_other_rule").run()
+        button(app, "Start training").click().run()  # another name starts
+        assert not app.exception and not app.error
+        (second,) = [job for job in list_jobs() if job.id != first.id]
+        assert second.wait(timeout=120)["state"] == "finished", second.log()
+    finally:
+        first.cancel()
+    assert first.wait(timeout=120)["state"] == "cancelled", first.log()
+
+
 def test_a_running_job_survives_a_reload_and_can_be_cancelled(app):
     upload(app, synthetic_pairs(120))
     app.selectbox(key="train_family").set_value("mirna_site").run()

@@ -130,6 +130,28 @@ def test_cross_validation_is_in_the_status_and_the_card(user_home):
     assert [row["fold"] for row in job.history()] == [1, 2, None]  # two folds, then the final model
 
 
+def _process_state(pid: int) -> str | None:
+    """The state letter of process ``pid`` in /proc (``Z`` for a zombie), or None once it is gone."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+            return stat.read().split(") ", 1)[1][:1]
+    except (OSError, IndexError):
+        return None
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc"), reason="needs /proc to see zombie processes")
+def test_a_finished_training_process_is_reaped_not_left_a_zombie(user_home):
+    job = start_training(synthetic_pairs(120), family="seed_rule", name="reaped", training_settings=QUICK)
+    pid = int(job.spec["pid"])
+    assert job.wait(timeout=120)["state"] == "finished", job.log()
+    deadline = time.monotonic() + 60
+    while _process_state(pid) is not None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert _process_state(pid) is None  # not even a <defunct> entry: this process waited for it
+    with pytest.raises(ChildProcessError):
+        os.waitpid(pid, os.WNOHANG)  # nothing left to reap
+
+
 def test_a_job_whose_process_died_is_failed(user_home):
     job = start_training(
         synthetic_pairs(120), family="seed_rule", name="dies", training_settings={"epochs": 500}

@@ -47,6 +47,8 @@ def readable_error(error: BaseException) -> str:
     """The message of a failure as a user should read it (no quotes around a ``KeyError``'s text)."""
     if isinstance(error, (ValueError, FloatingPointError)):
         return str(error)
+    if isinstance(error, OSError) and error.errno is None and len(error.args) == 1:
+        return str(error)  # a one-line message of rnaapp's own (a refused training, a failed save)
     if isinstance(error, KeyError) and len(error.args) == 1 and isinstance(error.args[0], str):
         return error.args[0]
     return f"{type(error).__name__}: {error}"

@@ -20,6 +20,13 @@ The model is saved with :func:`rnaapp.registry.save_model` (atomic) only after t
 failed or cancelled job never touches an existing model. Run a job by hand with
 ``python -m rnaapp.jobs <job folder>``.
 
+One training per model name: :func:`start_training` checks the user model folder (writable, room for the
+model) and takes the name's training lock (:mod:`rnaapp.registry.locks`) before it writes anything, so a
+second start of the same name raises :class:`~rnaapp.registry.locks.TrainingInProgressError` at once. The
+lock is handed to the training process, which holds it until the model is saved (the operating system
+releases it if the process dies). The server waits for every training process it started (a daemon thread
+per process), so a finished training leaves no zombie process behind.
+
 :class:`TrainingJob` is a :class:`rnaapp.jobs.base.Job`, like the scans that run in threads
 (:mod:`rnaapp.jobs.threads`).
 """
@@ -33,6 +40,7 @@ import os
 import secrets
 import subprocess
 import sys
+import threading
 import time
 import traceback
 from dataclasses import dataclass
@@ -51,6 +59,13 @@ from rnaapp.jobs.base import (
     readable_error,
 )
 from rnaapp.registry import user_directory
+from rnaapp.registry.locks import (
+    LOCK_FD_ENVIRONMENT_VARIABLE,
+    ModelFolderError,
+    TrainingInProgressError,
+    TrainingLock,
+    describe_save_failure,
+)
 
 __all__ = [
     "FINAL_STATES",
@@ -63,6 +78,10 @@ __all__ = [
     "run_job",
     "start_training",
 ]
+
+
+#: Failures that are refusals with a one-line message of their own (no traceback in the log).
+_REFUSALS = (TrainingInProgressError, ModelFolderError)
 
 
 def jobs_directory() -> Path:
@@ -225,9 +244,69 @@ def start_training(
     Returns
     -------
     TrainingJob
+
+    Raises
+    ------
+    ValueError
+        For a name that :func:`rnaapp.registry.check_new_name` refuses.
+    rnaapp.registry.locks.TrainingInProgressError
+        (an ``OSError``) when a training of ``name`` is already running; one line naming it.
+    rnaapp.registry.locks.ModelFolderError
+        (an ``OSError``) when the user model folder cannot be written or lacks room for the model.
     """
+    from rnaapp.registry import check_new_name
+    from rnaapp.train import check_can_save
+
+    name = check_new_name(name)
+    seed = (training_settings or {}).get("seed", 0)
+    check_can_save(
+        name,
+        family,
+        pairs,
+        model_config=model_settings,
+        seed=seed if isinstance(seed, int) and not isinstance(seed, bool) else 0,
+    )
     stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-    directory = jobs_directory() / f"{stamp}-{secrets.token_hex(3)}"
+    job_id = f"{stamp}-{secrets.token_hex(3)}"
+    lock = TrainingLock(name, job=job_id).acquire()  # refuses a second training of this name, at once
+    try:
+        job = _create_job(
+            job_id,
+            pairs,
+            family=family,
+            name=name,
+            model_settings=model_settings,
+            training_settings=training_settings,
+            folds=folds,
+            data_description=data_description,
+            make_default=make_default,
+        )
+        if run_in_process:
+            run_job(job.directory, lock=lock)
+            return job
+        process = _spawn(job.directory, lock)
+    except BaseException:
+        lock.release()
+        raise
+    lock.record(pid=process.pid, job=job_id)
+    lock.detach()  # the training process holds the lock now, until it ends
+    return job
+
+
+def _create_job(
+    job_id: str,
+    pairs: pd.DataFrame,
+    *,
+    family: str,
+    name: str,
+    model_settings: dict[str, Any] | None,
+    training_settings: dict[str, Any] | None,
+    folds: int,
+    data_description: str,
+    make_default: bool,
+) -> TrainingJob:
+    """Write the job folder: the data, ``spec.json`` and a queued ``status.json``."""
+    directory = jobs_directory() / job_id
     directory.mkdir(parents=True)
     wanted = ("mirna_id", "mirna_seq", "target_id", "target_seq", "label", "species")
     columns = [column for column in wanted if column in pairs.columns]
@@ -245,16 +324,18 @@ def start_training(
     }
     _write_json(directory / "spec.json", spec)
     _write_json(directory / "status.json", {"state": "queued", "fraction": 0.0, "message": "starting"})
-    job = TrainingJob(directory)
-    if run_in_process:
-        run_job(directory)
-        return job
+    return TrainingJob(directory)
+
+
+def _spawn(directory: Path, lock: TrainingLock) -> subprocess.Popen:
+    """Start the training process of the job in ``directory``, handing it ``lock``; it is reaped when it ends."""
     # The child imports rnaapp from the same place as this process, whatever its working directory.
     environment = os.environ.copy()
     package_root = str(Path(__file__).resolve().parents[2])
     environment["PYTHONPATH"] = os.pathsep.join(
         [package_root, *filter(None, environment.get("PYTHONPATH", "").split(os.pathsep))]
     )
+    environment[LOCK_FD_ENVIRONMENT_VARIABLE] = str(lock.fileno())
     with open(directory / "log.txt", "ab") as log:
         process = subprocess.Popen(
             [sys.executable, "-m", "rnaapp.jobs", str(directory)],
@@ -263,9 +344,22 @@ def start_training(
             stdin=subprocess.DEVNULL,
             start_new_session=True,  # survives the app's reruns and restarts
             env=environment,
+            pass_fds=(lock.fileno(),),  # the training lock: held by the process for its whole run
         )
-    _write_json(directory / "spec.json", spec | {"pid": process.pid})
-    return job
+    _reap_when_done(process)
+    spec_path = directory / "spec.json"
+    try:
+        _write_json(spec_path, _read_json(spec_path) | {"pid": process.pid})
+    except OSError:
+        pass  # the process writes its pid into status.json itself
+    return process
+
+
+def _reap_when_done(process: subprocess.Popen) -> threading.Thread:
+    """Wait for ``process`` in a daemon thread, so that it leaves no zombie once it ends."""
+    reaper = threading.Thread(target=process.wait, name=f"reap-training-{process.pid}", daemon=True)
+    reaper.start()
+    return reaper
 
 
 class _StatusWriter:
@@ -314,12 +408,25 @@ class _StatusWriter:
         )
 
 
-def run_job(directory: str | Path) -> dict[str, Any]:
-    """Run the job in ``directory`` in this process (what the background process does)."""
+def run_job(directory: str | Path, *, lock: TrainingLock | None = None) -> dict[str, Any]:
+    """Run the job in ``directory`` in this process (what the background process does).
+
+    The training lock of the model name is ``lock`` when given (held already; released here), else the one
+    this process inherited from :func:`start_training`, else it is taken here; a job whose name is locked
+    by another training fails at once with the message saying which. The lock is released before the final
+    status is written, so once a job reads as ended its name can be trained again.
+
+    Returns
+    -------
+    dict
+        The final status (see :meth:`TrainingJob.status`).
+    """
+    from safetensors import SafetensorError
+
     from rnaapp.io import read_pairs
     from rnaapp.models import FAMILIES
     from rnaapp.registry import save_model, set_default
-    from rnaapp.train import TrainingCancelled, cross_validate, fit, training_config_for
+    from rnaapp.train import TrainingCancelled, check_can_save, cross_validate, fit, training_config_for
 
     directory = Path(directory)
     spec = _read_json(directory / "spec.json")
@@ -327,7 +434,14 @@ def run_job(directory: str | Path) -> dict[str, Any]:
     folds = int(spec.get("folds") or 0)
     writer = _StatusWriter(directory, rounds=(folds + 1) if folds >= 2 else 1)
     writer.update(force=True)
+    final: dict[str, Any]
     try:
+        if lock is None:
+            lock = TrainingLock.adopt_inherited(spec["name"], job=directory.name) or TrainingLock(
+                spec["name"], job=directory.name
+            )
+        if not lock.held:
+            lock.acquire()  # refuses at once when another training of this name holds it
         training = training_config_for(spec["family"], spec.get("training_settings"))
         # miRNA-gene families train on pairs given by names only (empty sequences).
         pairs = read_pairs(
@@ -335,6 +449,9 @@ def run_job(directory: str | Path) -> dict[str, Any]:
             name=spec.get("data", "data.csv"),
             require_label=True,
             require_sequences=getattr(FAMILIES.get(spec["family"]), "task", None) != "gene",
+        )
+        check_can_save(
+            spec["name"], spec["family"], pairs, model_config=spec.get("model_settings"), seed=training.seed
         )
         cv_rows = None
         if folds >= 2:
@@ -384,30 +501,44 @@ def run_job(directory: str | Path) -> dict[str, Any]:
         if job.cancel_requested:  # asked for after the last training step: still nothing is saved
             raise TrainingCancelled("training was cancelled; no model was saved")
         writer.update(force=True, message="saving the model", fraction=1.0)
-        save_model(model, name=spec["name"])
+        try:
+            save_model(model, name=spec["name"])
+        except (OSError, SafetensorError) as error:
+            raise _SaveFailed(describe_save_failure(spec["name"], None, error)) from error
         if spec.get("make_default"):
             set_default(spec["name"])
-        writer.update(
-            force=True,
-            state="finished",
-            fraction=1.0,
-            eta_seconds=0,
-            model=spec["name"],
-            message=f"saved model '{spec['name']}' (best validation AUC "
+        final = {
+            "state": "finished",
+            "fraction": 1.0,
+            "eta_seconds": 0,
+            "model": spec["name"],
+            "message": f"saved model '{spec['name']}' (best validation AUC "
             f"{model.card.training.get('best_valid_auc', math.nan):.4f})",
-        )
+        }
     except TrainingCancelled:
-        writer.update(force=True, state="cancelled", message="cancelled; nothing was saved", eta_seconds=None)
+        final = {"state": "cancelled", "message": "cancelled; nothing was saved", "eta_seconds": None}
     except Exception as error:  # noqa: BLE001 - every failure must end in a readable state
-        traceback.print_exc()
-        writer.update(
-            force=True,
-            state="failed",
-            error=readable_error(error),
-            message="failed; nothing was saved",
-            eta_seconds=None,
-        )
+        if not isinstance(error, (_SaveFailed, *_REFUSALS)):
+            traceback.print_exc()
+        final = {
+            "state": "failed",
+            "error": readable_error(error),
+            "message": "failed; nothing was saved",
+            "eta_seconds": None,
+        }
+    finally:
+        if lock is not None:
+            lock.release()
+    writer.update(force=True, **final)
     return writer.values
+
+
+class _SaveFailed(OSError):
+    """A finished training whose model could not be saved (one line, from ``describe_save_failure``)."""
+
+    def __str__(self) -> str:
+        """The message (one line)."""
+        return str(self.args[0]) if self.args else ""
 
 
 def main(argv: list[str] | None = None) -> int:
