@@ -29,6 +29,7 @@ SECTIONS = {
     "window-rule": "window_rule.py",
     "scoring": "scoring.py",
     "case-study": "case_study.py",
+    "load-test": "load_test.py",
 }
 
 
