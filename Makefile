@@ -14,7 +14,7 @@ $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 	touch $(STAMP)
 
 app: $(STAMP)
-	$(BIN)/streamlit run app.py
+	$(BIN)/python -m rnaapp app
 
 test: $(STAMP)
 	$(BIN)/ruff check .

@@ -15,7 +15,7 @@ import pandas as pd
 import streamlit as st
 
 from rnaapp.inference import PRECISIONS, InferenceOptions, describe_device, resolve_device
-from rnaapp.io import InputError
+from rnaapp.io import InputError, is_local_address, read_server_file
 from rnaapp.registry import (
     ModelCard,
     ModelNotFoundError,
@@ -35,6 +35,34 @@ MODEL_KEY = "sidebar_model"
 USER_ERRORS = (InputError, ModelNotFoundError, ValueError, KeyError, OSError, PermissionError)
 
 TASK_LABELS = {"site": "miRNA–mRNA 3'UTR sites", "plant": "plant miRNA–lncRNA", "gene": "miRNA–gene"}
+
+
+#: Shown where a path box would be when the app is shared on a network.
+SHARED_APP_NOTE = (
+    "This app is shared on a network, so it reads no files of the computer it runs on: upload files instead."
+)
+
+
+def server_paths_allowed() -> bool:
+    """Whether the pages read paths typed by the user: only when the app listens on this computer only.
+
+    A shared app (``rnaapp app --address 0.0.0.0``) offers uploads only, so that a visitor cannot read the
+    server's files.
+    """
+    return is_local_address(st.get_option("server.address"))
+
+
+def read_typed_path(text: str) -> bytes:
+    """The bytes of a file named by a typed path (bounded, inside the readable folders).
+
+    Raises
+    ------
+    rnaapp.io.InputError
+        When the app is shared on a network, and for every path :func:`rnaapp.io.read_server_file` refuses.
+    """
+    if not server_paths_allowed():
+        raise InputError(SHARED_APP_NOTE.rstrip("."), source=Path(text.strip()).name or "<path>")
+    return read_server_file(text)
 
 
 def remember(key: str, default: Any = None) -> str:

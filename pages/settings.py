@@ -8,8 +8,9 @@ import os
 import pandas as pd
 import streamlit as st
 
-from pages.common import gpu_available, show_error
+from pages.common import SHARED_APP_NOTE, gpu_available, server_paths_allowed, show_error
 from rnaapp.inference import PRECISIONS, describe_device
+from rnaapp.io import allowed_server_path, readable_folders
 from rnaapp.jobs import jobs_directory
 from rnaapp.registry import shipped_directory, user_directory
 from rnaapp.settings import (
@@ -84,6 +85,8 @@ with st.form("settings_form"):
         value=stored_mirbase_path(),
         key="settings_mirbase",
         placeholder="/home/you/data/mature.fa",
+        disabled=not server_paths_allowed(),
+        help=None if server_paths_allowed() else SHARED_APP_NOTE,
     )
     st.markdown("**Running models**")
     st.radio(
@@ -117,7 +120,7 @@ with st.form("settings_form"):
     saved = st.form_submit_button("Save", type="primary")
 
 if saved:
-    path = st.session_state["settings_mirbase"].strip()
+    path = st.session_state["settings_mirbase"].strip() if server_paths_allowed() else stored_mirbase_path()
     new = Settings(
         mirbase_path=path or None,
         device=st.session_state["settings_device"],
@@ -125,6 +128,8 @@ if saved:
         precision=st.session_state["settings_precision"],
     )
     try:
+        if path and path != stored_mirbase_path():
+            allowed_server_path(path)  # a typed path names a file in the readable folders only
         written = save_settings(new)
     except (ValueError, OSError) as error:
         show_error(error, "Not saved")
@@ -132,6 +137,9 @@ if saved:
         st.session_state[FLASH_KEY] = f"Saved to {written}."
         st.rerun()  # the sidebar shows the new device
 
+if not server_paths_allowed():
+    st.caption(SHARED_APP_NOTE)
+    st.stop()
 st.subheader("Where rnaapp keeps its files")
 st.dataframe(
     pd.DataFrame(
@@ -141,11 +149,16 @@ st.dataframe(
             {"what": "your models", "path": str(user_directory())},
             {"what": "training jobs (data, logs, curves)", "path": str(jobs_directory())},
             {"what": "shipped models (read-only)", "path": str(shipped_directory())},
+            *(
+                {"what": "folder whose files typed paths may name", "path": str(folder)}
+                for folder in readable_folders()
+            ),
         ]
     ),
     hide_index=True,
 )
 st.caption(
-    "Set the environment variable RNAAPP_HOME before starting the app to keep everything elsewhere. A training "
-    "job's folder can be deleted once the job has ended; its model is kept."
+    "Set the environment variable RNAAPP_HOME before starting the app to keep everything elsewhere, and "
+    "RNAAPP_READABLE_FOLDERS (folders separated by ':') to let typed paths name files in more folders. A "
+    "training job's folder can be deleted once the job has ended; its model is kept."
 )

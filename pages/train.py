@@ -18,13 +18,16 @@ import streamlit as st
 
 from pages.common import (
     METRIC_MEANINGS,
+    SHARED_APP_NOTE,
     TASK_LABELS,
     explain_columns,
     format_duration,
     gpu_available,
     model_cards,
+    read_typed_path,
     remember,
     run_safely,
+    server_paths_allowed,
     set_remembered,
     show_error,
     upload_help,
@@ -94,12 +97,17 @@ def data_section() -> None:
         "(ids and `species` optional). Sequences 5'→3'; U or T, any case. For the miRNA–gene families "
         "(grmmi, aemigap), names are enough: `mirna_id, target_id, label` (sequences optional)."
     )
+    sources = ["Upload a file", "A path on this computer"] if server_paths_allowed() else ["Upload a file"]
+    if st.session_state.get("train_data_mode") not in sources:
+        set_remembered("train_data_mode", "Upload a file")
     mode = st.radio(
         "Where is the data?",
-        ["Upload a file", "A path on this computer"],
+        sources,
         horizontal=True,
         key=remember("train_data_mode", "Upload a file"),
     )
+    if len(sources) == 1:
+        st.caption(SHARED_APP_NOTE)
     if mode == "Upload a file":
         upload = st.file_uploader(
             help=upload_help(), label="Labelled pairs (CSV/TSV, .gz accepted)", key="train_upload"
@@ -125,9 +133,13 @@ def data_section() -> None:
                     "signature": None,
                 }
             else:
-                path = Path(text).expanduser()
                 with st.spinner("Reading the file …"):
-                    load_pairs(path, str(path), ("path", str(path)))
+                    try:
+                        content = read_typed_path(text)
+                    except InputError as error:
+                        st.session_state[DATA_ERROR_KEY] = {"message": str(error), "signature": None}
+                    else:
+                        load_pairs(content, Path(text).name, ("path", text))
 
     problem = st.session_state.get(DATA_ERROR_KEY)
     data = st.session_state.get(DATA_KEY)

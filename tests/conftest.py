@@ -19,6 +19,9 @@ torch.set_num_threads(1)
 # Nothing a test does may write into the user's ~/.rnaapp (structure cache, models, settings): tests that need
 # their own home use the ``user_home`` fixture, all others share this temporary one.
 os.environ.setdefault("RNAAPP_HOME", tempfile.mkdtemp(prefix="rnaapp-test-home-"))
+# Tests write their files under the system's temporary folder; the app reads typed paths only inside the
+# readable folders (rnaapp.io.bounded), so that folder is one of them for the tests.
+os.environ.setdefault("RNAAPP_READABLE_FOLDERS", tempfile.gettempdir())
 
 COMPLEMENT = str.maketrans("ACGU", "UGCA")
 

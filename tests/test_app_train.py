@@ -68,7 +68,7 @@ def test_a_quick_job_trains_a_model_that_every_page_sees(app):
     assert any("my_seed_rule" in option for option in app.multiselect(key="predict_models").options)
 
 
-def test_data_problems_are_shown_not_raised(app):
+def test_data_problems_are_shown_not_raised(app, tmp_path):
     upload(app, synthetic_pairs(20).drop(columns="label"), name="nolabel.csv")
     assert "nolabel.csv" in errors(app) and "no label column" in errors(app)
 
@@ -82,8 +82,11 @@ def test_data_problems_are_shown_not_raised(app):
     app.text_input(key="train_path").set_value("/no/such/pairs.csv")
     button(app, "Read the file").click().run()
     assert not app.exception
-    assert "file not found" in errors(app)
+    assert "reads typed paths only inside these folders" in errors(app)  # outside: not told whether it exists
     assert app.text_input(key="train_path").value == "/no/such/pairs.csv"  # kept what was typed
+    app.text_input(key="train_path").set_value(str(tmp_path / "no-such-pairs.csv"))
+    button(app, "Read the file").click().run()
+    assert "file not found" in errors(app)
 
     button(app, "Start training").click().run()
     assert "load labelled data first" in errors(app)
@@ -229,3 +232,42 @@ def test_a_bad_file_keeps_the_data_loaded_before(app):
     assert not app.exception
     assert "nolabel.csv" in errors(app) and "Still using the data loaded before (good.csv)" in errors(app)
     assert app.metric[0].value == "30"
+
+
+def test_devices_and_pipes_are_refused_within_seconds(app, tmp_path, monkeypatch):
+    import os
+    import time
+
+    monkeypatch.setenv("RNAAPP_READABLE_FOLDERS", f"{tmp_path}{os.pathsep}/dev")
+    fifo = tmp_path / "pairs.csv"
+    os.mkfifo(fifo)
+    app.radio(key="train_data_mode").set_value("A path on this computer").run()
+    for path in ("/dev/zero", str(fifo)):
+        app.text_input(key="train_path").set_value(path)
+        started = time.perf_counter()
+        button(app, "Read the file").click().run()
+        assert time.perf_counter() - started < 10.0
+        assert not app.exception
+        assert "not a regular file" in errors(app)
+
+
+def test_a_shared_app_offers_uploads_only(app, tmp_path):
+    from streamlit import config
+
+    path = tmp_path / "pairs.csv"
+    synthetic_pairs(30).to_csv(path, index=False)
+    app.radio(key="train_data_mode").set_value("A path on this computer").run()
+    app.text_input(key="train_path").set_value(str(path))
+    previous = config.get_option("server.address")
+    config.set_option("server.address", "0.0.0.0")
+    try:
+        app.run()
+        assert not app.exception
+        assert app.radio(key="train_data_mode").options == ["Upload a file"]
+        assert not [widget for widget in app.text_input if widget.key == "train_path"]
+        assert any("shared on a network" in caption.value for caption in app.caption)
+        app.switch_page("pages/settings.py").run()
+        assert app.text_input(key="settings_mirbase").disabled
+        assert not app.dataframe  # the server's folders are not listed to visitors
+    finally:
+        config.set_option("server.address", previous)

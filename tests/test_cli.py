@@ -117,6 +117,10 @@ def test_predict_file_writes_every_input_column_and_probability(capsys, store):
     train(capsys, store, "seedy")
     output = store.folder / "out" / "scored.csv"
     status, out, err = run(capsys, "predict", store.pairs, "--model", "seedy", "-o", output)
+    assert status == 2 and "the folder" in err and "does not exist; create it first" in err  # no folder made
+    assert not output.parent.exists()
+    output.parent.mkdir()
+    status, out, err = run(capsys, "predict", store.pairs, "--model", "seedy", "-o", output)
     assert status == 0, err
     assert out == ""
     assert "wrote 120 scored pairs" in err

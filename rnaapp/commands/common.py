@@ -73,15 +73,18 @@ def _warn_no_evidence(model, scored, source: str) -> None:
 
 
 def _check_output(path: str | Path, option: str) -> None:
-    """Refuse an output path that is a folder, or whose folder is a file, before any work is done."""
+    """Refuse, before any work is done, an output path that is a folder or whose folder does not exist.
+
+    rnaapp creates no folders for an output: a mistyped path is named instead of silently created.
+    """
     path = Path(path)
     if path.is_dir():
         raise CommandError(f"{option} {path}: is a folder; give a file name")
-    for parent in path.parents:
-        if parent.exists():
-            if not parent.is_dir():
-                raise CommandError(f"{option} {path}: {parent} is a file, not a folder")
-            break
+    folder = path.parent
+    if not folder.exists():
+        raise CommandError(f"{option} {path}: the folder {folder} does not exist; create it first")
+    if not folder.is_dir():
+        raise CommandError(f"{option} {path}: {folder} is a file, not a folder")
 
 
 def _check_file(path: str) -> None:
@@ -99,15 +102,27 @@ def _read(path: str, *, require_label: bool = False, names_only: bool = False):
 
     _check_file(path)
     if not names_only:
-        return read_pairs(path, require_label=require_label)
-    from rnaapp.settings import load_settings, mirna_reference
+        pairs = read_pairs(path, require_label=require_label)
+    else:
+        from rnaapp.settings import load_settings, mirna_reference
 
-    return read_pairs(
-        path,
-        require_label=require_label,
-        require_sequences=False,
-        mirna_reference=mirna_reference(load_settings().mirbase_path),
-    )
+        pairs = read_pairs(
+            path,
+            require_label=require_label,
+            require_sequences=False,
+            mirna_reference=mirna_reference(load_settings().mirbase_path),
+        )
+    _note_siteless_targets(pairs, Path(path).name)
+    return pairs
+
+
+def _note_siteless_targets(pairs, source: str) -> None:
+    """Print to stderr which rows have a target too short (or only N) to hold a seed site."""
+    from rnaapp.io import describe_siteless_targets, siteless_target_rows
+
+    note = describe_siteless_targets(siteless_target_rows(pairs["target_seq"]))
+    if note is not None:
+        print(f"{source}: note: {note}.", file=sys.stderr)
 
 
 def _warn_name_mismatches(pairs, source: str) -> None:

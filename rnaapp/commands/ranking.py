@@ -11,6 +11,7 @@ from rnaapp.commands.common import (
     CommandError,
     _check_file,
     _check_table_output,
+    _is_gene,
     _load,
     _read,
     _write_csv,
@@ -50,6 +51,14 @@ def command_rank(arguments: argparse.Namespace) -> int:
     source = Path(arguments.known_pairs).name
     if arguments.model:
         model = _load(arguments.model, options)
+        if not _is_gene(model):
+            from rnaapp.models import TASKS
+
+            raise CommandError(
+                f"rnaapp rank ranks miRNA–gene pairs, and model '{model.name}' is a "
+                f"{TASKS.get(model.family.task, model.family.task)} model (family {model.card.family}); give a miRNA–gene model (family grmmi or aemigap; "
+                "`rnaapp models` lists them) or --family to train one"
+            )
         known = _read(arguments.known_pairs, names_only=True)
     else:
         arguments.family = arguments.family or "grmmi"

@@ -13,6 +13,10 @@ sequences
     :func:`sequence_problem`, :data:`MIRNA_LENGTH_RANGE`).
 files
     Reading a file whole as text or streaming it (gzip accepted), and :func:`atomic_write`.
+bounded
+    Bounded reads (regular files only, size-capped, gzip streamed and capped) and the paths typed into the
+    app (:func:`read_server_file`, :func:`allowed_server_path`, :func:`readable_folders`,
+    :func:`is_local_address`).
 pairs
     :func:`read_pairs`, for every supported pair format (its docstring lists them), built on
     ``columns`` (header aliases and content sniffing), ``delimited`` (CSV/TSV tables), ``plant_lines``
@@ -34,6 +38,7 @@ from __future__ import annotations
 
 # _header_key, _open_sequence_file, _read_text and _sequence_issue: private helpers that rnaapp.scan imported
 # from rnaapp.io before the split, kept here for one release; new code imports them from their modules.
+from rnaapp.io.bounded import allowed_server_path, is_local_address, read_server_file, readable_folders
 from rnaapp.io.columns import _header_key as _header_key
 from rnaapp.io.errors import InputError
 from rnaapp.io.fasta import attach_target_sequences, count_fasta_records, iter_fasta, read_fasta
@@ -52,13 +57,21 @@ from rnaapp.io.pairs import PAIR_COLUMNS, read_pairs
 from rnaapp.io.pasted import pairs_from_sequences, split_pasted_record
 from rnaapp.io.sequences import (
     MIRNA_LENGTH_RANGE,
+    TARGET_MIN_LENGTH,
+    describe_siteless_targets,
     normalise_sequence,
     sequence_letter_problem,
     sequence_problem,
+    siteless_target_rows,
+    target_site_problem,
 )
 from rnaapp.io.sequences import _sequence_issue as _sequence_issue
 
 __all__ = [
+    "allowed_server_path",
+    "is_local_address",
+    "read_server_file",
+    "readable_folders",
     "MIRNA_LENGTH_RANGE",
     "MISMATCH_COLUMNS",
     "MISMATCH_KINDS",
@@ -78,5 +91,9 @@ __all__ = [
     "read_pairs",
     "sequence_letter_problem",
     "sequence_problem",
+    "siteless_target_rows",
+    "target_site_problem",
+    "describe_siteless_targets",
+    "TARGET_MIN_LENGTH",
     "split_pasted_record",
 ]

@@ -54,16 +54,27 @@ def _parser_error_row(message: str, has_header: bool) -> int | None:
     return line - 1 if has_header else line
 
 
-def _unique_header(fields: list[str]) -> list[str]:
-    """Header names stripped; empty ones become ``column_<k>``, repeats get ``.1``, ``.2``, ..."""
+def _unique_header(fields: list[str], source: str) -> list[str]:
+    """Header names stripped; empty ones become ``column_<k>``; a name given twice is refused.
+
+    Raises
+    ------
+    InputError
+        Naming the repeated column and its positions (pandas would silently rename the second ``label``
+        to ``label.1``, and the file would be read with one of them ignored).
+    """
     names: list[str] = []
     for number, raw in enumerate(fields, start=1):
-        base = str(raw).strip() or f"column_{number}"
-        candidate, repeat = base, 0
-        while candidate in names:
-            repeat += 1
-            candidate = f"{base}.{repeat}"
-        names.append(candidate)
+        name = str(raw).strip() or f"column_{number}"
+        if name in names:
+            first = names.index(name) + 1
+            raise InputError(
+                f"the header names the column {name!r} twice (columns {first} and {number}); rename or "
+                "remove one",
+                source=source,
+                row=None,
+            )
+        names.append(name)
     return names
 
 
@@ -98,7 +109,7 @@ def _read_delimited(text: str, delimiter: str, has_header: bool, source: str) ->
         raise InputError(problem, source=source, row=row) from None
     table = table.astype(str)
     if has_header:
-        header = _unique_header(table.iloc[0].tolist())
+        header = _unique_header(table.iloc[0].tolist(), source)
         table = table.iloc[1:]
         table.columns = header
         table.index = table.index - 1

@@ -2,8 +2,10 @@ r"""Files: reading one whole as text, opening one for streaming, and writing one
 
 Holds the bounded readers shared by every format (:func:`_read_text`: a path, bytes or file-like object
 to text, gzip decompressed, BOM and ``\\r`` removed; :func:`_open_sequence_file`: a byte stream of a
-possibly gzipped file, refusing binary files and spreadsheets) and :func:`atomic_write`. Problems are
-raised as :class:`~rnaapp.io.errors.InputError` naming the file.
+possibly gzipped file, refusing binary files and spreadsheets) and :func:`atomic_write`. Both are bounded
+(:mod:`rnaapp.io.bounded`): regular files only, never blocking on a pipe or device, size-capped, and gzip
+decompressed as a capped stream. Problems are raised as :class:`~rnaapp.io.errors.InputError` naming the
+file.
 """
 
 from __future__ import annotations
@@ -11,12 +13,19 @@ from __future__ import annotations
 import gzip
 import io
 import os
+import stat
 import tempfile
 import zlib
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from rnaapp.io.bounded import (
+    MAX_TEXT_LINES,
+    CappedStream,
+    gunzip_capped,
+    read_regular_file,
+)
 from rnaapp.io.errors import InputError
 
 __all__ = ["atomic_write"]
@@ -38,13 +47,7 @@ def _source_name(path_or_buffer: Any, name: str | None) -> str:
 def _read_text(path_or_buffer: Any, source: str) -> str:
     r"""Return the text of a path, bytes or file-like object: BOM removed, line ends turned into ``\\n``."""
     if isinstance(path_or_buffer, (str, os.PathLike)):
-        path = Path(path_or_buffer)
-        try:
-            data: bytes | str = path.read_bytes()
-        except FileNotFoundError:
-            raise InputError(f"file not found ({path})", source=source) from None
-        except OSError as err:
-            raise InputError(f"cannot read the file ({err.strerror or err})", source=source) from None
+        data: bytes | str = read_regular_file(path_or_buffer, source=source)
     elif isinstance(path_or_buffer, (bytes, bytearray, memoryview)):
         data = bytes(path_or_buffer)
     elif hasattr(path_or_buffer, "getvalue"):
@@ -57,10 +60,7 @@ def _read_text(path_or_buffer: Any, source: str) -> str:
     if isinstance(data, (bytes, bytearray, memoryview)):
         data = bytes(data)
         if data[:2] == b"\x1f\x8b":
-            try:
-                data = gzip.decompress(data)
-            except (OSError, EOFError) as err:
-                raise InputError(f"the gzip file is damaged ({err})", source=source) from None
+            data = gunzip_capped(data, source=source)
         if data[:4] == b"PK\x03\x04":
             raise InputError(
                 "this looks like a spreadsheet or zip archive; save it as CSV or tab-separated text",
@@ -80,6 +80,13 @@ def _read_text(path_or_buffer: Any, source: str) -> str:
     text = text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
     if not text.strip():
         raise InputError("the file is empty", source=source)
+    lines = text.count("\n")
+    if lines > MAX_TEXT_LINES:
+        raise InputError(
+            f"the file has {lines:,} lines; rnaapp reads files of up to {MAX_TEXT_LINES:,} lines whole "
+            "(split it, or scan long sequence files with `rnaapp scan`, which streams them)",
+            source=source,
+        )
     return text
 
 
@@ -90,9 +97,13 @@ def _open_sequence_file(path: str | os.PathLike, source: str) -> tuple[io.Buffer
     """
     path = Path(path)
     try:
-        with open(path, "rb") as handle:
-            compressed = handle.read(2) == b"\x1f\x8b"
-        stream: io.BufferedIOBase = gzip.open(path, "rb") if compressed else open(path, "rb")
+        handle = _open_regular(path, source)
+        compressed = handle.read(2) == b"\x1f\x8b"
+        handle.seek(0)
+        stream: io.BufferedIOBase = handle
+        if compressed:
+            capped = CappedStream(gzip.GzipFile(fileobj=handle, mode="rb"), source=source)
+            stream = io.BufferedReader(capped, buffer_size=1024 * 1024)
     except FileNotFoundError:
         raise InputError(f"file not found ({path})", source=source) from None
     except OSError as err:
@@ -113,6 +124,20 @@ def _open_sequence_file(path: str | os.PathLike, source: str) -> tuple[io.Buffer
         stream.close()
         raise InputError("this is not a text file (it contains binary data)", source=source)
     return stream, compressed
+
+
+def _open_regular(path: Path, source: str) -> io.BufferedReader:
+    """Open a regular file for reading without blocking on a pipe; refuse devices, pipes and folders."""
+    flags = (
+        os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_CLOEXEC", 0)
+    )
+    descriptor = os.open(path, flags)
+    status = os.fstat(descriptor)
+    if not stat.S_ISREG(status.st_mode):
+        os.close(descriptor)
+        kind = "a folder" if stat.S_ISDIR(status.st_mode) else "a device, pipe or socket"
+        raise InputError(f"{path} is {kind}, not a regular file", source=source)
+    return os.fdopen(descriptor, "rb")
 
 
 def _stream_error(err: BaseException, compressed: bool, source: str) -> InputError:

@@ -181,6 +181,7 @@ def _finalise(
     bad |= (mirna_length > 0) & ((mirna_length < lo) | (mirna_length > hi))
     if max_target_length is not None:
         bad |= target_length > max_target_length
+    bad |= mirna.str.fullmatch("N+").astype(bool)
     if require_sequences:
         bad |= (mirna_length == 0) | (target_length == 0)
     else:

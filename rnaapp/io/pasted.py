@@ -7,7 +7,9 @@ import re
 import numpy as np
 import pandas as pd
 
+from rnaapp.io.errors import InputError
 from rnaapp.io.parsed_pairs import _finalise, _ParsedPairs
+from rnaapp.io.sequences import target_site_problem
 
 __all__ = ["pairs_from_sequences", "split_pasted_record"]
 
@@ -68,7 +70,8 @@ def pairs_from_sequences(
     Raises
     ------
     InputError
-        With source ``"<input>"`` and no row number, e.g. ``"<input>: miRNA is 34 nt; expected 15–30 nt"``.
+        With source ``"<input>"`` and no row number, e.g. ``"<input>: miRNA is 34 nt; expected 15–30 nt"``;
+        also for a target that can hold no seed site (:func:`rnaapp.io.sequences.target_site_problem`).
     """
     table = pd.DataFrame(
         {
@@ -80,7 +83,7 @@ def pairs_from_sequences(
         dtype=str,
     )
     parsed = _ParsedPairs(table, list(table.columns), [], np.zeros(1, dtype=bool), "typed sequences")
-    return _finalise(
+    pairs = _finalise(
         parsed,
         source="<input>",
         require_label=False,
@@ -89,3 +92,7 @@ def pairs_from_sequences(
         reference=None,
         row_numbers=False,
     )
+    problem = target_site_problem(pairs["target_seq"].iloc[0])
+    if problem is not None:
+        raise InputError(problem, source="<input>")
+    return pairs

@@ -11,14 +11,27 @@ import re
 
 import pandas as pd
 
-__all__ = ["MIRNA_LENGTH_RANGE", "normalise_sequence", "sequence_letter_problem", "sequence_problem"]
+__all__ = [
+    "MIRNA_LENGTH_RANGE",
+    "TARGET_MIN_LENGTH",
+    "describe_siteless_targets",
+    "siteless_target_rows",
+    "target_site_problem",
+    "normalise_sequence",
+    "sequence_letter_problem",
+    "sequence_problem",
+]
 
 MIRNA_LENGTH_RANGE = (15, 30)
+#: Shortest target (nt) that can hold a seed site (a 6mer). Typed targets must be this long; shorter ones and
+#: targets of N only in files are scored (benchmark files hold some) with a note naming their rows.
+TARGET_MIN_LENGTH = 6
 
 _MOLECULES = ("miRNA", "target")
 _ALLOWED_LETTERS = "ACGUTN"
 _BAD_LETTER = re.compile(r"[^ACGUN]")
 _WHITESPACE = re.compile(r"\s+")
+_UNKNOWN_ONLY = re.compile(r"N+")
 
 
 def normalise_sequence(seq: str) -> str:
@@ -70,6 +83,8 @@ def _sequence_issue(
     short = _letter_issue(seq)
     if short is not None:
         return short, f"{molecule} sequence has {short}"
+    if molecule == "miRNA" and _UNKNOWN_ONLY.fullmatch(seq):
+        return "only N (no A, C, G or U)", f"{molecule} sequence is only N (no A, C, G or U)"
     too_short = min_length is not None and len(seq) < min_length
     too_long = max_length is not None and len(seq) > max_length
     if too_short or too_long:
@@ -92,7 +107,46 @@ def sequence_letter_problem(seq: str, molecule: str) -> str | None:
     E.g. ``"miRNA sequence has letters other than ACGUTN ('X' at position 3)"``.
     """
     short = _letter_issue(seq)
+    if short is None and molecule == "miRNA" and _UNKNOWN_ONLY.fullmatch(seq):
+        return f"{molecule} sequence is only N (no A, C, G or U)"
     return None if short is None else f"{molecule} sequence has {short}"
+
+
+def target_site_problem(seq: str) -> str | None:
+    """For a *normalised* target, why it can hold no seed site (shorter than a 6mer, or only N), or ``None``.
+
+    E.g. ``"target is 4 nt; it must hold a 6mer site (at least 6 nt)"``.
+    """
+    if len(seq) < TARGET_MIN_LENGTH:
+        return f"target is {len(seq)} nt; it must hold a 6mer site (at least {TARGET_MIN_LENGTH} nt)"
+    if _UNKNOWN_ONLY.fullmatch(seq):
+        return "target sequence is only N (no A, C, G or U)"
+    return None
+
+
+def siteless_target_rows(targets: pd.Series) -> list[int]:
+    """1-based rows (index + 1) of *normalised* targets that can hold no seed site; empty ones are not counted.
+
+    Parameters
+    ----------
+    targets
+        Shape ``(n_pairs,)``, as :func:`rnaapp.io.read_pairs` gives them (index = data row − 1).
+    """
+    lengths = targets.str.len()
+    siteless = (lengths > 0) & ((lengths < TARGET_MIN_LENGTH) | targets.str.fullmatch("N+").astype(bool))
+    return [int(index) + 1 for index in targets.index[siteless.to_numpy()]]
+
+
+def describe_siteless_targets(rows: list[int]) -> str | None:
+    """A one-line note for the rows of :func:`siteless_target_rows`, or ``None`` when there are none."""
+    if not rows:
+        return None
+    shown = ", ".join(map(str, rows[:10])) + (", ..." if len(rows) > 10 else "")
+    noun = "row has a target" if len(rows) == 1 else "rows have targets"
+    return (
+        f"{len(rows):,} {noun} shorter than {TARGET_MIN_LENGTH} nt or only N, which can hold no seed site; "
+        f"they are scored, but their scores mean little (rows {shown})"
+    )
 
 
 def sequence_problem(
