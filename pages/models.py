@@ -31,6 +31,7 @@ from rnaapp.registry import (
     model_summary,
     rename_model,
     set_default,
+    unchecked_weights,
     user_directory,
 )
 
@@ -319,6 +320,8 @@ if st.session_state.pop("_models_clear_name", False):
 
 for problem in model_file_problems():
     st.warning(f"Not usable: {problem}", icon="⚠️")
+for note in unchecked_weights():
+    st.info(note, icon="ℹ️")
 cards = model_cards()
 if not cards:
     st.info("No model is installed. Train one on the Train page.")

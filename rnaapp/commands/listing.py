@@ -9,10 +9,12 @@ import sys
 
 def command_models(arguments: argparse.Namespace) -> int:
     """``rnaapp models``: list the installed models (``--json`` for a machine-readable list)."""
-    from rnaapp.registry import defaults, list_models, model_file_problems
+    from rnaapp.registry import defaults, list_models, model_file_problems, unchecked_weights
 
     for problem in model_file_problems():
         print(f"rnaapp: warning: {problem}", file=sys.stderr)
+    for note in unchecked_weights():
+        print(f"rnaapp: note: {note}", file=sys.stderr)
     chosen = defaults()
     rows = []
     for card in list_models():
