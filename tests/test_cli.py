@@ -1251,3 +1251,46 @@ def test_predict_refuses_an_output_suffix_it_cannot_write(capsys, store, name):
     status, _, err = run(capsys, "predict", store.pairs, "--model", "seedy", "-o", output)
     assert_one_line_error(status, err, "names no table format")
     assert not output.exists()
+
+
+LET7A = "UGAGGUAGUAGGUUGUAUAGUU"
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (["--mirna", "N" * 22, "--target", "ACGUACGUACGUACGUAAAA"], "miRNA sequence is only N"),
+        (["--mirna", LET7A, "--target", "ACGU"], "target is 4 nt; it must hold a 6mer site"),
+        (["--mirna", LET7A, "--target", "NNNNNNNNNN"], "target sequence is only N"),
+    ],
+)
+def test_unscorable_typed_pairs_are_refused_in_one_line(capsys, arguments, message):
+    status, out, err = run(capsys, "predict", *arguments)
+    assert status == 2 and out == ""
+    assert message in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
+
+
+def test_repeated_header_columns_are_refused_in_one_line(capsys, tmp_path):
+    path = tmp_path / "pairs.csv"
+    path.write_text(f"mirna_seq,target_seq,label,label\n{LET7A},ACGUACGUACGUACGU,1,0\n")
+    status, _, err = run(capsys, "predict", path)
+    assert status == 2
+    assert "pairs.csv: the header names the column 'label' twice (columns 3 and 4)" in err
+
+
+def test_siteless_targets_in_a_file_are_noted_by_row(capsys, store, tmp_path):
+    train(capsys, store, "seedy")
+    path = tmp_path / "short.csv"
+    path.write_text(f"mirna_seq,target_seq\n{LET7A},CUACCUCAAAGCAUCGAUCG\n{LET7A},ACG\n{LET7A},NNNNNNNN\n")
+    status, _, err = run(capsys, "predict", path, "--model", "seedy")
+    assert status == 0, err
+    assert "2 rows have targets shorter than 6 nt or only N" in err and "(rows 2, 3)" in err
+
+
+def test_rank_with_a_site_model_names_the_wrong_kind(capsys, store, tmp_path):
+    train(capsys, store, "seedy")
+    known = tmp_path / "known.csv"
+    known.write_text("mirna_id,target_id,label\nhsa-miR-21-5p,PTEN,1\n")
+    status, _, err = run(capsys, "rank", known, "--model", "seedy")
+    assert status == 2
+    assert "rnaapp rank ranks miRNA–gene pairs, and model 'seedy' is a miRNA-mRNA target site model" in err
