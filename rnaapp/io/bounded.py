@@ -63,6 +63,33 @@ def _size(count: int) -> str:
     return f"{count} bytes"
 
 
+def open_regular(path: str | os.PathLike, *, source: str) -> tuple[int, os.stat_result]:
+    """Open a regular file without blocking on a pipe; refuse folders, devices, pipes and sockets.
+
+    Returns
+    -------
+    tuple of (int, os.stat_result)
+        The open file descriptor (the caller closes it) and its status.
+
+    Raises
+    ------
+    FileNotFoundError, OSError
+        From opening the path.
+    InputError
+        When the path is not a regular file.
+    """
+    flags = (
+        os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_CLOEXEC", 0)
+    )
+    descriptor = os.open(path, flags)
+    status = os.fstat(descriptor)
+    if not stat.S_ISREG(status.st_mode):
+        os.close(descriptor)
+        kind = "a folder" if stat.S_ISDIR(status.st_mode) else "a device, pipe or socket"
+        raise InputError(f"{path} is {kind}, not a regular file", source=source)
+    return descriptor, status
+
+
 def read_regular_file(path: str | os.PathLike, *, source: str, max_bytes: int = MAX_FILE_BYTES) -> bytes:
     """Read a regular file whole, never blocking on a pipe or device and never beyond ``max_bytes``.
 
@@ -86,20 +113,13 @@ def read_regular_file(path: str | os.PathLike, *, source: str, max_bytes: int = 
         When the file does not exist, cannot be opened, is not a regular file (a folder, device, pipe or
         socket) or is larger than ``max_bytes``; within a second, whatever the path names.
     """
-    flags = (
-        os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_CLOEXEC", 0)
-    )
     try:
-        descriptor = os.open(path, flags)
+        descriptor, status = open_regular(path, source=source)
     except FileNotFoundError:
         raise InputError(f"file not found ({path})", source=source) from None
     except OSError as err:
         raise InputError(f"cannot read the file ({err.strerror or err})", source=source) from None
     try:
-        status = os.fstat(descriptor)
-        if not stat.S_ISREG(status.st_mode):
-            kind = "a folder" if stat.S_ISDIR(status.st_mode) else "a device, pipe or socket"
-            raise InputError(f"{path} is {kind}, not a regular file", source=source)
         if status.st_size > max_bytes:
             raise InputError(
                 f"the file is {_size(status.st_size)}; rnaapp reads files of up to {_size(max_bytes)}",

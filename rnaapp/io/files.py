@@ -13,7 +13,6 @@ from __future__ import annotations
 import gzip
 import io
 import os
-import stat
 import tempfile
 import zlib
 from collections.abc import Callable
@@ -24,6 +23,7 @@ from rnaapp.io.bounded import (
     MAX_TEXT_LINES,
     CappedStream,
     gunzip_capped,
+    open_regular,
     read_regular_file,
 )
 from rnaapp.io.errors import InputError
@@ -128,15 +128,7 @@ def _open_sequence_file(path: str | os.PathLike, source: str) -> tuple[io.Buffer
 
 def _open_regular(path: Path, source: str) -> io.BufferedReader:
     """Open a regular file for reading without blocking on a pipe; refuse devices, pipes and folders."""
-    flags = (
-        os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_CLOEXEC", 0)
-    )
-    descriptor = os.open(path, flags)
-    status = os.fstat(descriptor)
-    if not stat.S_ISREG(status.st_mode):
-        os.close(descriptor)
-        kind = "a folder" if stat.S_ISDIR(status.st_mode) else "a device, pipe or socket"
-        raise InputError(f"{path} is {kind}, not a regular file", source=source)
+    descriptor, _ = open_regular(path, source=source)
     return os.fdopen(descriptor, "rb")
 
 
