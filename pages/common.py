@@ -130,8 +130,31 @@ def get_model(name: str) -> TrainedModel:
 
 
 def model_cards(task: str | None = None) -> list[ModelCard]:
-    """Cards of the available models (of one task), shipped first."""
-    return [card for card in list_models() if task is None or card.task == task]
+    """Cards of the available models (of one task), in the order every model chooser lists them.
+
+    Grouped by task (in the order of :data:`TASK_LABELS`); within a task its default model first, then
+    the user's models (newest first), then the other shipped ones by name.
+    """
+    cards = [card for card in list_models() if task is None or card.task == task]
+    task_order = {name: index for index, name in enumerate(TASK_LABELS)}
+    task_defaults = defaults()["tasks"]
+
+    users = sorted(
+        (card for card in cards if card.source == "user"), key=lambda card: card.created, reverse=True
+    )
+    user_rank = {card.name: index for index, card in enumerate(users)}
+
+    def order(card: ModelCard) -> tuple:
+        is_default = task_defaults.get(card.task) == card.name
+        return (
+            task_order.get(card.task, len(task_order)),
+            card.task,
+            0 if is_default else 1 if card.source == "user" else 2,
+            user_rank.get(card.name, 0),
+            card.name,
+        )
+
+    return sorted(cards, key=order)
 
 
 def model_label(card: ModelCard, *, with_task: bool = False) -> str:
@@ -198,10 +221,13 @@ def sidebar() -> None:
             if st.session_state.get(MODEL_KEY) not in names:
                 st.session_state.pop(MODEL_KEY, None)
                 st.session_state.pop(f"_remembered_{MODEL_KEY}", None)
+            tasks = {card.name: TASK_LABELS.get(card.task, card.task) for card in cards}
             st.selectbox(
                 "Model used by Predict (and the default elsewhere)",
                 names,
-                format_func=lambda name: f"{name} (yours)" if name in user_names else name,
+                format_func=lambda name: (
+                    f"{tasks[name]} · {name}" + (" (yours)" if name in user_names else "")
+                ),
                 key=remember(MODEL_KEY, default_model("site") or names[0]),
                 help="Shipped models and the ones you trained. The Models page shows each model's card.",
             )
@@ -231,7 +257,7 @@ def sidebar_model_changed(page: str) -> str | None:
 def show_error(error: BaseException, what: str = "") -> None:
     """Show a problem the user can fix, without a traceback."""
     prefix = f"{what}: " if what else ""
-    st.error(f"{prefix}{error}", icon="⚠️")
+    st.error(f"{prefix}{error}", icon=":material/warning:")
 
 
 def run_safely(action: Callable[[], Any], what: str = "") -> Any:

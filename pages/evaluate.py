@@ -238,7 +238,7 @@ if data is not None:
             f"{summary.duplicates:,} rows repeat the miRNA and target of an earlier row"
             + (f" ({summary.conflicting:,} of them with the other label)" if summary.conflicting else "")
             + ": every copy counts in the metrics. Remove the repeats if the file should list each pair once.",
-            icon="⚠️",
+            icon=":material/warning:",
         )
     if not summary.positives or not summary.negatives:
         st.warning(
@@ -247,7 +247,7 @@ if data is not None:
         )
     mismatches = data.get("name_mismatches")
     if mismatches is not None and not mismatches.empty:
-        st.warning(describe_name_mismatches(mismatches), icon="⚠️")
+        st.warning(describe_name_mismatches(mismatches), icon=":material/warning:")
         with st.expander(f"Rows whose miRNA sequence differs from the reference ({len(mismatches):,})"):
             st.dataframe(mismatches, hide_index=True)
     with st.expander("Preview (first 100 rows)"):
@@ -284,7 +284,7 @@ if st.button("Evaluate", type="primary", disabled=data is None):
         st.warning(
             f"Not evaluated: {', '.join(skipped)}. Some pairs of this test set have no sequences (names "
             "only), and only miRNA–gene models score pairs by name.",
-            icon="⚠️",
+            icon=":material/warning:",
         )
         chosen = [name for name in chosen if name not in skipped]
     if not chosen:

@@ -166,7 +166,7 @@ def after_change(message: str, select: str | None = None) -> None:
 
 def show_card(card: ModelCard) -> None:
     task_defaults, family_defaults = defaults()["tasks"], defaults()["families"]
-    owner = "🔒 shipped (read-only)" if card.source == "shipped" else "your model"
+    owner = ":material/lock: shipped (read-only)" if card.source == "shipped" else "your model"
     st.markdown(f"### {card.name}  \n{owner}")
     if card.description:
         st.caption(card.description)
@@ -288,7 +288,7 @@ def show_actions(card: ModelCard) -> None:
             after_change(f"'{card.name}' is now the default {card.task} model.", select=card.name)
     if card.source == "shipped":
         st.caption(
-            "🔒 Shipped models are read-only: they cannot be renamed or deleted. Train your own on the Train page."
+            ":material/lock: Shipped models are read-only: they cannot be renamed or deleted. Train your own on the Train page."
         )
         return
     rename_column, delete_column = st.columns(2)
@@ -314,12 +314,12 @@ st.caption(
     f"(stored in `{user_directory()}`). Choose the one Predict and Scan use in the sidebar."
 )
 if FLASH_KEY in st.session_state:
-    st.success(st.session_state.pop(FLASH_KEY), icon="✅")
+    st.success(st.session_state.pop(FLASH_KEY), icon=":material/check_circle:")
 if st.session_state.pop("_models_clear_name", False):
     set_remembered(NEW_NAME_KEY, "")
 
 for problem in model_file_problems():
-    st.warning(f"Not usable: {problem}", icon="⚠️")
+    st.warning(f"Not usable: {problem}", icon=":material/warning:")
 for note in unchecked_weights():
     st.info(note, icon="ℹ️")
 cards = model_cards()

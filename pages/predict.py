@@ -355,7 +355,7 @@ def show_node_status(result: dict, report: PairReport) -> None:
         st.success(
             f"Both {mirna} and {gene} are in the interaction graph {model_name} was trained on (each had at "
             "least one known interaction): the score combines the graph with the sequences.",
-            icon="🕸️",
+            icon=":material/hub:",
         )
     elif status in NODE_STATUSES:
         models = [get_model(name) for name in report.scores["model"]]
@@ -375,7 +375,7 @@ def show_node_status(result: dict, report: PairReport) -> None:
                 hints.append(f"Did you mean {' or '.join(similar)} (instead of {typed})?")
         st.warning(
             " ".join([unseen_node_text(status, mirna, gene, report), *hints]),
-            icon="⚠️",
+            icon=":material/warning:",
         )
     if len(report.scores) > 1:
         statuses = report.scores.filter(["model", "family", "score", "probability", "node_status"])

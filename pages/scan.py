@@ -260,7 +260,7 @@ def show_ranking_results(result: dict) -> None:
         f"(known interactions excluded) from {result['name']}."
     )
     if result.get("note"):
-        st.warning(result["note"], icon="⚠️")
+        st.warning(result["note"], icon=":material/warning:")
     st.dataframe(
         table,
         hide_index=True,

@@ -51,7 +51,7 @@ def device_text(device: str) -> str:
 
 st.title("Settings")
 if FLASH_KEY in st.session_state:
-    st.success(st.session_state.pop(FLASH_KEY), icon="✅")
+    st.success(st.session_state.pop(FLASH_KEY), icon=":material/check_circle:")
 
 current = load_settings()
 environment_path = os.environ.get(MIRBASE_ENVIRONMENT_VARIABLE, "").strip()
@@ -66,7 +66,7 @@ if current.mirbase_path:
     try:
         count = len(mirbase_sequences(current.mirbase_path))
     except (ValueError, OSError) as error:
-        st.warning(f"The miRBase file in use cannot be read: {error}", icon="⚠️")
+        st.warning(f"The miRBase file in use cannot be read: {error}", icon=":material/warning:")
     else:
         st.caption(f"In use: `{current.mirbase_path}` ({count:,} mature miRNAs).")
 else:

@@ -145,7 +145,7 @@ def data_section() -> None:
     data = st.session_state.get(DATA_KEY)
     if problem is not None:
         kept = f" Still using the data loaded before ({data['name']})." if data is not None else ""
-        st.error(f"Cannot use this data: {problem['message'].rstrip('.')}.{kept}", icon="⚠️")
+        st.error(f"Cannot use this data: {problem['message'].rstrip('.')}.{kept}", icon=":material/warning:")
     if data is None:
         st.info("No training data yet.")
         return
@@ -262,7 +262,7 @@ def settings_section() -> None:
     problem = name_problem(name)
     existing = problem is None and any(card.name == name and card.source == "user" for card in model_cards())
     if problem is not None:
-        name_column.error(problem, icon="⚠️")
+        name_column.error(problem, icon=":material/warning:")
     elif existing:
         name_column.warning(f"You already have a model called '{name}'. Tick the box below to replace it.")
 
@@ -517,7 +517,7 @@ def show_job(job: TrainingJob, status: dict[str, Any], live: bool) -> None:
             f"Finished: model **{status.get('model', spec.get('name'))}** is saved in your model folder "
             "and can be chosen in the sidebar"
             + (f" ({status['message'].split('(', 1)[1]}" if "(" in status.get("message", "") else "."),
-            icon="✅",
+            icon=":material/check_circle:",
         )
         st.page_link("pages/models.py", label="See its card on the Models page", icon="🗂️")
     elif state == "failed":
