@@ -52,6 +52,7 @@ from rnaapp.rank import NODE_STATUSES, similar_node_names
 from rnaapp.settings import MIRBASE_HELP, load_settings
 from rnaapp.structure import duplex_diagram
 
+FILLED_MODELS_KEY = "_predict_models_filled"
 RESULT_KEY = "predict_result"
 #: Whether the shown result is an earlier one (the last press of Predict met an input error).
 STALE_KEY = "_predict_result_stale"
@@ -173,6 +174,16 @@ def task_changed() -> None:
     set_remembered("predict_models", default_models(st.session_state["predict_task"]))
 
 
+def fill_empty_model_choice() -> None:
+    """Predict pressed with no model chosen: the task's default model is used (and shown as chosen)."""
+    task = st.session_state.get("predict_task", "site")
+    names = {card.name for card in model_cards(task)}
+    if not any(name in names for name in st.session_state.get("predict_models", [])):
+        filled = default_models(task)
+        set_remembered("predict_models", filled)
+        st.session_state[FILLED_MODELS_KEY] = filled
+
+
 def use_example() -> None:
     example = next(example for example in EXAMPLES if example.name == st.session_state["predict_example"])
     set_remembered("predict_mirna", example.mirna_name)
@@ -283,7 +294,10 @@ def predict_gene_pair(chosen: tuple[str, ...]) -> None:
         }
 
 
-if st.button("Predict", type="primary"):
+if st.button("Predict", type="primary", on_click=fill_empty_model_choice):
+    filled = st.session_state.pop(FILLED_MODELS_KEY, None)
+    if filled:
+        st.caption(f"No model was chosen, so the task's default was used: {', '.join(filled)}.")
     previous = st.session_state.get(RESULT_KEY)
     st.session_state[STALE_KEY] = previous is not None  # until this press gives a new result
     chosen = tuple(name for name in st.session_state["predict_models"] if name in card_names)

@@ -55,3 +55,15 @@ def test_navigation_icons_are_material_symbols():
     source = (REPOSITORY / "app.py").read_text()
     icons = [part.split('"')[1] for part in source.split("icon=")[1:]]
     assert icons and all(icon.startswith(":material/") for icon in icons)
+
+
+def test_predict_with_no_model_chosen_uses_the_tasks_default():
+    app = AppTest.from_file(str(REPOSITORY / "app.py"), default_timeout=60)
+    app.run()
+    app.multiselect(key="predict_models").set_value([]).run()
+    next(button for button in app.button if button.label == "Predict").click().run()
+    assert not app.exception
+    assert not app.error, [element.value for element in app.error]
+    assert app.multiselect(key="predict_models").value == [defaults()["tasks"]["site"]]
+    assert any("No model was chosen" in element.value for element in app.caption)
+    assert app.metric  # a score is shown
