@@ -70,6 +70,8 @@ TARGET_LABEL = "Target (5'→3'): a site or a whole transcript"
 #: What an error looks like on a page: an ``st.error`` box or a traceback.
 ERROR_SELECTOR = '[data-testid="stAlertContentError"], [data-testid="stException"]'
 #: Where a failed session's screenshot and the server log of the last run are saved (git-ignored).
+#: The note Predict shows when it was pressed with no model chosen (it then uses the task's default).
+DEFAULTED_NOTE = "No model was chosen, so the task's default was used"
 FAILURES = REPOSITORY / "test-output" / "load_test"
 #: The figures measured before this script, quoted from issue 20 (its probe: the same 2-core machine).
 BEFORE = {
@@ -93,6 +95,8 @@ class Session:
     done_s: float | None = None
     score: float | None = None
     error: str | None = None
+    #: Predict found no model chosen and used the task's default (the page's note was shown).
+    defaulted: bool = False
 
 
 @dataclass
@@ -113,6 +117,7 @@ class Round:
             "round": self.number,
             "sessions": len(self.sessions),
             "failures": sum(session.error is not None for session in self.sessions),
+            "defaulted": sum(session.defaulted for session in self.sessions),
             "fastest_s": min(times) if times else None,
             "median_s": statistics.median(times) if times else None,
             "slowest_s": max(times) if times else None,
@@ -330,6 +335,13 @@ def format_report(results: Mapping[str, Any]) -> str:
     ]
     if errors:
         lines.append("failures: " + "; ".join(errors))
+    defaulted = [
+        f"round {row['round']}: {row['defaulted']}" for row in results["rounds"] if row.get("defaulted")
+    ]
+    lines.append(
+        "sessions whose model choice was empty at the click (Predict used the task's default and said so): "
+        + ("; ".join(defaulted) if defaulted else "none")
+    )
     lines += [
         f"memory: {plateau_verdict([row['rss_mb'] for row in results['rounds']])}",
         "",
@@ -484,6 +496,7 @@ async def predict(page: Any, session: Session, timeout_s: float, screenshot: Pat
             session.score = float(metric[1].strip())
             await wait_idle(page, timeout_s * 1000, start_ms=200)
             session.done_s = time.perf_counter() - started
+            session.defaulted = bool(await page.get_by_text(DEFAULTED_NOTE).count())
         if await errors.count():
             session.error = "error shown: " + flat(await errors.first.inner_text())
     except Exception as error:  # noqa: BLE001 - any failure of a session is recorded, not raised

@@ -114,6 +114,10 @@ def test_report_shows_every_round_and_the_issue_figures(load_test):
     assert "before (issue 20 probe): 3 rounds x 10 sessions, 0 failures, 3.4–11.2 s" in report
     assert "638 → 685 → 702 MB" in report
     assert "noisy" in report and "note: model cards" not in report
+    assert "model choice was empty at the click (Predict used the task's default and said so): none" in report
+    rounds = [dict(row) for row in RESULTS["rounds"]]
+    rounds[1]["defaulted"] = 2
+    assert "said so): round 2: 2" in load_test.format_report(dict(RESULTS, rounds=rounds))
 
 
 def test_messages_are_flattened_to_one_line(load_test):
