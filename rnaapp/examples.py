@@ -28,6 +28,7 @@ __all__ = [
     "CONSTRUCTED_LNCRNA",
     "EXAMPLES",
     "EXAMPLE_MIRNAS",
+    "EXAMPLE_MIRNA_ACCESSIONS",
     "PLANT_EXAMPLE_MIRNAS",
     "Example",
     "example_by_name",
@@ -50,6 +51,24 @@ EXAMPLE_MIRNAS: dict[str, str] = {
 #: Plant miRNAs of the plant example, name -> mature sequence (miRBase 22.1), usable without a miRBase file.
 PLANT_EXAMPLE_MIRNAS: dict[str, str] = {
     "ath-miR156a-5p": "UGACAGAAGAGAGUGAGCAC",
+}
+
+
+#: miRBase accessions of the built-in miRNAs (:data:`EXAMPLE_MIRNAS`, :data:`PLANT_EXAMPLE_MIRNAS`),
+#: accession -> name, from the headers of ``mature.fa`` of miRBase 22.1 (checked by
+#: ``tests/test_mirna_names_rules.py``), so that ``MIMAT0000062`` works without a miRBase file.
+EXAMPLE_MIRNA_ACCESSIONS: dict[str, str] = {
+    "MIMAT0000062": "hsa-let-7a-5p",
+    "MIMAT0000076": "hsa-miR-21-5p",
+    "MIMAT0000646": "hsa-miR-155-5p",
+    "MIMAT0000416": "hsa-miR-1-3p",
+    "MIMAT0000422": "hsa-miR-124-3p",
+    "MIMAT0000069": "hsa-miR-16-5p",
+    "MIMAT0000421": "hsa-miR-122-5p",
+    "MIMAT0000070": "hsa-miR-17-5p",
+    "MIMAT0000255": "hsa-miR-34a-5p",
+    "MIMAT0000617": "hsa-miR-200c-3p",
+    "MIMAT0000166": "ath-miR156a-5p",
 }
 
 

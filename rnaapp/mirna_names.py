@@ -18,11 +18,11 @@ import difflib
 import functools
 import gzip
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Container, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from rnaapp.examples import EXAMPLE_MIRNAS, PLANT_EXAMPLE_MIRNAS
+from rnaapp.examples import EXAMPLE_MIRNA_ACCESSIONS, EXAMPLE_MIRNAS, PLANT_EXAMPLE_MIRNAS
 from rnaapp.io import (
     InputError,
     normalise_sequence,
@@ -31,6 +31,7 @@ from rnaapp.io import (
     sequence_problem,
     split_pasted_record,
 )
+from rnaapp.io.reference import MirnaReference, is_mirbase_accession, mirna_name_key, reference_name
 
 __all__ = [
     "MIRBASE_DOWNLOAD_URL",
@@ -110,12 +111,12 @@ def _first_record(file: Path, max_lines: int = 200, max_line_length: int = 65536
 
 
 @functools.lru_cache(maxsize=4)
-def _read_mirbase_cached(path: str, modified_ns: int, size: int) -> dict[str, str]:
+def _read_mirbase_cached(path: str, modified_ns: int, size: int) -> MirnaReference:
     """:func:`rnaapp.io.read_mirbase`, cached by file identity (path, modification time, size)."""
     return read_mirbase(path)
 
 
-def mirbase_sequences(path: str | None = None) -> dict[str, str]:
+def mirbase_sequences(path: str | None = None) -> MirnaReference:
     """Map miRBase names to mature sequences, from the configured (or given) ``mature.fa``.
 
     Read once per file version: repeated calls return a copy of a cached dictionary, and an edited or
@@ -128,8 +129,9 @@ def mirbase_sequences(path: str | None = None) -> dict[str, str]:
 
     Returns
     -------
-    dict of str to str
-        E.g. ``{"hsa-let-7a-5p": "UGAGGUAGUAGGUUGUAUAGUU", ...}``; empty when no file is configured.
+    MirnaReference
+        A ``dict``, e.g. ``{"hsa-let-7a-5p": "UGAGGUAGUAGGUUGUAUAGUU", ...}``, whose ``accessions`` map
+        ``MIMAT0000062`` to ``hsa-let-7a-5p``; empty when no file is configured.
 
     Raises
     ------
@@ -141,34 +143,42 @@ def mirbase_sequences(path: str | None = None) -> dict[str, str]:
 
         path = load_settings().mirbase_path
     if path is None:
-        return {}
+        return MirnaReference()
     file = Path(path).expanduser()
     try:
         status = file.stat()
     except OSError:
         raise InputError(f"the miRBase file does not exist. {_DOWNLOAD_HINT}", source=str(path)) from None
-    return dict(_read_mirbase_cached(str(file.resolve()), status.st_mtime_ns, status.st_size))
+    cached = _read_mirbase_cached(str(file.resolve()), status.st_mtime_ns, status.st_size)
+    return MirnaReference(cached, cached.accessions)
 
 
-def mirna_reference(path: str | None = None) -> dict[str, str]:
+def mirna_reference(path: str | None = None) -> MirnaReference:
     """Names usable for miRNAs: the built-in examples' miRNAs plus the miRBase file's entries.
 
     The built-in ones are :data:`rnaapp.examples.EXAMPLE_MIRNAS` and
-    :data:`rnaapp.examples.PLANT_EXAMPLE_MIRNAS`.
+    :data:`rnaapp.examples.PLANT_EXAMPLE_MIRNAS`, with their accessions
+    (:data:`rnaapp.examples.EXAMPLE_MIRNA_ACCESSIONS`).
 
     Parameters
     ----------
     path
         As for :func:`mirbase_sequences`.
+
+    Returns
+    -------
+    MirnaReference
+        Name -> sequence (a ``dict``), with ``accessions`` (``MIMAT0000062`` -> ``hsa-let-7a-5p``).
     """
-    return {**_built_in_mirnas(), **mirbase_sequences(path)}
+    built_in, mirbase = _built_in_mirnas(), mirbase_sequences(path)
+    return MirnaReference({**built_in, **mirbase}, {**built_in.accessions, **mirbase.accessions})
 
 
-def _built_in_mirnas() -> dict[str, str]:
-    return {**EXAMPLE_MIRNAS, **PLANT_EXAMPLE_MIRNAS}
+def _built_in_mirnas() -> MirnaReference:
+    return MirnaReference({**EXAMPLE_MIRNAS, **PLANT_EXAMPLE_MIRNAS}, EXAMPLE_MIRNA_ACCESSIONS)
 
 
-def configured_mirna_reference() -> dict[str, str]:
+def configured_mirna_reference() -> MirnaReference:
     """:func:`mirna_reference` of the configured miRBase file, or the built-in examples if it is unreadable.
 
     The file may have moved or been damaged since it was chosen (the Settings page says so).
@@ -182,21 +192,72 @@ def configured_mirna_reference() -> dict[str, str]:
         return _built_in_mirnas()
 
 
+_STEM = re.compile(r"^(\D*\d+)(.*)$")
+
+
+def _name_parts(lower: str, species: Container[str]) -> tuple[str, str, str]:
+    """A lowercase name as (species, family stem, rest): ``hsa-mir-99a-5p`` -> ``("hsa", "mir-99", "a-5p")``.
+
+    The species is the first part when it is one of ``species`` (``""`` otherwise); the family stem runs
+    up to the end of the first number, so that ``mir-99`` is not the stem of ``mir-599`` or ``mir-9986``.
+    """
+    first, _, rest = lower.partition("-")
+    named_species = first if rest and first in species else ""
+    core = rest if named_species else lower
+    found = _STEM.match(core)
+    stem, tail = (found.group(1), found.group(2)) if found else (core, "")
+    return named_species, stem, tail
+
+
+def _edit_distance(first: str, second: str) -> int:
+    """Levenshtein distance (insertions, deletions and substitutions of one letter)."""
+    previous = list(range(len(second) + 1))
+    for row, letter in enumerate(first, start=1):
+        current = [row]
+        for column, other in enumerate(second, start=1):
+            current.append(
+                min(previous[column] + 1, current[-1] + 1, previous[column - 1] + (letter != other))
+            )
+        previous = current
+    return previous[-1]
+
+
 def _suggestions(name: str, lower_names: Mapping[str, str]) -> list[str]:
-    """Close reference names: names extending ``name`` (a missing arm or species prefix), then look-alikes."""
+    """Close reference names, best first: same species, then same family, then fewest edits.
+
+    The species is the typed one (``hsa`` when none is typed); the family is the name up to the end of
+    its first number (``hsa-miR-99`` -> ``hsa-miR-99a-5p``, ``hsa-miR-99b-3p``, not ``hsa-miR-599``).
+    Candidates are the family members, names extending ``name`` (a missing arm or species prefix) and
+    look-alikes (:func:`difflib.get_close_matches`); ties keep the reference's order (miRBase lists the
+    5p arm first).
+    """
     wanted = name.lower()
-    found = [
-        original
-        for lower, original in lower_names.items()
-        if lower.startswith(wanted + "-") or lower.endswith("-" + wanted)
-    ]
-    found = sorted(found, key=lambda original: (not original.lower().startswith("hsa-"), len(original)))
-    found = found[:_SUGGESTIONS]
-    if len(found) < _SUGGESTIONS:
-        for lower in difflib.get_close_matches(wanted, list(lower_names), n=_SUGGESTIONS, cutoff=0.75):
-            if lower_names[lower] not in found:
-                found.append(lower_names[lower])
-    return found[:_SUGGESTIONS]
+    species = {lower.partition("-")[0] for lower in lower_names if "-" in lower}
+    typed_species, typed_stem, typed_rest = _name_parts(wanted, species)
+    wanted_species = typed_species or "hsa"
+    has_family = any(character.isdigit() for character in typed_stem)
+    order = {lower: position for position, lower in enumerate(lower_names)}
+    ranked: dict[str, tuple[int, int, int, int]] = {}
+    for lower in lower_names:
+        extends = lower.startswith(wanted + "-") or lower.endswith("-" + wanted)
+        if not extends and not (has_family and typed_stem in lower):
+            continue  # cheap test first: a family member holds the typed stem
+        candidate_species, stem, rest = _name_parts(lower, species)
+        family = has_family and stem == typed_stem
+        if family or extends:
+            distance = _edit_distance(typed_rest, rest) if family else _edit_distance(wanted, lower)
+            ranked[lower] = (candidate_species != wanted_species, not family, distance, order[lower])
+    for lower in difflib.get_close_matches(wanted, list(lower_names), n=3 * _SUGGESTIONS, cutoff=0.75):
+        if lower not in ranked:
+            candidate_species = _name_parts(lower, species)[0]
+            ranked[lower] = (
+                candidate_species != wanted_species,
+                True,
+                _edit_distance(wanted, lower),
+                order[lower],
+            )
+    best = sorted(ranked, key=ranked.__getitem__)[:_SUGGESTIONS]
+    return [lower_names[lower] for lower in best]
 
 
 def resolve_mirnas(
@@ -207,18 +268,22 @@ def resolve_mirnas(
     Parameters
     ----------
     entries
-        One miRNA per entry: a miRBase name (matched exactly, else ignoring case) or a sequence (letters
-        ACGUTN, any case, whitespace ignored). Blank entries are skipped.
+        One miRNA per entry: a miRBase name or accession, optionally followed by a description (e.g. a
+        FASTA-like header ``hsa-let-7a-5p MIMAT0000062 Homo sapiens let-7a-5p``), looked up by the one
+        name rule of :func:`rnaapp.io.reference.reference_name` (the first word exactly, as an accession
+        such as ``MIMAT0000062``, else ignoring case) as in pair files; or a sequence (letters ACGUTN, any
+        case, whitespace ignored). Blank entries are skipped.
     reference
-        Name → sequence, e.g. :func:`mirna_reference` or :func:`mirbase_sequences`.
+        Name → sequence, e.g. :func:`mirna_reference` or :func:`mirbase_sequences` (whose accessions
+        make ``MIMAT`` accessions work).
     source
         Shown in error messages (e.g. ``"miRNA list"``).
 
     Returns
     -------
     list of (str, str)
-        ``(name, sequence)`` per non-blank entry, in order; sequences normalised to uppercase RNA. A typed
-        sequence is named by itself.
+        ``(name, sequence)`` per non-blank entry, in order; sequences normalised to uppercase RNA. A name
+        or accession gives the reference's name; a typed sequence is named by itself.
 
     Raises
     ------
@@ -255,10 +320,14 @@ def _lower_names(reference: Mapping[str, str]) -> dict[str, str]:
 
 
 def _look_up(text: str, reference: Mapping[str, str], lower_names: Mapping[str, str]) -> TypedMirna:
-    """A name looked up in ``reference`` (exactly, else ignoring case): kind ``name`` or ``unknown name``."""
-    name = text if text in reference else lower_names.get(text.lower())
+    """A name looked up in ``reference`` by the one name rule (:func:`rnaapp.io.reference.reference_name`).
+
+    Kind ``name``, or ``unknown name`` (named by the first word of ``text``).
+    """
+    name = reference_name(text, reference, lower_names, getattr(reference, "accessions", None))
     if name is None:
-        return TypedMirna("unknown name", text, text, "", _unknown_name_problem(text, lower_names))
+        key = mirna_name_key(text) or text
+        return TypedMirna("unknown name", text, key, "", _unknown_name_problem(key, lower_names))
     sequence = normalise_sequence(reference[name])
     problem = sequence_problem(sequence, molecule="miRNA", min_length=8, max_length=None)
     if problem is not None:
@@ -309,16 +378,19 @@ def read_typed_mirna(text: str, reference: Mapping[str, str] | None = None) -> T
     """Say what a miRNA box holds: a sequence, a miRBase name, or neither (with the problem).
 
     The rule: a pasted FASTA record (``>name …`` and its sequence) is its sequence, named by the header's
-    first word; text with a ``-`` and no whitespace is a name (every miRBase name has one, no sequence
-    does); anything else is a sequence (DNA letters, lowercase and whitespace are fine).
+    first word; one line whose first word has a ``-`` (every miRBase name has one, no sequence does) or is
+    a miRBase accession (``MIMAT0000062``, any case) is a name, looked up as in :func:`resolve_mirnas`
+    (words after it are a description); anything else is a sequence (DNA letters, lowercase and whitespace
+    are fine).
 
     Parameters
     ----------
     text
         What was typed or pasted.
     reference
-        Name -> sequence for names; default: the configured one (:func:`mirna_reference`), read only when
-        ``text`` is a name.
+        Name -> sequence for names (with ``accessions`` for ``MIMAT`` accessions, as
+        :func:`mirna_reference` gives); default: the configured one (:func:`mirna_reference`), read only
+        when ``text`` is a name.
 
     Returns
     -------
@@ -337,7 +409,7 @@ def read_typed_mirna(text: str, reference: Mapping[str, str] | None = None) -> T
         return TypedMirna(
             "empty", stripped, None, "", "the miRNA is empty: enter its miRBase name or its sequence"
         )
-    if header is None and "-" in sequence_text and not re.search(r"\s", sequence_text):
+    if header is None and _names_a_mirna(sequence_text):
         if reference is None:
             reference = mirna_reference()
         return _look_up(sequence_text, reference, _lower_names(reference))
@@ -349,6 +421,16 @@ def read_typed_mirna(text: str, reference: Mapping[str, str] | None = None) -> T
     return TypedMirna("sequence", stripped, header, sequence, problem)
 
 
+def _names_a_mirna(text: str) -> bool:
+    """Whether one typed line names a miRNA (words after its first are a description).
+
+    It does when its first word has a ``-`` (every miRBase name has one, no sequence does) or is a miRBase
+    accession (``MIMAT0000062``).
+    """
+    key = mirna_name_key(text)
+    return "\n" not in text.strip() and ("-" in key or is_mirbase_accession(key))
+
+
 def _is_nucleotide_text(text: str) -> bool:
     """Whether at least 80 % of the letters of ``text`` are nucleotide letters (ACGUTN, any case)."""
     letters = [letter for letter in text.upper() if letter.isalpha()]
@@ -356,6 +438,13 @@ def _is_nucleotide_text(text: str) -> bool:
 
 
 def _unknown_name_problem(text: str, lower_names: Mapping[str, str]) -> str:
+    if is_mirbase_accession(text):
+        if len(lower_names) < 100:
+            return (
+                f"unknown miRBase accession {text!r}: only the built-in miRNAs are known; set the miRBase "
+                "file (mature.fa) in Settings, or enter the name or sequence"
+            )
+        return f"unknown miRBase accession {text!r}; check it, or enter the name or sequence"
     if "-" not in text and _is_nucleotide_text(text):
         # Mostly nucleotide letters: a mistyped sequence, not a name.
         letters = sequence_letter_problem(normalise_sequence(text), "miRNA")

@@ -1,6 +1,6 @@
 """miRBase mature-sequence files: reading one, and finding pairs whose miRNA name disagrees with it.
 
-Holds :func:`read_mirbase` (``mature.fa`` -> name -> sequence) and :func:`mirna_name_mismatches` /
+Holds :func:`read_mirbase` (``mature.fa`` -> name -> sequence, with each name's ``MIMAT`` accession) and :func:`mirna_name_mismatches` /
 :func:`describe_name_mismatches` (rows naming a miRNA whose reference sequence differs from the one
 given). Resolving names typed by users through the configured miRBase file is :mod:`rnaapp.mirna_names`.
 """
@@ -16,7 +16,7 @@ import pandas as pd
 from rnaapp.io.errors import InputError
 from rnaapp.io.fasta import _fasta_records
 from rnaapp.io.files import _read_text, _source_name
-from rnaapp.io.reference import _MirnaReference
+from rnaapp.io.reference import MirnaReference, _MirnaReference, is_mirbase_accession
 from rnaapp.io.sequences import _sequence_issue, normalise_sequence
 
 __all__ = [
@@ -29,28 +29,34 @@ __all__ = [
 ]
 
 
-def read_mirbase(path_or_buffer: Any) -> dict[str, str]:
+def read_mirbase(path_or_buffer: Any, *, name: str | None = None) -> MirnaReference:
     """Read a miRBase mature-sequence FASTA (``mature.fa``) into a name → sequence dictionary.
 
     Parameters
     ----------
     path_or_buffer
-        Path, ``bytes`` or file-like object (gzip accepted); DNA or RNA letters.
+        Path, ``bytes`` or file-like object (gzip accepted, decompressed with a cap); DNA or RNA letters.
+        Headers as in miRBase: ``>hsa-let-7a-5p MIMAT0000062 Homo sapiens let-7a-5p``.
+    name
+        File name to use in error messages (default: the path's or buffer's name).
 
     Returns
     -------
-    dict of str to str
-        First header word (e.g. ``"hsa-miR-99a-5p"``) → uppercase RNA sequence; the first record wins
-        when a name repeats. Lengths are not checked (a few miRBase entries exceed 30 nt).
+    MirnaReference
+        A ``dict``: first header word (e.g. ``"hsa-miR-99a-5p"``) → uppercase RNA sequence; the first
+        record wins when a name repeats. Lengths are not checked (a few miRBase entries exceed 30 nt). Its
+        ``accessions`` map each header's second word, when it is a miRBase accession (``MIMAT0000062``),
+        uppercase, to the name (the first record wins).
 
     Raises
     ------
     InputError
         For an empty or non-FASTA file or a record with an empty sequence or letters other than ACGUTN.
     """
-    source = _source_name(path_or_buffer, None)
+    source = _source_name(path_or_buffer, name)
     records = _fasta_records(_read_text(path_or_buffer, source), source)
     reference: dict[str, str] = {}
+    accessions: dict[str, str] = {}
     for number, (title, raw_seq) in enumerate(records, start=1):
         parts = title.split()
         seq = normalise_sequence(raw_seq)
@@ -58,7 +64,9 @@ def read_mirbase(path_or_buffer: Any) -> dict[str, str]:
         if issue is not None or not parts:
             raise InputError(issue[1] if issue else "record without a name", source=source, row=number)
         reference.setdefault(parts[0], seq)
-    return reference
+        if len(parts) > 1 and is_mirbase_accession(parts[1]):
+            accessions.setdefault(parts[1].upper(), parts[0])
+    return MirnaReference(reference, accessions)
 
 
 MISMATCH_COLUMNS = ("row", "mirna_id", "mirna_seq", "reference_seq", "kind", "sequence_of")
