@@ -19,6 +19,7 @@ from pages.common import (
     run_safely,
     selected_model,
     set_remembered,
+    sidebar_model_changed,
 )
 from rnaapp import figures
 from rnaapp.metrics import METRIC_NAMES
@@ -34,6 +35,7 @@ from rnaapp.registry import (
     unchecked_weights,
     user_directory,
 )
+from rnaapp.verdict import card_verdict, headline, is_warning, verdict_words
 
 SELECTED_KEY = "models_selected"
 COMPARE_KEY = "models_compare"
@@ -51,6 +53,8 @@ SUMMARY_COLUMNS = {
     "created": "date the model was saved",
     "training_data": "data the model was trained on",
     "is_default": "the model used when only its task is named (e.g. by Predict and the command line)",
+    "verdict": "how the model did at the end of its training, on its validation pairs, against chance and "
+    "its task's baseline models (models trained by rnaapp; empty for the shipped ones, measured on test sets)",
     "description": "the family's architecture in one line",
 }
 
@@ -137,6 +141,7 @@ def comparison(cards: list[ModelCard]) -> pd.DataFrame:
         put("validation pairs", card, training.get("valid_pairs"))
         put("best epoch", card, training.get("best_epoch"))
         put("best validation AUC", card, training.get("best_valid_auc"))
+        put("training verdict", card, (card_verdict(training) or {}).get("text"))
         for name in ("epochs", "batch_size", "learning_rate", "seed"):
             put(f"training · {name.replace('_', ' ')}", card, settings.get(name))
         for test_set, values in metric_sets(card.metrics).items():
@@ -164,6 +169,23 @@ def after_change(message: str, select: str | None = None) -> None:
     st.rerun()
 
 
+def show_verdict(card: ModelCard) -> None:
+    """The training's verdict (against chance and the task's baselines): a warning when not better."""
+    verdict = card_verdict(card.training)
+    if verdict is None:
+        return
+    found = headline(verdict)
+    text = f"Training verdict: this model is **{found}**{verdict['text'][len(found) :]}."
+    if is_warning(verdict):
+        st.warning(
+            text + " Its scores are not worth more than that: retrain it (more data, more epochs, checked "
+            "labels) or use another model.",
+            icon=":material/warning:",
+        )
+    else:
+        st.success(text, icon=":material/verified:")
+
+
 def show_card(card: ModelCard) -> None:
     task_defaults, family_defaults = defaults()["tasks"], defaults()["families"]
     owner = ":material/lock: shipped (read-only)" if card.source == "shipped" else "your model"
@@ -181,6 +203,7 @@ def show_card(card: ModelCard) -> None:
         roles.append(f"the default **{card.family}** model")
     if roles:
         st.markdown("This is " + " and ".join(roles) + ".")
+    show_verdict(card)
 
     metrics_tab, training_tab, config_tab, notes_tab = st.tabs(
         ["Metrics", "Training", "Configuration", "Notes"]
@@ -231,6 +254,7 @@ def show_card(card: ModelCard) -> None:
             "validation pairs": training.pop("valid_pairs", None),
             "best epoch": training.pop("best_epoch", None),
             "best validation AUC": training.pop("best_valid_auc", None),
+            "verdict": (card_verdict({"verdict": training.pop("verdict", None)}) or {}).get("text"),
             "training time (s)": training.pop("seconds", None),
         }
         st.dataframe(
@@ -330,6 +354,11 @@ by_name = {card.name: card for card in cards}
 names = list(by_name)
 
 summary = model_summary(cards)
+summary.insert(
+    list(summary.columns).index("is_default") + 1,
+    "verdict",
+    [verdict_words(card.training) for card in cards],
+)
 st.dataframe(
     summary,
     hide_index=True,
@@ -345,17 +374,24 @@ explain_columns(
 )
 
 st.subheader("Model card")
-remember(SELECTED_KEY, names[0])
+# The card shown first is the sidebar's model; a model chosen here stays until the sidebar changes.
+sidebar_choice = selected_model()
+opening = sidebar_choice if sidebar_choice in by_name else names[0]
+remember(SELECTED_KEY, opening)
+followed = sidebar_model_changed("models")
 pending = st.session_state.pop(PENDING_KEY, None)
 if pending in by_name:
     set_remembered(SELECTED_KEY, pending)
+elif followed in by_name:
+    set_remembered(SELECTED_KEY, followed)
 elif st.session_state.get(SELECTED_KEY) not in by_name:
-    set_remembered(SELECTED_KEY, selected_model() if selected_model() in by_name else names[0])
+    set_remembered(SELECTED_KEY, opening)
 chosen = st.selectbox(
     "Model",
     names,
     format_func=lambda name: model_label(by_name[name]),
-    key=remember(SELECTED_KEY, names[0]),
+    key=remember(SELECTED_KEY, opening),
+    help="Opens on the model chosen in the sidebar.",
 )
 show_card(by_name[chosen])
 show_actions(by_name[chosen])

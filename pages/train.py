@@ -41,6 +41,7 @@ from rnaapp.models import FAMILIES
 from rnaapp.registry import check_name
 from rnaapp.settings import load_settings, mirna_reference
 from rnaapp.training_form import FormField, TrainingForm, training_form
+from rnaapp.verdict import card_verdict, headline, is_warning
 
 DATA_KEY = "train_data"
 DATA_ERROR_KEY = "train_data_error"
@@ -489,6 +490,15 @@ def show_curves(job: TrainingJob, live: bool) -> None:
         )
 
 
+def job_verdict(status: dict[str, Any], name: str | None) -> dict[str, Any] | None:
+    """The verdict of a finished job: from its status, else from the saved model's card (None: none)."""
+    verdict = card_verdict({"verdict": status.get("verdict")})
+    if verdict is None:
+        card = next((card for card in model_cards() if card.name == name and card.source == "user"), None)
+        verdict = card_verdict(card.training) if card is not None else None
+    return verdict
+
+
 def show_job(job: TrainingJob, status: dict[str, Any], live: bool) -> None:
     """Everything about one job: settings, progress or outcome, curves, cross-validation, log."""
     spec = job.spec
@@ -513,12 +523,22 @@ def show_job(job: TrainingJob, status: dict[str, Any], live: bool) -> None:
             job.cancel()
             st.caption("Cancelling … (the job stops at its next training step; nothing is saved)")
     elif state == "finished":
-        st.success(
-            f"Finished: model **{status.get('model', spec.get('name'))}** is saved in your model folder "
-            "and can be chosen in the sidebar"
-            + (f" ({status['message'].split('(', 1)[1]}" if "(" in status.get("message", "") else "."),
-            icon=":material/check_circle:",
+        name = status.get("model", spec.get("name"))
+        verdict = job_verdict(status, name)
+        saved = f"model **{name}** is saved in your model folder and can be chosen in the sidebar" + (
+            f" ({status['message'].split('(', 1)[1]}" if "(" in status.get("message", "") else "."
         )
+        if is_warning(verdict):
+            st.warning(
+                f"Finished, but this model is **{headline(verdict)}**{verdict['text'][len(headline(verdict)) :]}. "
+                f"It is saved anyway: {saved} Check the data and its labels, train longer or choose another "
+                "family before relying on its scores.",
+                icon=":material/warning:",
+            )
+        else:
+            st.success(f"Finished: {saved}", icon=":material/check_circle:")
+            if verdict is not None:
+                st.caption(f"Verdict on the validation pairs: {verdict['text']}.")
         st.page_link("pages/models.py", label="See its card on the Models page", icon="🗂️")
     elif state == "failed":
         st.error(

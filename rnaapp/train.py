@@ -2,7 +2,10 @@
 
 Seeds everything, picks the device (CUDA, then CPU), uses mixed precision on CUDA, stops early on
 validation AUC, keeps the best weights, and reports progress through a callback so that the command line
-(tqdm) and the app (``st.progress``) show the same thing. :func:`fit` writes nothing; the model is only
+(tqdm) and the app (``st.progress``) show the same thing. With ``verdict=True`` (every training that saves:
+``rnaapp train``, the Train page's job, :func:`train_and_save`) it ends by judging the model against chance
+and its task's baselines on the validation pairs (:func:`judge_training`, :mod:`rnaapp.verdict`) and stores
+the verdict in the card's ``training["verdict"]``. :func:`fit` writes nothing; the model is only
 written to disk (:func:`rnaapp.registry.save_model`, atomic) after training succeeded, so a failed or
 cancelled run never damages the previous model.
 
@@ -161,7 +164,8 @@ class TrainingEvent:
     Attributes
     ----------
     stage
-        ``"prepare"`` (featurising, embeddings), ``"batch"`` (within an epoch) or ``"epoch"`` (epoch done).
+        ``"prepare"`` (featurising, embeddings), ``"batch"`` (within an epoch), ``"epoch"`` (epoch done) or
+        ``"verdict"`` (after the last epoch: comparing with the baselines, then the verdict's text).
     epoch, epochs
         Current epoch (1-based) and the maximum.
     batch, batches
@@ -276,6 +280,7 @@ def fit(
     progress: TrainingProgress | None = None,
     should_stop: Callable[[], bool] | None = None,
     name: str = "unsaved",
+    verdict: bool = False,
 ) -> TrainedModel:
     """Train a model of ``family_name`` on labelled pairs.
 
@@ -298,12 +303,15 @@ def fit(
         Polled between steps; when it returns True, :class:`TrainingCancelled` is raised.
     name
         Name written to the returned model's card.
+    verdict
+        After training, judge the model against chance and its task's baselines on the validation pairs
+        (:func:`judge_training`; a few seconds) and store it as ``training["verdict"]``.
 
     Returns
     -------
     TrainedModel
         With the weights of the epoch of best validation AUC, in eval mode on the CPU, and a card whose
-        ``training`` holds the history, settings and data sizes.
+        ``training`` holds the history, settings, data sizes and (``verdict=True``) the verdict.
     """
     family = get_family(family_name)
     if model_config is None or isinstance(model_config, Mapping):
@@ -357,6 +365,7 @@ def fit(
     batches = max(1, math.ceil(size / settings.batch_size))
     report_every = max(1, batches // 10)
     best_auc, best_state, best_epoch, stale = -math.inf, None, 0, 0
+    best_probabilities = np.full(len(valid_labels_array), 0.5)
     history: list[dict[str, Any]] = []
     started = time.time()
     for epoch in range(1, settings.epochs + 1):
@@ -421,11 +430,13 @@ def fit(
         valid_loss = float(
             loss_function(valid_logits, torch.as_tensor(valid_labels_array, dtype=torch.float32))
         )
-        metrics = compute_metrics(valid_labels_array, torch.sigmoid(valid_logits).numpy())
+        valid_probabilities = torch.sigmoid(valid_logits).numpy()
+        metrics = compute_metrics(valid_labels_array, valid_probabilities)
         auc = metrics["AUC"]
         improved = auc > best_auc + 1e-5
         if improved:
             best_auc, best_epoch, stale = auc, epoch, 0
+            best_probabilities = valid_probabilities.astype(np.float64)
             best_state = copy.deepcopy(
                 {key: value.detach().cpu() for key, value in module.state_dict().items()}
             )
@@ -479,7 +490,111 @@ def fit(
             "history": history,
         },
     )
-    return TrainedModel(card=card, family=family, config=config, module=module)
+    model = TrainedModel(card=card, family=family, config=config, module=module)
+    if verdict:
+        if should_stop is not None and should_stop():
+            raise TrainingCancelled("training was cancelled; no model was saved")
+        card.training["verdict"] = judge_training(
+            model,
+            valid_pairs,
+            best_probabilities,
+            seed=settings.seed,
+            device=settings.device,
+            progress=lambda message: report(
+                TrainingEvent("verdict", settings.epochs, settings.epochs, batches, batches, message=message)
+            ),
+        )
+    return model
+
+
+def judge_training(
+    model: TrainedModel,
+    valid_pairs: pd.DataFrame,
+    probabilities: np.ndarray,
+    *,
+    baselines: list[str] | None = None,
+    max_pairs: int | None = None,
+    seed: int = 0,
+    device: str = "auto",
+    progress: Callable[[str], None] | None = None,
+) -> dict[str, Any]:
+    """The verdict of a trained model against chance and its task's baselines, on its validation pairs.
+
+    Each baseline (:func:`rnaapp.tasks.task_baselines` of the model's task, strongest first; baselines of
+    the model's own family are left out) scores the validation pairs with
+    :func:`rnaapp.inference.score_pairs`, the scoring of ``rnaapp predict``. Large validation splits are
+    compared on a stratified sample of :data:`rnaapp.verdict.MAX_BASELINE_PAIRS` pairs (the text says so):
+    the baselines' cost grows with the pairs and the target lengths, the AUC's precision hardly beyond it.
+
+    Parameters
+    ----------
+    model
+        The trained model (its card gives the task and family).
+    valid_pairs
+        The validation pairs with ``label``, in the order of ``probabilities``.
+    probabilities
+        The model's probabilities of ``valid_pairs`` (those of the kept epoch).
+    baselines
+        Baseline model names; the task's (:func:`rnaapp.tasks.task_baselines`) by default.
+    max_pairs
+        At most this many pairs are scored by the baselines; :data:`rnaapp.verdict.MAX_BASELINE_PAIRS` by
+        default.
+    seed
+        Seed of the sample.
+    device
+        Where the baselines run (as :class:`rnaapp.inference.InferenceOptions`' ``device``).
+    progress
+        Called with a status line before each baseline and with the verdict's text at the end.
+
+    Returns
+    -------
+    dict
+        :func:`rnaapp.verdict.training_verdict`'s verdict, plus ``seconds`` (time taken).
+    """
+    from rnaapp.inference import InferenceOptions, score_pairs
+    from rnaapp.registry import list_models, load_model
+    from rnaapp.tasks import task_baselines
+    from rnaapp.verdict import MAX_BASELINE_PAIRS, comparison_sample, training_verdict
+
+    started = time.time()
+    say = progress or (lambda message: None)
+    labels = valid_pairs["label"].to_numpy().astype(int)
+    names = task_baselines(model.card.task) if baselines is None else list(baselines)
+    families = {card.name: card.family for card in list_models()}
+    names = [name for name in names if families.get(name) != model.family.name]  # not a baseline of itself
+    positions = comparison_sample(labels, MAX_BASELINE_PAIRS if max_pairs is None else max_pairs, seed)
+    compared = valid_pairs.iloc[positions].reset_index(drop=True)
+    device = str(resolve_device(device))
+    options = InferenceOptions(device=device)
+    scores: dict[str, np.ndarray] = {}
+    skipped: dict[str, str] = {}
+    for index, baseline_name in enumerate(names):
+        try:
+            baseline = load_model(baseline_name, device=device)
+        except Exception as error:  # noqa: BLE001 - a missing baseline must not lose a finished training
+            skipped[baseline_name] = f"cannot be loaded: {error}"
+            continue
+        say(
+            f"comparing with the baselines on {len(compared):,} validation pairs: "
+            f"{baseline_name} ({index + 1}/{len(names)})"
+        )
+        try:
+            table = score_pairs(baseline, compared, options, source="the validation pairs")
+        except Exception as error:  # noqa: BLE001 - e.g. InputError: a target this baseline cannot read
+            skipped[baseline_name] = f"cannot score these pairs: {error}"
+            continue
+        scores[baseline_name] = table["probability"].to_numpy(dtype=np.float64)
+    verdict = training_verdict(
+        labels,
+        probabilities,
+        scores,
+        compared=positions,
+        skipped=skipped,
+        task=model.card.task,
+    )
+    verdict["seconds"] = round(time.time() - started, 2)
+    say("verdict: " + verdict["text"])
+    return verdict
 
 
 def stratified_folds(labels: np.ndarray, folds: int, seed: int) -> np.ndarray:
@@ -700,6 +815,7 @@ def train_and_save(
             progress=progress,
             should_stop=should_stop,
             name=name,
+            verdict=True,
         )
         model.card.training.update(dict(notes or {}))
         save_model(model, directory, name=name)

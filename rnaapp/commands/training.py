@@ -114,6 +114,8 @@ def _training_reporter(total_epochs: int, description: str) -> tuple[Callable[[A
         if not bars:
             bars.append(tqdm(total=total_epochs, desc=description, unit="epoch", file=sys.stderr))
         bar = bars[0]
+        if event.stage == "verdict" and not event.message.startswith("verdict:"):
+            tqdm.write(event.message, file=sys.stderr)  # which baseline is scoring now
         if event.stage == "epoch":
             bar.update(1)
             bar.set_postfix(
@@ -226,6 +228,7 @@ def _train(arguments: argparse.Namespace, model_settings: dict[str, Any], traini
             training_config=training,
             progress=report,
             name=arguments.name,
+            verdict=True,
         )
     except (TrainingCancelled, ValueError, TypeError, FloatingPointError) as error:
         raise CommandError(f"training failed, nothing was saved: {error}") from None
@@ -260,4 +263,15 @@ def _train(arguments: argparse.Namespace, model_settings: dict[str, Any], traini
             ) from None
     best = model.card.training["best_valid_auc"]
     print(f"saved model '{model.name}' ({arguments.family}, validation AUC {best:.4f}) to {card_path}")
+    print(verdict_line(model.card.training.get("verdict")))
     return 0
+
+
+def verdict_line(verdict: dict[str, Any] | None) -> str:
+    """The line ``rnaapp train`` prints about the training's verdict (:func:`rnaapp.train.judge_training`)."""
+    from rnaapp.verdict import is_warning
+
+    if verdict is None:
+        return "verdict: none (the model was not compared with its baselines)"
+    prefix = "WARNING: this model is " if is_warning(verdict) else "verdict: "
+    return f"{prefix}{verdict['text']} [{verdict.get('seconds', 0):.1f} s to judge]"

@@ -138,8 +138,10 @@ class TrainingJob(JobStatusMixin):
         -------
         dict
             ``state`` (one of :data:`STATES`), ``fraction`` (0-1), ``message``, ``started`` and
-            ``updated`` (UNIX seconds), ``eta_seconds`` (or None), ``model`` (name once saved), ``error``
-            and, after cross-validation, ``cross_validation`` (rows of fold metrics).
+            ``updated`` (UNIX seconds), ``eta_seconds`` (or None), ``model`` (name once saved), ``error``,
+            once finished ``verdict`` (the model against chance and its task's baselines, as stored in its
+            card: :func:`rnaapp.train.judge_training`; absent for jobs of earlier releases) and, after
+            cross-validation, ``cross_validation`` (rows of fold metrics).
         """
         status = complete_status(_read_json(self.directory / "status.json"))
         if status.get("state") not in FINAL_STATES:
@@ -483,6 +485,7 @@ def run_job(directory: str | Path, *, lock: TrainingLock | None = None) -> dict[
             progress=writer.event,
             should_stop=lambda: job.cancel_requested,
             name=spec["name"],
+            verdict=True,
         )
         model.card.training.update(
             {
@@ -514,6 +517,7 @@ def run_job(directory: str | Path, *, lock: TrainingLock | None = None) -> dict[
             "model": spec["name"],
             "message": f"saved model '{spec['name']}' (best validation AUC "
             f"{model.card.training.get('best_valid_auc', math.nan):.4f})",
+            "verdict": model.card.training.get("verdict"),
         }
     except TrainingCancelled:
         final = {"state": "cancelled", "message": "cancelled; nothing was saved", "eta_seconds": None}
