@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from rnaapp.registry import defaults, list_models, save_model
@@ -127,3 +128,56 @@ def test_damaged_model_files_are_named_as_warnings(app, user_home):
         for warning in app.warning
     )
     assert "mine" not in set(app.dataframe[0].value["name"])
+
+
+def test_opens_on_the_sidebar_model_and_follows_it(user_home):
+    """Item 7 of issue 21: the card shown first is the sidebar's model, not the first of the list.
+
+    (AppTest keeps the sidebar's widgets for one run only, so the sidebar choice is set through the session
+    state, as in tests/test_app.py.)
+    """
+    app = AppTest.from_file(str(REPOSITORY / "app.py"), default_timeout=60)
+    app.run()
+    app.session_state["sidebar_model"] = SHIPPED
+    app.switch_page("pages/models.py").run()
+    assert not app.exception
+    assert SHIPPED != app.selectbox(key="models_selected").options[0]  # not simply the first one
+    assert app.selectbox(key="models_selected").value == SHIPPED
+    assert any(metric.label == "Family" and metric.value == "seed_rule" for metric in app.metric)
+
+    app.session_state["sidebar_model"] = "mirna_site-clash"
+    app.run()
+    assert not app.exception
+    assert app.selectbox(key="models_selected").value == "mirna_site-clash"  # follows a new sidebar choice
+
+
+def test_a_fresh_models_page_opens_on_the_default_sidebar_model(user_home):
+    app = AppTest.from_file(str(REPOSITORY / "app.py"), default_timeout=60)
+    app.run()
+    sidebar = app.session_state["sidebar_model"]
+    app.switch_page("pages/models.py").run()
+    assert not app.exception
+    assert app.selectbox(key="models_selected").value == sidebar
+
+
+def test_a_useless_model_shows_its_verdict_as_a_warning(app):
+    pairs = synthetic_pairs(400, seed=6)
+    pairs["label"] = np.random.default_rng(7).permutation(pairs["label"].to_numpy())
+    model = fit(
+        "seed_rule", pairs, training_config=training_config_for("seed_rule", {"epochs": 1}), verdict=True
+    )
+    assert model.card.training["verdict"]["level"] == "chance"
+    save_model(model, name="coin")
+    app.run()
+    assert app.dataframe[0].value.set_index("name").loc["coin", "verdict"] == "no better than chance"
+    assert app.dataframe[0].value.set_index("name").loc["mine", "verdict"] == ""  # a card without one
+    app.selectbox(key="models_selected").set_value("coin").run()
+    assert not app.exception
+    warning = next(w.value for w in app.warning if "Training verdict" in w.value)
+    assert warning.startswith("Training verdict: this model is **no better than chance**")
+    assert model.card.training["verdict"]["text"].split(" (", 1)[1][:20] in warning
+    facts = next(frame.value for frame in app.dataframe if list(frame.value.columns) == ["field", "value"])
+    assert facts.set_index("field").loc["verdict", "value"].startswith("no better than chance")
+
+    app.selectbox(key="models_selected").set_value("mine").run()  # saved without a verdict: no box
+    assert not any("Training verdict" in w.value for w in [*app.warning, *app.success])

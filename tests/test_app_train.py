@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from rnaapp.jobs import list_jobs, start_training
@@ -271,3 +272,25 @@ def test_a_shared_app_offers_uploads_only(app, tmp_path):
         assert not app.dataframe  # the server's folders are not listed to visitors
     finally:
         config.set_option("server.address", previous)
+
+
+def test_a_useless_training_finishes_with_a_warning_not_a_green_finished(app):
+    """Issue 21, item 4: random labels, one epoch: the job's verdict is shown as a warning, not success."""
+    pairs = synthetic_pairs(400, seed=6)
+    pairs["label"] = np.random.default_rng(7).permutation(pairs["label"].to_numpy())
+    upload(app, pairs, "random_labels.csv")
+    app.selectbox(key="train_family").set_value("seed_rule").run()
+    app.number_input(key="train_seed_rule_epochs").set_value(1)
+    button(app, "Start training").click().run()
+    assert not app.exception and not app.error
+    job = list_jobs()[0]
+    status = job.wait(timeout=120)
+    assert status["state"] == "finished", job.log()
+    assert status["verdict"]["level"] == "chance", status["verdict"]["text"]
+    card = next(card for card in list_models() if card.name == "my_seed_rule")
+    assert card.training["verdict"] == status["verdict"]  # the card says the same
+    app.run()
+    assert not app.exception
+    assert not app.success  # no green "Finished"
+    warning = next(element.value for element in app.warning if element.value.startswith("Finished, but"))
+    assert "this model is **no better than chance**" in warning and "my_seed_rule" in warning
