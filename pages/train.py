@@ -531,7 +531,7 @@ def show_job(job: TrainingJob, status: dict[str, Any], live: bool) -> None:
         if is_warning(verdict):
             st.warning(
                 f"Finished, but this model is **{headline(verdict)}**{verdict['text'][len(headline(verdict)) :]}. "
-                f"It is saved anyway: {saved} Check the data and its labels, train longer or choose another "
+                f"It is saved anyway: {saved.rstrip('.')}. Check the data and its labels, train longer or choose another "
                 "family before relying on its scores.",
                 icon=":material/warning:",
             )
