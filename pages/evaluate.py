@@ -55,15 +55,16 @@ from rnaapp.comparison import (
 from rnaapp.inference import InferenceOptions, Progress
 from rnaapp.io import describe_name_mismatches, mirna_name_mismatches, read_pairs
 from rnaapp.metrics import METRIC_NAMES
-from rnaapp.registry import defaults
+from rnaapp.progress import ProgressText, throttled
 from rnaapp.settings import configured_mirna_reference, load_settings, mirna_reference
+from rnaapp.task_detection import TASK_NAMES, TaskGuess, detect_task, task_mismatch_warning
+from rnaapp.tasks import default_comparison
 
 DATA_KEY = "evaluate_data"
 RESULT_KEY = "evaluate_result"
 UPLOAD_SEEN_KEY = "_evaluate_upload_seen"
 UPLOAD_ERROR_KEY = "_evaluate_upload_error"
 DEMO_NAME = "built-in demo set (synthetic)"
-BASELINE_FAMILIES = ("seed_rule", "hybrid_mfe")
 CONFUSION_COLUMNS = 4
 METRIC_FORMAT = {name: st.column_config.NumberColumn(name, format="%.3f") for name in METRIC_NAMES}
 
@@ -120,7 +121,11 @@ def keep_test_set(name: str, pairs: pd.DataFrame, why_names_only: str | None = N
     """Store a parsed test set (with why it was read by names only, if it was); results of another test
     set no longer apply."""
     names_only = int((pairs["target_seq"] == "").sum() + (pairs["mirna_seq"] == "").sum())
+    guess = detect_task(pairs)
+    # A new test set starts from its task's default comparison (the user can still change it).
+    set_remembered("evaluate_models", default_models(guess.task))
     st.session_state[DATA_KEY] = {
+        "task": guess,
         "name": name,
         "pairs": pairs,
         "fingerprint": pairs_fingerprint(pairs),
@@ -158,11 +163,13 @@ def read_upload(upload: UploadedFile | None) -> None:
         keep_test_set(upload.name, *parsed[0])
 
 
-def default_models(names: list[str]) -> list[str]:
-    """The sidebar model, then the default baselines (seed rule, duplex energy) that are installed."""
-    families = defaults()["families"]
-    wanted = [selected_model(), *(families.get(family) for family in BASELINE_FAMILIES)]
-    return list(dict.fromkeys(name for name in wanted if name in names))
+def default_models(task: str | None = None) -> list[str]:
+    """The default comparison of ``task`` (default: the sidebar model's task): its default model, or the
+    sidebar model when it is of that task, then the task's baselines strongest first."""
+    tasks = {card.name: card.task for card in model_cards()}
+    sidebar = selected_model()
+    task = task or tasks.get(sidebar, "site")
+    return default_comparison(task, first=sidebar if tasks.get(sidebar) == task else None)
 
 
 def summary_line(name: str, summary: TestSetSummary) -> str:
@@ -226,6 +233,12 @@ if st.session_state.get(UPLOAD_ERROR_KEY):
 if data is not None:
     summary = summarise_test_set(data["pairs"])
     st.markdown(summary_line(data["name"], summary))
+    guess: TaskGuess | None = data.get("task")
+    if guess is not None:
+        st.caption(
+            f"Detected task: **{TASK_NAMES.get(guess.task, guess.task)}** ({guess.reason}); its default "
+            f"comparison is pre-selected below: {', '.join(default_comparison(guess.task)) or 'none installed'}."
+        )
     if data.get("names_only"):
         why = data.get("why_names_only")
         st.info(
@@ -266,15 +279,27 @@ if "evaluate_models" in st.session_state:
     if kept != st.session_state["evaluate_models"]:
         set_remembered("evaluate_models", kept)
 followed = sidebar_model_changed("evaluate")
+detected = data.get("task") if data is not None else None
+if detected is not None and {card.name: card.task for card in cards}.get(followed) != detected.task:
+    followed = None  # a sidebar model of another task than the test set's does not join its comparison
 if followed in card_names and "evaluate_models" in st.session_state:
     # A model chosen in the sidebar joins the comparison (first), the others stay.
     set_remembered("evaluate_models", list(dict.fromkeys([followed, *st.session_state["evaluate_models"]])))
 st.multiselect(
-    "Models to compare (baselines included: seed_rule = seed-match rule, hybrid_mfe = duplex energy)",
+    "Models to compare (the task's baselines included, strongest first: mitar = miTAR-like network, "
+    "seed_rule = seed-match rule, hybrid_mfe = duplex energy; pairing_mlp = plant pairing-only network)",
     card_names,
     format_func=lambda name: labels.get(name, name),
-    key=remember("evaluate_models", default_models(card_names)),
+    key=remember("evaluate_models", default_models()),
 )
+if data is not None and data.get("task") is not None:
+    model_tasks = {card.name: card.task for card in cards}
+    mismatch = task_mismatch_warning(
+        data["task"],
+        {name: model_tasks[name] for name in st.session_state["evaluate_models"] if name in model_tasks},
+    )
+    if mismatch is not None:
+        st.warning(mismatch[0].upper() + mismatch[1:] + ".", icon=":material/warning:")
 
 if st.button("Evaluate", type="primary", disabled=data is None):
     chosen = [name for name in st.session_state["evaluate_models"] if name in card_names]
@@ -294,14 +319,21 @@ if st.button("Evaluate", type="primary", disabled=data is None):
         bar = st.progress(0.0, text="Scoring …")
         predictions: dict[str, pd.DataFrame] = {}
         for index, name in enumerate(chosen):
+            text = ProgressText()
 
-            def progress(done: int, total: int, index: int = index, name: str = name) -> None:
+            def progress(
+                done: int,
+                total: int,
+                index: int = index,
+                name: str = name,
+                text: ProgressText = text,
+            ) -> None:
                 fraction = (index + (done / total if total else 1.0)) / len(chosen)
-                bar.progress(min(1.0, fraction), text=f"Scoring with {name}: {done:,} of {total:,} pairs")
+                bar.progress(min(1.0, fraction), text=f"Scoring with {name}: {text(done, total)}")
 
             prediction = run_safely(
                 lambda name=name, progress=progress: model_predictions(
-                    data["fingerprint"], name, pairs, progress, data["name"]
+                    data["fingerprint"], name, pairs, throttled(progress), data["name"]
                 ),
                 f"Model {name}",
             )

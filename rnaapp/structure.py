@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import multiprocessing
 import os
+import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -241,7 +242,8 @@ def hybrid_energies(
     temperature
         Temperature in degrees Celsius.
     progress
-        Optional ``progress(done, total)`` callback, called about every 1 % of the pairs and at the end.
+        Optional ``progress(done, total)`` callback, called after each pair that ends 1 % of the pairs or
+        comes at least 0.1 s after the last call (a long target takes that long), and at the end.
 
     Returns
     -------
@@ -253,9 +255,14 @@ def hybrid_energies(
     total = len(mirnas)
     energies = np.empty(total, dtype=np.float32)
     report_every = max(1, total // 100)
+    last = time.monotonic()
     for index, (mirna, target) in enumerate(zip(mirnas, targets, strict=True)):
         energies[index] = hybridize(mirna, target, temperature=temperature).energy
-        if progress is not None and ((index + 1) % report_every == 0 or index + 1 == total):
+        if progress is None:
+            continue
+        now = time.monotonic()
+        if (index + 1) % report_every == 0 or index + 1 == total or now - last >= 0.1:
+            last = now
             progress(index + 1, total)
     return energies
 

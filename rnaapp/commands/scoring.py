@@ -91,6 +91,60 @@ def command_predict(arguments: argparse.Namespace) -> int:
     return 0
 
 
+def _evaluated_models_and_pairs(arguments: argparse.Namespace, options) -> tuple[list, Any]:
+    """The models ``rnaapp evaluate`` compares and the labelled pairs it reads.
+
+    Without ``--model``: the default comparison (:func:`rnaapp.tasks.default_comparison`) of the task the
+    file looks like (:func:`rnaapp.task_detection.detect_task`), announced on stderr. With ``--model``:
+    those models, and a one-line warning on stderr when some are of another task than the file.
+    """
+    from rnaapp.io import InputError
+    from rnaapp.task_detection import detect_task, task_mismatch_warning
+    from rnaapp.tasks import default_comparison
+
+    source = Path(arguments.file).name
+    if not arguments.model:
+        try:
+            pairs = _read(arguments.file, require_label=True)
+        except InputError:
+            # Pairs given by names only (miRNA–gene test sets) are read when that was the only problem.
+            try:
+                pairs = _read(arguments.file, require_label=True, names_only=True)
+            except InputError:
+                pass
+            else:
+                if detect_task(pairs).task == "gene":
+                    return _default_models(detect_task(pairs), options, source), pairs
+            raise
+        return _default_models(detect_task(pairs), options, source), pairs
+    models = [_load(reference, options) for reference in dict.fromkeys(arguments.model)]
+    # Rows without sequences (miRNA and gene names) only when every model is a gene model.
+    pairs = _read(arguments.file, require_label=True, names_only=all(map(_is_gene, models)))
+    guess = detect_task(pairs)
+    warning = task_mismatch_warning(guess, {model.name: model.family.task for model in models})
+    if warning is not None:
+        better = default_comparison(guess.task)
+        hint = f" (rnaapp evaluate without --model compares {', '.join(better)})" if better else ""
+        print(f"{source}: warning: {warning}{hint}", file=sys.stderr)
+    return models, pairs
+
+
+def _default_models(guess, options, source: str) -> list:
+    """The loaded default comparison of the guessed task (the site task's default model when it has none)."""
+    from rnaapp.task_detection import TASK_NAMES
+    from rnaapp.tasks import default_comparison
+
+    names = default_comparison(guess.task)
+    if not names:
+        return [_load(None, options)]
+    print(
+        f"{source}: {TASK_NAMES.get(guess.task, guess.task)} pairs ({guess.reason}): comparing "
+        f"{', '.join(names)} (choose others with --model)",
+        file=sys.stderr,
+    )
+    return [_load(name, options) for name in names]
+
+
 def command_evaluate(arguments: argparse.Namespace) -> int:
     """``rnaapp evaluate``: every metric of one or more models on a labelled file, optionally by group."""
     from rnaapp.comparison import group_breakdown
@@ -100,9 +154,7 @@ def command_evaluate(arguments: argparse.Namespace) -> int:
     if arguments.plot:
         _check_output(arguments.plot, "--plot")
     options = inference_options(arguments)
-    models = [_load(reference, options) for reference in dict.fromkeys(arguments.model or [None])]
-    # Rows without sequences (miRNA and gene names) only when every model is a gene model.
-    pairs = _read(arguments.file, require_label=True, names_only=all(map(_is_gene, models)))
+    models, pairs = _evaluated_models_and_pairs(arguments, options)
     _warn_name_mismatches(pairs, arguments.file)
     if arguments.by and arguments.by not in pairs.columns:
         raise CommandError(
