@@ -65,6 +65,7 @@ __all__ = [
     "settings_path",
     "store_mirbase_upload",
     "store_utr_upload",
+    "stored_settings",
 ]
 
 SETTINGS_FILE = "settings.json"
@@ -214,15 +215,15 @@ def load_settings() -> Settings:
     default. ``RNAAPP_MIRBASE``, when set and not empty, replaces the stored miRBase path. Values are not
     validated here (see :meth:`Settings.validate`): a miRBase file may have moved since it was chosen.
     """
-    settings = _stored_settings()
+    settings = stored_settings()
     environment = os.environ.get(MIRBASE_ENVIRONMENT_VARIABLE, "").strip()
     if environment:
         settings = dataclasses.replace(settings, mirbase_path=environment)
     return settings
 
 
-def _stored_settings() -> Settings:
-    """The settings of :func:`settings_path` as stored (``RNAAPP_MIRBASE`` not applied)."""
+def stored_settings() -> Settings:
+    """The settings of :func:`settings_path` as saved (``RNAAPP_MIRBASE`` not applied); see :func:`load_settings`."""
     try:
         values = json.loads(settings_path().read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -268,7 +269,7 @@ def _store_reference(data: bytes, stem: str, field: str) -> Path:
     The other settings are checked first, so that a failure leaves both the file and the settings as they
     were; the variant of the other compression is removed once the new file is in use.
     """
-    stored = _stored_settings()
+    stored = stored_settings()
     dataclasses.replace(stored, **{field: None}).validate()
     gzipped = data[:2] == b"\x1f\x8b"
     target = references_directory() / (stem + (".gz" if gzipped else ""))
