@@ -218,3 +218,15 @@ def test_rnaapp_train_prints_the_verdict(capsys, tmp_path, user_home, monkeypatc
     verdict = card["training"]["verdict"]
     assert verdict["level"] == "chance", verdict["text"]
     assert f"WARNING: this model is {verdict['text']}" in out
+
+
+def test_a_card_of_rnaapp_0_1_0_still_loads_and_has_no_verdict(user_home):
+    import shutil
+
+    models = user_home / "models"
+    models.mkdir(parents=True)
+    for suffix in (".json", ".safetensors"):
+        shutil.copy(REPOSITORY / "tests" / "data" / "models" / f"legacy-seed-rule-0.1.0{suffix}", models)
+    model = load_model("legacy-seed-rule-0.1.0")
+    assert card_verdict(model.card.training) is None and verdict_words(model.card.training) == ""
+    assert model.card.format == 1

@@ -12,6 +12,11 @@ before. The format is bumped only for a change that older code would misread.
 
 A card records the SHA-256 of its weights file (``weights_sha256``, written by every save), which loading
 checks. Cards saved before rnaapp recorded it have none; they load as before, with a note.
+
+A trained model's card also records the verdict of its training (``training["verdict"]``, optional within
+format 1: the model against chance and its task's baselines on the validation pairs, see
+:mod:`rnaapp.verdict`); cards without one (shipped, or saved by earlier releases) read as before, and
+:func:`rnaapp.verdict.card_verdict` gives None for them.
 """
 
 from __future__ import annotations
@@ -30,7 +35,8 @@ from rnaapp import __version__
 from rnaapp.models import Family, config_from_dict, get_family
 
 #: Card format written by this code. Format 1: cards of rnaapp 0.1.0 (which wrote no ``format`` key); the
-#: optional ``weights_sha256`` key came later within format 1 (older code ignores it).
+#: optional ``weights_sha256`` key and ``training["verdict"]`` came later within format 1 (older code
+#: ignores them).
 FORMAT_VERSION = 1
 
 #: What a card's ``weights_sha256`` holds: the SHA-256 hex digest of the bytes of its ``.safetensors`` file.
