@@ -269,3 +269,17 @@ def test_jobs_run_as_a_module_by_hand(tmp_path):
         [sys.executable, "-m", "rnaapp.jobs"], capture_output=True, text=True, timeout=120, check=False
     )
     assert done.returncode == 2 and "usage: python -m rnaapp.jobs JOB_FOLDER" in done.stderr
+
+
+def test_a_job_status_carries_the_training_verdict(user_home):
+    """The final status names the verdict its card stores (issue 21, item 4)."""
+    import numpy as np
+
+    pairs = synthetic_pairs(400, seed=6)
+    pairs["label"] = np.random.default_rng(7).permutation(pairs["label"].to_numpy())
+    job = start_training(pairs, family="seed_rule", name="coin", training_settings=QUICK, run_in_process=True)
+    status = job.status()
+    assert status["state"] == "finished", job.log()
+    assert status["verdict"]["level"] == "chance"
+    card = next(card for card in list_models() if card.name == "coin")
+    assert card.training["verdict"] == status["verdict"]
