@@ -6,11 +6,14 @@ graph); the target sequence is optional for them, and the page says whether the 
 
 from __future__ import annotations
 
+import hashlib
+
 import pandas as pd
 import streamlit as st
 
 from pages.common import (
     card_stamp,
+    counted,
     csv_bytes,
     default_model,
     download,
@@ -35,12 +38,16 @@ from rnaapp.examples import EXAMPLES
 from rnaapp.inference import InferenceOptions
 from rnaapp.io import (
     InputError,
+    UtrMatch,
+    UtrReference,
+    looks_like_gene_name,
     normalise_sequence,
     pairs_from_sequences,
     sequence_letter_problem,
     split_pasted_record,
 )
-from rnaapp.mirna_names import TypedMirna, read_typed_mirna
+from rnaapp.io.utrs import configured_utr_reference, unknown_gene
+from rnaapp.mirna_names import TypedMirna, configured_mirna_reference, read_typed_mirna
 from rnaapp.pair_report import (
     GENE_SCORE_COLUMNS,
     SCORE_COLUMNS,
@@ -101,6 +108,72 @@ def typed_mirna() -> TypedMirna:
         When a name needs the configured miRBase file and it cannot be read.
     """
     return read_typed_mirna(st.session_state["predict_mirna"])
+
+
+def mirna_title(typed: TypedMirna) -> str:
+    """How the result names the miRNA: its name, else the reference name of the pasted sequence, else
+    ``miRNA (pasted, 22 nt)``."""
+    if typed.name:
+        return typed.name
+    try:
+        reference = configured_mirna_reference()
+    except InputError:
+        reference = {}
+    names = sorted(
+        (name for name, sequence in reference.items() if sequence == typed.sequence), key=_name_order
+    )
+    length = len(typed.sequence)
+    return f"{names[0]} (pasted, {length} nt)" if names else f"miRNA (pasted, {length} nt)"
+
+
+def _name_order(name: str) -> tuple[bool, str]:
+    return (not name.startswith("hsa-"), name)  # human names first, then alphabetical
+
+
+@st.cache_resource(show_spinner=False, max_entries=2)
+def uploaded_utr_reference(digest: str, _data: bytes, name: str) -> UtrReference:
+    """The 3'UTR reference of an uploaded FASTA (kept while the same file stays uploaded)."""
+    return UtrReference.read(_data, name=name)
+
+
+def utr_reference() -> UtrReference | None:
+    """The 3'UTR FASTA uploaded on the page, else the one set in Settings, else None.
+
+    Raises
+    ------
+    InputError
+        For a file that cannot be read as FASTA.
+    """
+    upload = st.session_state.get("predict_utr_file")
+    if upload is not None:
+        data = upload.getvalue()
+        return uploaded_utr_reference(hashlib.sha256(data).hexdigest(), data, upload.name)
+    return configured_utr_reference()
+
+
+def gene_utr(text: str) -> UtrMatch | None:
+    """The 3'UTR of the gene typed in the target box (longest isoform), or None for a sequence.
+
+    Raises
+    ------
+    InputError
+        For a gene name without a 3'UTR reference (saying how to add one), or one the reference lacks
+        (with close names).
+    """
+    if not looks_like_gene_name(text):
+        return None
+    reference = utr_reference()
+    if reference is None:
+        raise InputError(
+            f"'{text.strip()}' reads as a gene name, not a sequence: to score a gene's 3'UTR by its symbol "
+            "or Ensembl id, set a 3'UTR FASTA on the Settings page or upload one under \"3'UTR FASTA to "
+            'look up gene symbols" below the target box; or paste the sequence',
+            source="target box",
+        )
+    match = reference.lookup(text)
+    if match is None:
+        raise unknown_gene(text, reference)
+    return match
 
 
 def checked_mirna(typed: TypedMirna) -> TypedMirna:
@@ -245,6 +318,14 @@ st.text_area(
     key=remember("predict_target", EXAMPLES[0].target_seq),
     height=110,
 )
+if not gene_task:
+    st.file_uploader(
+        "3'UTR FASTA to look up gene symbols",
+        key="predict_utr_file",
+        help="Type a gene symbol (TP53), Ensembl gene id or transcript id in the target box to score its "
+        "3'UTR from this file (headers such as >ENSG…|ENST…|TP53; the longest isoform of a gene is used; "
+        ".gz accepted). A 3'UTR FASTA set on the Settings page works without an upload.",
+    )
 cards = model_cards(task)
 card_names = [card.name for card in cards]
 labels = {card.name: model_label(card) for card in cards}
@@ -308,21 +389,32 @@ if st.button("Predict", type="primary", on_click=fill_empty_model_choice):
     else:
         typed = run_safely(lambda: checked_mirna(typed_mirna()))
         pair = None
+        gene = None
         if typed is not None:
             name = typed.name or "miRNA"
-            pair = run_safely(
-                lambda: pairs_from_sequences(
-                    typed.sequence, st.session_state["predict_target"], mirna_id=name
-                )
-            )
+            looked_up = run_safely(lambda: (gene_utr(st.session_state["predict_target"]),))
+            if looked_up is not None:  # (None,): the box holds a sequence
+                (gene,) = looked_up
+                target_text = gene.sequence if gene is not None else st.session_state["predict_target"]
+                pair = run_safely(lambda: pairs_from_sequences(typed.sequence, target_text, mirna_id=name))
         if pair is not None:
             mirna, target = pair["mirna_seq"].iloc[0], pair["target_seq"].iloc[0]
             stamps = tuple(card_stamp(n) for n in chosen)
+            target_id = gene.label if gene is not None else None
             with st.spinner("Scoring …"):
-                report = run_safely(lambda: cached_report(chosen, mirna, target, stamps, inference_options()))
+                report = run_safely(
+                    lambda: cached_report(chosen, mirna, target, stamps, inference_options(), None, target_id)
+                )
             if report is not None:
                 st.session_state[STALE_KEY] = False
-                st.session_state[RESULT_KEY] = {"name": name, "report": report, "models": chosen}
+                st.session_state[RESULT_KEY] = {
+                    "name": name,
+                    "title": mirna_title(typed),
+                    "target": gene.label if gene is not None else None,
+                    "target_note": gene.describe() if gene is not None else None,
+                    "report": report,
+                    "models": chosen,
+                }
 
 
 def unseen_node_text(status: str, mirna: str, gene: str, report: PairReport) -> str:
@@ -428,7 +520,10 @@ def show(result: dict) -> None:
         what = f"{len(report.target)} nt target" if report.target else "no target sequence"
         st.subheader(f"{result['name']} × {result.get('gene', 'gene')} ({what})")
     else:
-        st.subheader(f"{result['name']} × target ({len(report.target)} nt)")
+        title = result.get("title", result["name"])
+        st.subheader(f"{title} × {result.get('target') or 'target'} ({len(report.target):,} nt)")
+        if result.get("target_note"):
+            st.caption(f"Scored the 3'UTR picked from the 3'UTR FASTA: {result['target_note']}.")
     columns = st.columns(min(4, len(report.scores)) or 1)
     for index, row in report.scores.iterrows():
         columns[index % len(columns)].metric(
@@ -503,8 +598,9 @@ def show(result: dict) -> None:
         region_column.metric("Region drawn", f"{report.focus_start + 1}–{report.focus_end}")
         if report.scanned:
             st.info(
-                f"The target is longer than the model's window, so it was scanned: {len(report.sites)} best "
-                "candidate sites are listed; the duplex and attention map show the best one."
+                "The target is longer than the model's window, so it was scanned: "
+                f"{counted(len(report.sites), 'best candidate site')} {'is' if len(report.sites) == 1 else 'are'} "
+                "listed; the duplex and attention map show the best one."
             )
 
         if report.gene and len(report.sites):

@@ -41,7 +41,15 @@ from pages.common import (
 from rnaapp import figures
 from rnaapp.examples import EXAMPLES
 from rnaapp.inference import InferenceOptions
-from rnaapp.io import InputError, attach_target_sequences, read_fasta, read_pairs
+from rnaapp.io import (
+    InputError,
+    UtrReference,
+    attach_target_sequences,
+    looks_like_gene_name,
+    read_fasta,
+    read_pairs,
+)
+from rnaapp.io.utrs import configured_utr_reference, utrs_for_genes
 from rnaapp.jobs import ScanJob, start_scan
 from rnaapp.pair_report import PairReport, pair_report
 from rnaapp.rank import rank_candidates, seen_nodes
@@ -51,14 +59,17 @@ from rnaapp.scan import (
     PAIR_COLUMNS,
     PLANT_EXPECTATION_CUTOFF,
     SITE_COLUMNS,
+    TARGET_GENE_COLUMNS,
     filter_pairs,
     read_mirna_list,
-    read_transcripts,
+    read_transcript_records,
 )
 from rnaapp.settings import load_settings, mirna_reference
 from rnaapp.structure import Hybrid, duplex_diagram, hybridize
 
 JOB_KEY = "scan_job"
+#: Which 3'UTR each gene name typed in the target box got (shown with the results).
+LOOKED_UP_KEY = "_scan_looked_up_utrs"
 PAGE_SIZES = (50, 100, 500, 1000)
 #: Windows scored per model call of a page's scan: small buffers, so that the progress bar moves often.
 SCAN_BUFFER_SIZE = 256
@@ -437,6 +448,14 @@ with target_column:
         st.caption(
             f"The scan reads the targets of **{target_upload.name}**; the box is ignored while a file is uploaded."
         )
+    st.file_uploader(
+        "3'UTR FASTA to look up gene symbols",
+        key="scan_utr_file",
+        help="Type gene symbols (TP53), Ensembl gene ids or transcript ids in the target box, one per line or "
+        "separated by spaces or commas, to scan their 3'UTRs from this file (headers such as "
+        ">ENSG…|ENST…|TP53; the longest isoform of each gene; .gz accepted). A 3'UTR FASTA set on the "
+        "Settings page works without an upload.",
+    )
 
 options_column, sites_column, model_column = st.columns(3)
 options_column.toggle(
@@ -491,6 +510,58 @@ def typed_targets(text: str) -> str:
     return text if text.lstrip().startswith(">") else f">target\n{text}"
 
 
+@st.cache_resource(show_spinner=False, max_entries=2)
+def uploaded_utr_reference(digest: str, _data: bytes, name: str) -> UtrReference:
+    """The 3'UTR reference of an uploaded FASTA (kept while the same file stays uploaded)."""
+    return UtrReference.read(_data, name=name)
+
+
+def gene_names(text: str) -> list[str] | None:
+    """The gene names typed in the target box (one per line, or separated by spaces or commas), or None
+    when the box holds sequences or FASTA."""
+    if text.lstrip().startswith(">"):
+        return None
+    words = text.replace(",", " ").replace(";", " ").split()
+    return words if words and all(looks_like_gene_name(word) for word in words) else None
+
+
+def box_targets(text: str) -> tuple[list[tuple[str, str]], dict, str | None]:
+    """The targets of the target box: FASTA, one bare sequence, or gene names looked up in a 3'UTR FASTA.
+
+    Returns
+    -------
+    (list, dict, str or None)
+        ``(id, sequence)`` per target, the headers naming genes (``target_headers`` of the scan) and, for
+        gene names, which 3'UTR each one got.
+
+    Raises
+    ------
+    InputError
+        For an empty box, bad sequences, gene names without a 3'UTR FASTA (saying how to add one), or
+        names the 3'UTR FASTA lacks (with close names).
+    """
+    names = gene_names(text)
+    if names is None:
+        targets, headers = read_transcript_records(typed_targets(text), source="target box")
+        return targets, headers, None
+    upload = st.session_state.get("scan_utr_file")
+    if upload is not None:
+        data = upload.getvalue()
+        reference = uploaded_utr_reference(hashlib.sha256(data).hexdigest(), data, upload.name)
+    else:
+        reference = configured_utr_reference()
+    if reference is None:
+        raise InputError(
+            f"{', '.join(names[:3])}{' …' if len(names) > 3 else ''}: these read as gene names, not "
+            "sequences: to scan genes' 3'UTRs by symbol or Ensembl id, set a 3'UTR FASTA on the Settings "
+            'page or upload one under "3\'UTR FASTA to look up gene symbols"; or paste the sequences '
+            "(FASTA)",
+            source="target box",
+        )
+    targets, matches = utrs_for_genes(names, reference)
+    return targets, {}, "; ".join(match.describe() for match in matches)
+
+
 job: ScanJob | None = st.session_state.get(JOB_KEY)
 start = st.button("Scan", type="primary", disabled=bool(job and job.running) or model_name is None)
 if start:
@@ -498,15 +569,15 @@ if start:
     mirna_source = mirna_upload.getvalue() if mirna_upload is not None else st.session_state["scan_mirnas"]
     mirna_name = mirna_upload.name if mirna_upload is not None else "miRNA box"
     mirnas = run_safely(lambda: read_mirna_list(mirna_source, reference or {}, source=mirna_name))
-    target_name = target_upload.name if target_upload is not None else "target box"
-    targets = run_safely(
-        lambda: read_transcripts(
-            target_upload.getvalue()
+    read = run_safely(
+        lambda: (
+            (*read_transcript_records(target_upload.getvalue(), source=target_upload.name), None)
             if target_upload is not None
-            else typed_targets(st.session_state["scan_targets"]),
-            source=target_name,
+            else box_targets(st.session_state["scan_targets"])
         )
     )
+    targets, target_headers, looked_up = read if read is not None else (None, {}, None)
+    st.session_state[LOOKED_UP_KEY] = looked_up
     model = run_safely(lambda: get_model(model_name)) if mirnas and targets else None
     if mirnas and targets and model is not None:
         # Worker processes for large scans: the one rule of rnaapp.inference.scan_workers.
@@ -519,6 +590,7 @@ if start:
             noncanonical=bool(st.session_state["scan_noncanonical"]),
             sites_per_pair=int(st.session_state["scan_sites_per_pair"]),
             buffer_size=SCAN_BUFFER_SIZE,
+            target_headers=target_headers,
         )
         st.session_state[JOB_KEY] = job
         st.session_state.pop("scan_selection", None)
@@ -557,10 +629,23 @@ def site_report(
     return pair_report([get_model(model_name)], mirna, window, options=options)
 
 
+def without_empty_gene_columns(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` without the gene columns (:data:`TARGET_GENE_COLUMNS`) that no target's header filled."""
+    empty = [
+        column
+        for column in TARGET_GENE_COLUMNS
+        if column in frame and not frame[column].fillna("").astype(str).str.len().any()
+    ]
+    return frame.drop(columns=empty)
+
+
 def show_results(job: ScanJob) -> None:
     result = job.result
     pairs = result.pairs if job.plant else result.pairs.drop(columns="best_site_expectation", errors="ignore")
     sites = result.sites if job.plant else result.sites.drop(columns="expectation", errors="ignore")
+    pairs, sites = without_empty_gene_columns(pairs), without_empty_gene_columns(sites)
+    if st.session_state.get(LOOKED_UP_KEY):
+        st.caption(f"3'UTRs from the 3'UTR FASTA: {st.session_state[LOOKED_UP_KEY]}.")
     what = (
         f"a complementary site of expectation ≤ {PLANT_EXPECTATION_CUTOFF:g}"
         if job.plant
@@ -594,7 +679,11 @@ def show_results(job: ScanJob) -> None:
         mirna_ids = third.multiselect(
             "miRNAs", sorted(pairs["mirna_id"].unique()), key=remember("scan_filter_mirnas", [])
         )
-        target_query = fourth.text_input("Target contains", key=remember("scan_target_query", ""))
+        target_query = fourth.text_input(
+            "Target contains",
+            key=remember("scan_target_query", ""),
+            help="Part of a target's id, gene symbol or transcript id (any case).",
+        )
         sort_column, order_column, size_column = st.columns(3)
         sort_options = [
             "rank",
@@ -604,6 +693,7 @@ def show_results(job: ScanJob) -> None:
             "n_sites",
             "mirna_id",
             "target_id",
+            *(column for column in TARGET_GENE_COLUMNS if column in pairs),
         ]
         if job.plant:
             sort_options.insert(3, "best_site_expectation")
@@ -678,7 +768,7 @@ def show_results(job: ScanJob) -> None:
     if rows:
         chosen = page_rows.iloc[rows[0]]
     else:
-        labels = [f"#{row['rank']} {row['mirna_id']} × {row['target_id']}" for _, row in page_rows.iterrows()]
+        labels = [f"#{row['rank']} {pair_title(row)}" for _, row in page_rows.iterrows()]
         picked = st.selectbox(
             "Open a pair (or click a row of the table)", ["—"] + labels, key="scan_open_pair"
         )
@@ -702,8 +792,17 @@ def window_duplex(mirna: str, window: str) -> Hybrid:
     return hybridize(mirna, window)
 
 
+def pair_title(row: Any) -> str:
+    """``miRNA × target``, the target's gene symbol first where its header gives one."""
+    symbol = str(row.get("gene_symbol", "") or "")
+    target = f"{symbol} ({row['target_id']})" if symbol and symbol != row["target_id"] else row["target_id"]
+    return f"{row['mirna_id']} × {target}"
+
+
 def show_pair(job: ScanJob, chosen: Any, sites: Any) -> None:
-    st.subheader(f"{chosen['mirna_id']} × {chosen['target_id']}")
+    st.subheader(pair_title(chosen))
+    if str(chosen.get("transcript_id", "") or ""):
+        st.caption(f"Transcript {chosen['transcript_id']} · {int(chosen['target_length']):,} nt")
     pair_sites = sites[
         (sites["mirna_id"] == chosen["mirna_id"]) & (sites["target_id"] == chosen["target_id"])
     ]
@@ -720,7 +819,7 @@ def show_pair(job: ScanJob, chosen: Any, sites: Any) -> None:
         ),
         key="scan_site_map",
     )
-    shown_sites = pair_sites.drop(columns=["mirna_id", "target_id"])
+    shown_sites = pair_sites.drop(columns=["mirna_id", "target_id", *TARGET_GENE_COLUMNS], errors="ignore")
     st.dataframe(shown_sites, hide_index=True, column_config=table_columns(shown_sites, SITE_COLUMNS))
     explain_columns({key: value for key, value in SITE_COLUMNS.items() if key in pair_sites})
     mirna = dict(job.mirnas)[chosen["mirna_id"]]

@@ -152,6 +152,8 @@ def synthetic_pair_table(count: int, seed: int, n_mirnas: int = 100) -> pd.DataF
         {
             "mirna_id": np.tile([f"miR-{index}" for index in range(n_mirnas)], n_targets),
             "target_id": np.repeat([f"ENST{index:07d}" for index in range(n_targets)], n_mirnas),
+            "gene_symbol": "",  # headers naming no gene
+            "transcript_id": "",
             "score": np.where(probability > 0, 10 * probability - 5, -np.inf),  # ties, as probabilities
             "probability": probability,
             "percentile": np.round(100 * probability),
@@ -338,3 +340,92 @@ def test_read_mirnas_file_errors(tmp_path, file_name, content, fragment):
     path.write_text(content, encoding="utf-8")
     with pytest.raises(InputError, match=fragment):
         read_mirnas_file(path, {"hsa-let-7a-5p": MIRNA})
+
+
+# --------------------------------------------------------------------------------------------------------
+# Gene symbols and transcript ids from the targets' headers
+# --------------------------------------------------------------------------------------------------------
+
+LET7_8MER_SITE = "CUACCUCA"  # reverse complement of let-7a positions 1-8 (8mer with the A)
+
+
+def gene_header_fasta(tmp_path):
+    rng = np.random.default_rng(21)
+    body = ["".join(rng.choice(LETTERS, 300)) for _ in range(3)]
+    records = [
+        ("ENSG00000141510|ENST00000269305|TP53", body[0][:100] + LET7_8MER_SITE + body[0][100:]),
+        ("utr_7 MYC", body[1]),
+        ("plain_target length=300", body[2]),
+    ]
+    path = tmp_path / "utrs.fa.gz"
+    path.write_bytes(gzip.compress(fasta(records).encode()))
+    mirnas = tmp_path / "mirnas.txt"
+    mirnas.write_text(f">let-7a\n{MIRNA}\n")
+    return path, mirnas
+
+
+def test_scan_tables_name_the_gene_symbol_and_transcript_of_the_headers(tmp_path, seed_rule_model):
+    from rnaapp.scan import filter_pairs, transcript_headers
+
+    path, _ = gene_header_fasta(tmp_path)
+    headers = transcript_headers(path)
+    assert set(headers) == {"utr_7"}  # the other headers name nothing beyond their id
+    result = scan(seed_rule_model, [("let-7a", MIRNA)], iter_transcripts(path), target_headers=headers)
+    pairs = result.pairs.set_index("target_id")
+    assert list(result.pairs.columns[:5]) == ["rank", "mirna_id", "target_id", "gene_symbol", "transcript_id"]
+    assert pairs["gene_symbol"].to_dict() == {
+        "ENSG00000141510|ENST00000269305|TP53": "TP53",
+        "utr_7": "MYC",
+        "plain_target": "",
+    }
+    assert pairs.loc["ENSG00000141510|ENST00000269305|TP53", "transcript_id"] == "ENST00000269305"
+    assert pairs.loc["utr_7", "transcript_id"] == "" and pairs.loc["plain_target", "transcript_id"] == ""
+    # the other columns mean what they meant: the 8mer of the TP53 record ranks first
+    assert result.pairs.iloc[0]["gene_symbol"] == "TP53" and result.pairs.iloc[0]["best_site_type"] == "8mer"
+    sites = result.sites
+    assert set(sites.loc[sites["target_id"] == "utr_7", "gene_symbol"]) <= {"MYC"}
+    assert (sites.loc[sites["gene_symbol"] == "TP53", "transcript_id"] == "ENST00000269305").all()
+    assert {"gene_symbol", "transcript_id"} <= set(PAIR_COLUMNS) & set(SITE_COLUMNS)
+    # typing a symbol in the target filter finds its transcript
+    assert filter_pairs(result.pairs, target_query="myc")["target_id"].tolist() == ["utr_7"]
+
+    written = tmp_path / "scan.parquet"
+    write_scan(
+        scan_batches(seed_rule_model, [("let-7a", MIRNA)], iter_transcripts(path), target_headers=headers),
+        written,
+        tmp_path / "scan.sites.parquet",
+    )
+    from_file = read_scan(written).set_index("target_id")
+    assert from_file["gene_symbol"].to_dict() == pairs["gene_symbol"].to_dict()
+    assert PAIR_SCHEMA.field("gene_symbol").metadata[b"description"].decode() == PAIR_COLUMNS["gene_symbol"]
+    assert "gene_symbol" in SITE_SCHEMA.names
+
+
+def test_written_tables_without_gene_columns_get_them_from_the_target_ids(tmp_path):
+    frame = synthetic_pair_table(200, seed=3, n_mirnas=10).drop(columns=["gene_symbol", "transcript_id"])
+    frame["target_id"] = frame["target_id"].str.replace("ENST", "ENSG00000000001|ENST") + "|SYM1"
+    path = tmp_path / "old.parquet"
+    write_scan([ScanResult(frame, frame.iloc[:0])], path)
+    written = read_scan(path)
+    assert set(written["gene_symbol"]) == {"SYM1"} and written["transcript_id"].str.startswith("ENST").all()
+
+
+def test_cli_scan_outputs_have_the_gene_symbol_next_to_the_target(tmp_path, user_home, capsys):
+    from rnaapp.cli import main
+
+    path, mirnas = gene_header_fasta(tmp_path)
+    output = tmp_path / "out" / "hits.csv"
+    output.parent.mkdir()
+    status = main(
+        ["scan", "--mirnas", str(mirnas), "--targets", str(path), "--model", "seed_rule", "-o", str(output)]
+    )
+    assert status == 0, capsys.readouterr().err
+    pairs = pd.read_csv(output, keep_default_na=False)
+    assert list(pairs.columns[:5]) == ["rank", "mirna_id", "target_id", "gene_symbol", "transcript_id"]
+    assert dict(zip(pairs["target_id"], pairs["gene_symbol"], strict=True)) == {
+        "ENSG00000141510|ENST00000269305|TP53": "TP53",
+        "utr_7": "MYC",
+        "plain_target": "",
+    }
+    sites = pd.read_csv(output.with_name("hits.sites.csv"), keep_default_na=False)
+    assert "gene_symbol" in sites.columns and "TP53" in set(sites["gene_symbol"])

@@ -83,6 +83,7 @@ def command_scan(arguments: argparse.Namespace) -> int:
         scan,
         scan_batches,
         top_interactions,
+        transcript_headers,
         write_scan,
     )
     from rnaapp.settings import load_settings, mirna_reference
@@ -142,6 +143,8 @@ def command_scan(arguments: argparse.Namespace) -> int:
         "n_targets": n_targets,
         "progress": advance,
         "prior": arguments.prior,
+        # gene_symbol / transcript_id of headers that name them after the id (``>utr_7 TP53``)
+        "target_headers": transcript_headers(arguments.targets),
     }
     started = time.perf_counter()
     try:

@@ -26,7 +26,10 @@ pasted
     Typed or pasted sequences (:func:`split_pasted_record`, :func:`pairs_from_sequences`).
 fasta
     FASTA files (:func:`read_fasta`, :func:`iter_fasta`, :func:`count_fasta_records`,
-    :func:`attach_target_sequences`).
+    :func:`attach_target_sequences`) and the gene a target header names (:func:`parse_target_header`).
+utrs
+    3'UTR references: a gene's 3'UTR by symbol or id, longest isoform (:class:`UtrReference`,
+    :func:`utr_for_gene`).
 mirbase
     miRBase files (:func:`read_mirbase`) and miRNA names that disagree with them
     (:func:`mirna_name_mismatches`, :func:`describe_name_mismatches`).
@@ -41,7 +44,14 @@ from __future__ import annotations
 from rnaapp.io.bounded import allowed_server_path, is_local_address, read_server_file, readable_folders
 from rnaapp.io.columns import _header_key as _header_key
 from rnaapp.io.errors import InputError
-from rnaapp.io.fasta import attach_target_sequences, count_fasta_records, iter_fasta, read_fasta
+from rnaapp.io.fasta import (
+    TargetHeader,
+    attach_target_sequences,
+    count_fasta_records,
+    iter_fasta,
+    parse_target_header,
+    read_fasta,
+)
 from rnaapp.io.files import _open_sequence_file as _open_sequence_file
 from rnaapp.io.files import _read_text as _read_text
 from rnaapp.io.files import atomic_write
@@ -66,6 +76,7 @@ from rnaapp.io.sequences import (
     target_site_problem,
 )
 from rnaapp.io.sequences import _sequence_issue as _sequence_issue
+from rnaapp.io.utrs import UnknownGeneError, UtrMatch, UtrReference, looks_like_gene_name, utr_for_gene
 
 __all__ = [
     "allowed_server_path",
@@ -96,4 +107,11 @@ __all__ = [
     "describe_siteless_targets",
     "TARGET_MIN_LENGTH",
     "split_pasted_record",
+    "TargetHeader",
+    "parse_target_header",
+    "UnknownGeneError",
+    "UtrMatch",
+    "UtrReference",
+    "looks_like_gene_name",
+    "utr_for_gene",
 ]

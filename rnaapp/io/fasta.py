@@ -1,7 +1,8 @@
 """FASTA files of miRNA or target sequences: read whole, streamed, counted, and matched to pairs.
 
 Holds :func:`read_fasta` (a table of records), :func:`iter_fasta` (one record at a time, for files of
-any size, gzip accepted), :func:`count_fasta_records` (fast, for progress bars) and
+any size, gzip accepted), :func:`count_fasta_records` (fast, for progress bars),
+:func:`parse_target_header` (the gene id, transcript id and gene symbol a target header carries) and
 :func:`attach_target_sequences` (gene sequences for pairs named by gene).
 """
 
@@ -9,8 +10,10 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import zlib
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
@@ -19,7 +22,14 @@ from rnaapp.io.errors import InputError
 from rnaapp.io.files import _open_sequence_file, _read_text, _source_name, _stream_error
 from rnaapp.io.sequences import _default_bounds, _sequence_issue, normalise_sequence
 
-__all__ = ["attach_target_sequences", "count_fasta_records", "iter_fasta", "read_fasta"]
+__all__ = [
+    "TargetHeader",
+    "attach_target_sequences",
+    "count_fasta_records",
+    "iter_fasta",
+    "parse_target_header",
+    "read_fasta",
+]
 
 _STREAM_CHUNK = 1 << 20
 
@@ -198,20 +208,180 @@ def count_fasta_records(path: str | os.PathLike) -> int:
     return count
 
 
+# ---------------------------------------------------------------------------------------------------------
+# Target headers: gene id, transcript id and gene symbol
+# ---------------------------------------------------------------------------------------------------------
+
+_GENE_ID = re.compile(r"^ENS[A-Z]*G\d{6,}(\.\d+)?$")
+_TRANSCRIPT_ID = re.compile(r"^(ENS[A-Z]*T\d{6,}|[NX][MR]_\d+)(\.\d+)?$")
+_OTHER_ID = re.compile(r"^(OTT[A-Z]*[GT]\d+|ENS[A-Z]*P\d{6,})(\.\d+)?$")
+_SYMBOL = re.compile(r"^[A-Za-z][A-Za-z0-9._\-@]{0,39}$")
+# Words of headers that name a kind of sequence, not a gene (GENCODE biotypes, region names).
+_NOT_SYMBOLS = frozenset(
+    word.lower()
+    for word in (
+        "lncRNA",
+        "mRNA",
+        "miRNA",
+        "snRNA",
+        "snoRNA",
+        "misc_RNA",
+        "rRNA",
+        "UTR",
+        "UTR3",
+        "3UTR",
+        "cDNA",
+    )
+)
+# ``key:value`` / ``key=value`` words of a header's description, and the field each one fills.
+_KEYED_FIELDS = {
+    "gene": "gene_id",
+    "gene_id": "gene_id",
+    "transcript": "transcript_id",
+    "transcript_id": "transcript_id",
+    "gene_symbol": "gene_symbol",
+    "gene_name": "gene_symbol",
+    "symbol": "gene_symbol",
+}
+
+
+@dataclass(frozen=True)
+class TargetHeader:
+    """What a target's FASTA header says about its gene (see :func:`parse_target_header`).
+
+    Attributes
+    ----------
+    target_id
+        The first word of the header: the id every rnaapp table uses for the target.
+    gene_id
+        Ensembl gene id (``ENSG…``, other species' ``ENS…G…`` too), or ``""``.
+    transcript_id
+        Ensembl (``ENST…``) or RefSeq (``NM_…``, ``NR_…``, ``XM_…``, ``XR_…``) transcript id, or ``""``.
+    gene_symbol
+        Gene symbol (``TP53``), or ``""`` when the header names none besides its id.
+    """
+
+    target_id: str
+    gene_id: str = ""
+    transcript_id: str = ""
+    gene_symbol: str = ""
+
+    def keys(self) -> list[str]:
+        """Every name the target answers to: its id, each ``|`` field of it, its ids without version."""
+        names = [
+            self.target_id,
+            *self.target_id.split("|"),
+            self.gene_id,
+            self.transcript_id,
+            self.gene_symbol,
+        ]
+        for identifier in (self.gene_id, self.transcript_id):
+            if "." in identifier:
+                names.append(identifier.split(".", 1)[0])
+        unique: dict[str, None] = {}
+        for name in names:
+            name = name.strip()
+            if name and name != "-":
+                unique.setdefault(name, None)
+        return list(unique)
+
+
+def _symbol_like(field: str) -> bool:
+    return (
+        bool(_SYMBOL.match(field))
+        and field.lower() not in _NOT_SYMBOLS
+        and not (field.islower() and "_" in field)  # protein_coding, retained_intron, ...
+    )
+
+
+def parse_target_header(header: str) -> TargetHeader:
+    """The gene id, transcript id and gene symbol a target's FASTA header carries, where it carries them.
+
+    The one header rule of rnaapp (scans label their targets with it, and 3'UTR references
+    (:class:`rnaapp.io.utrs.UtrReference`, ``rnaapp rank --utrs``) find genes with it). Read from:
+
+    - the ``|``-separated fields of the first word: ``ENSG…|ENST…|TP53`` (BioMart), or GENCODE's
+      ``ENST…|ENSG…|OTTHUMG…|OTTHUMT…|TP53-201|TP53|2512|protein_coding|`` (its sixth field is the symbol);
+      elsewhere the first field that is neither an id, a number nor a biotype is the symbol;
+    - ``key:value`` or ``key=value`` words of the rest of the header (Ensembl's ``gene:ENSG…``,
+      ``transcript:ENST…``, ``gene_symbol:TP53``; ``gene_name=``, ``symbol=``);
+    - otherwise words of the rest when there is one (``>NM_000546 TP53``) or they hold an Ensembl id
+      (``>ENSG… ENST… TP53``), except all-lowercase words; free text (``>NM_000546 tumor protein p53``)
+      names no symbol.
+
+    The first field is the target's own name, not a symbol, unless an id stands next to it
+    (``>TP53|ENSG…``): a header of one plain name (``>TP53``, ``>ENSG00000141510 len=4082``) gives no
+    symbol, its id is its name; ``>utr_7 TP53`` gives TP53.
+
+    Parameters
+    ----------
+    header
+        The header line, with or without its ``>``.
+
+    Returns
+    -------
+    TargetHeader
+        Empty strings where the header says nothing.
+
+    Examples
+    --------
+    >>> parse_target_header(">ENSG00000141510|ENST00000269305|TP53")
+    TargetHeader(target_id='ENSG00000141510|ENST00000269305|TP53', gene_id='ENSG00000141510', \
+transcript_id='ENST00000269305', gene_symbol='TP53')
+    """
+    text = header.strip().lstrip(">").strip()
+    parts = text.split(None, 1)
+    target_id = parts[0] if parts else ""
+    found = {"gene_id": "", "transcript_id": "", "gene_symbol": ""}
+    words = parts[1].split() if len(parts) > 1 else []
+    plain = []
+    for word in words:
+        key, separator, value = word.partition(":") if ":" in word else word.partition("=")
+        if separator:
+            field = _KEYED_FIELDS.get(key.lower())
+            if field is not None and value and not found[field]:
+                found[field] = value.strip(";,")
+        else:
+            plain.append(word.strip(";,"))
+    fields = [field.strip() for field in target_id.split("|")]
+    fields = [field for field in fields if field and field != "-"]
+    gencode = len(fields) >= 6 and bool(_TRANSCRIPT_ID.match(fields[0])) and bool(_GENE_ID.match(fields[1]))
+    if len(plain) == 1 or any(_GENE_ID.match(word) or _TRANSCRIPT_ID.match(word) for word in plain):
+        fields += [word for word in plain if not word.islower()]  # ``>t1 human``: a word, not a symbol
+    symbols = []
+    for position, field in enumerate(fields):
+        if _GENE_ID.match(field):
+            found["gene_id"] = found["gene_id"] or field
+        elif _TRANSCRIPT_ID.match(field):
+            found["transcript_id"] = found["transcript_id"] or field
+        elif not _OTHER_ID.match(field) and not field.isdigit() and _symbol_like(field):
+            symbols.append((position, field))
+    if gencode and _symbol_like(fields[5]):
+        symbols.insert(0, (5, fields[5]))
+    # The first field is the target's own name (``>utr_7 TP53``) unless an id sits next to it (``TP53|ENSG…``).
+    first_is_name = bool(found["gene_id"] or found["transcript_id"])
+    symbols = [field for position, field in symbols if position > 0 or first_is_name]
+    if symbols and not found["gene_symbol"]:
+        found["gene_symbol"] = symbols[0]
+    return TargetHeader(target_id=target_id, **found)
+
+
 def attach_target_sequences(pairs: pd.DataFrame, records: pd.DataFrame) -> tuple[pd.DataFrame, int]:
     """Give the pairs without a target sequence the sequence of their gene from FASTA records.
 
     For pairs named by gene (miRNA–gene association data) and a FASTA of 3'UTRs whose headers name the
-    genes. A record matches a pair's ``target_id`` by its header id or any ``|``-separated field of it
-    (``>ENSG…|ENST…|TP53`` matches TP53), exactly, else ignoring case; of several records of one gene
-    (isoforms) the longest is used. Sequences already in ``pairs`` are kept.
+    genes. A record matches a pair's ``target_id`` by any name its header gives
+    (:meth:`TargetHeader.keys`: the id, each ``|``-separated field of it, the gene id, transcript id and
+    symbol of :func:`parse_target_header`; ``>ENSG…|ENST…|TP53`` matches TP53), exactly, else ignoring
+    case; of several records of one gene (isoforms) the longest is used (the rule of
+    :class:`rnaapp.io.utrs.UtrReference`). Sequences already in ``pairs`` are kept.
 
     Parameters
     ----------
     pairs : pandas.DataFrame, shape (n, ...)
         With ``target_id`` and, optionally, ``target_seq`` (empty where unknown).
     records : pandas.DataFrame
-        :func:`read_fasta` of the sequences (columns ``id`` and ``seq``).
+        :func:`read_fasta` of the sequences (columns ``id``, ``seq`` and, optionally, ``description``).
 
     Returns
     -------
@@ -219,15 +389,11 @@ def attach_target_sequences(pairs: pd.DataFrame, records: pd.DataFrame) -> tuple
         A copy of ``pairs`` with ``target_seq`` filled where a record matched, and the number of distinct
         genes that received a sequence.
     """
-    exact: dict[str, str] = {}
-    folded: dict[str, str] = {}
-    for record_id, sequence in zip(records["id"].astype(str), records["seq"].astype(str), strict=True):
-        for key in {record_id, *filter(None, record_id.split("|"))}:
-            for table, name in ((exact, key), (folded, key.upper())):
-                if len(sequence) > len(table.get(name, "")):
-                    table[name] = sequence
+    from rnaapp.io.utrs import UtrReference  # rnaapp.io.utrs reads FASTA files with this module
+
+    reference = UtrReference.from_records(records)
     genes = pairs["target_id"].fillna("").astype(str)
-    found = genes.map(lambda gene: exact.get(gene) or folded.get(gene.upper()) or "")
+    found = genes.map(lambda gene: reference.sequence_of(gene) or "")
     current = (
         pairs["target_seq"].fillna("").astype(str)
         if "target_seq" in pairs

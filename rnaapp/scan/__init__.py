@@ -56,7 +56,15 @@ from rnaapp.scan.candidates import (
     tile_starts,
     window_bounds,
 )
-from rnaapp.scan.columns import PAIR_COLUMNS, SITE_COLUMNS, ScanCancelled, ScanResult
+from rnaapp.scan.columns import (
+    PAIR_COLUMNS,
+    SITE_COLUMNS,
+    TARGET_GENE_COLUMNS,
+    ScanCancelled,
+    ScanResult,
+    label_targets,
+    target_gene_columns,
+)
 from rnaapp.scan.engine import model_window_length, rank_pairs, scan, scan_batches
 from rnaapp.scan.plant import (
     PLANT_BUFFER_NUCLEOTIDES,
@@ -77,7 +85,9 @@ from rnaapp.scan.readers import (
     iter_transcripts,
     read_mirna_list,
     read_mirnas_file,
+    read_transcript_records,
     read_transcripts,
+    transcript_headers,
 )
 from rnaapp.scan.results import PAIR_SCHEMA, SITE_SCHEMA, read_scan, top_interactions, write_scan
 from rnaapp.scan.workers import default_scan_workers
@@ -94,6 +104,7 @@ __all__ = [
     "PLANT_STRICT_EXPECTATION",
     "SITE_COLUMNS",
     "SITE_SCHEMA",
+    "TARGET_GENE_COLUMNS",
     "TILE_STEP",
     "WINDOW_DOWNSTREAM",
     "WINDOW_LENGTH",
@@ -108,6 +119,7 @@ __all__ = [
     "default_scan_workers",
     "filter_pairs",
     "iter_transcripts",
+    "label_targets",
     "model_window_length",
     "plant_pairing",
     "plant_sites",
@@ -116,12 +128,15 @@ __all__ = [
     "read_mirna_list",
     "read_mirnas_file",
     "read_scan",
+    "read_transcript_records",
     "read_transcripts",
     "scan",
     "scan_batches",
     "scores_whole_targets",
+    "target_gene_columns",
     "tile_starts",
     "top_interactions",
+    "transcript_headers",
     "transcript_probabilities",
     "window_bounds",
     "write_scan",

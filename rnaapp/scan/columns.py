@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from rnaapp.io.fasta import TargetHeader, parse_target_header
 from rnaapp.scan.plant import PLANT_EXPECTATION_CUTOFF, PLANT_SITE_FLANK, PLANT_STRICT_EXPECTATION
 
 SITE_COLUMNS = {
     "mirna_id": "miRNA name",
-    "target_id": "transcript name",
+    "target_id": "transcript name (the first word of its FASTA header)",
+    "gene_symbol": "gene symbol the target's FASTA header gives besides its id (``>ENSG…|ENST…|TP53``, "
+    "GENCODE or Ensembl headers; see rnaapp.io.parse_target_header); empty when the header names none",
+    "transcript_id": "Ensembl (ENST…) or RefSeq (NM_…) transcript id the target's header gives; empty when "
+    "it gives none",
     "site_rank": "rank of the site within its (miRNA, transcript) pair, 1 = highest probability (plant "
     "models: lowest expectation)",
     "probability": "calibrated probability that the 40-nt window around the site is a functional target "
@@ -42,7 +48,11 @@ SITE_COLUMNS = {
 
 PAIR_COLUMNS = {
     "mirna_id": "miRNA name",
-    "target_id": "transcript name",
+    "target_id": "transcript name (the first word of its FASTA header)",
+    "gene_symbol": "gene symbol the target's FASTA header gives besides its id (``>ENSG…|ENST…|TP53``, "
+    "GENCODE or Ensembl headers; see rnaapp.io.parse_target_header); empty when the header names none",
+    "transcript_id": "Ensembl (ENST…) or RefSeq (NM_…) transcript id the target's header gives; empty when "
+    "it gives none",
     "score": "ranking score: the pair's log-odds (higher = stronger) from the summed odds of every candidate "
     "site, each site's model log-odds adjusted for its seed-match type, and the transcript length; more and "
     "better sites give a higher score, and it never saturates (plant models: the model's calibrated "
@@ -132,6 +142,46 @@ def site_type_counts(site_types: Iterable[str]) -> dict[str, int]:
     return counts
 
 
+#: Columns that name a target's gene, from its header (:func:`target_gene_columns`).
+TARGET_GENE_COLUMNS = ("gene_symbol", "transcript_id")
+
+
+@lru_cache(maxsize=65_536)
+def target_gene_columns(target_id: str) -> dict[str, str]:
+    """``gene_symbol`` and ``transcript_id`` of a target from its id (:func:`rnaapp.io.parse_target_header`).
+
+    A target id is the first word of its FASTA header, so ``ENSG…|ENST…|TP53`` gives both; a symbol in
+    the rest of the header reaches the tables through ``target_headers`` of :func:`rnaapp.scan.scan_batches`.
+    """
+    return header_gene_columns(parse_target_header(target_id))
+
+
+def header_gene_columns(header: TargetHeader) -> dict[str, str]:
+    """The :data:`TARGET_GENE_COLUMNS` values of a parsed header."""
+    return {"gene_symbol": header.gene_symbol, "transcript_id": header.transcript_id}
+
+
+def label_targets(result: ScanResult, headers: Mapping[str, TargetHeader] | None) -> ScanResult:
+    """``result`` with the gene columns of the targets in ``headers`` taken from their whole headers.
+
+    For headers whose rest (after the id) names the symbol or transcript (``>utr_7 TP53``,
+    ``>ENST… gene_symbol:TP53``); ``headers`` maps target id -> :func:`rnaapp.io.parse_target_header` of
+    the whole header. Other targets keep the columns their id gives. Changes the frames in place.
+    """
+    if not headers:
+        return result
+    for frame in (result.pairs, result.sites):
+        if not len(frame) or "target_id" not in frame:
+            continue
+        known = frame["target_id"].map(headers)
+        rows = known.notna()
+        if rows.any():
+            for column in TARGET_GENE_COLUMNS:
+                values = known[rows].map(lambda header, column=column: getattr(header, column))
+                frame.loc[rows, column] = values.where(values != "", frame.loc[rows, column])
+    return result
+
+
 def _unscored_pair(
     mirna_id: str, target_id: str, target_length: int, n_sites: int, n_canonical: int
 ) -> dict[str, Any]:
@@ -139,6 +189,7 @@ def _unscored_pair(
     return {
         "mirna_id": mirna_id,
         "target_id": target_id,
+        **target_gene_columns(target_id),
         "score": -np.inf,
         "probability": 0.0,
         "percentile": np.nan,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import multiprocessing
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
@@ -17,6 +17,7 @@ import pandas as pd
 
 from rnaapp.inference.batches import options_with, predict
 from rnaapp.inference.options import InferenceOptions, scan_workers
+from rnaapp.io.fasta import TargetHeader
 from rnaapp.progress import Progress
 from rnaapp.registry import TrainedModel
 from rnaapp.scan.candidates import WINDOW_LENGTH, CandidateSite, pair_windows
@@ -28,6 +29,7 @@ from rnaapp.scan.columns import (
     _concat_results,
     _empty_frame,
     _unscored_pair,
+    label_targets,
     site_type_counts,
 )
 from rnaapp.scan.features import site_context
@@ -162,6 +164,8 @@ def _scan_in_process(
                     {
                         "mirna_id": row["mirna_id"],
                         "target_id": row["target_id"],
+                        "gene_symbol": row["gene_symbol"],
+                        "transcript_id": row["transcript_id"],
                         "site_rank": rank,
                         "probability": site_probability,
                         "log_odds": float(pair_logits[k]),
@@ -317,6 +321,8 @@ def _scan_whole_targets(
                     {
                         "mirna_id": row["mirna_id"],
                         "target_id": row["target_id"],
+                        "gene_symbol": row["gene_symbol"],
+                        "transcript_id": row["transcript_id"],
                         "site_rank": rank,
                         "probability": float(probability),
                         "log_odds": float(logit),
@@ -410,6 +416,7 @@ def scan_batches(
     should_stop: Callable[[], bool] | None = None,
     prior: float | None = None,
     percentiles: bool = True,
+    target_headers: Mapping[str, TargetHeader] | None = None,
     batch_size: int | None = None,
     precision: str | None = None,
     workers: int | None = None,
@@ -477,6 +484,11 @@ def scan_batches(
         Fill each pair's ``percentile``: its score among the miRNA's scores on the package's background
         3'UTRs (:func:`rnaapp.scoring.background.background_scores`; one scan of the background per new
         miRNA, cached). Site models only; False leaves the column empty.
+    target_headers
+        Target id -> :func:`rnaapp.io.parse_target_header` of its whole FASTA header, for targets whose
+        header names the gene symbol or transcript after the id (``>utr_7 TP53``): the ``gene_symbol`` and
+        ``transcript_id`` columns come from it (:func:`~rnaapp.scan.columns.label_targets`). Other
+        targets get them from their id (``ENSG…|ENST…|TP53``), empty when it names none.
     batch_size, precision, workers
         Older spellings of ``options.batch_size``, ``options.precision`` and ``options.workers`` (kept for
         one release); when given they replace those options.
@@ -523,7 +535,7 @@ def scan_batches(
             should_stop=should_stop,
             **settings,
         ):
-            yield _with_percentiles(result, backgrounds)
+            yield label_targets(_with_percentiles(result, backgrounds), target_headers)
         return
     # Each worker process scores its batches with one thread.
     settings["options"] = options.replace(threads=1, workers=1)
@@ -558,7 +570,7 @@ def scan_batches(
 
         for size, result in _ordered_results(submit, chunks, in_flight, should_stop):
             done += size * len(mirnas)
-            yield _with_percentiles(result, backgrounds)
+            yield label_targets(_with_percentiles(result, backgrounds), target_headers)
             if progress is not None:
                 progress(done, total)
     if progress is not None and done == 0:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import os
+import zlib
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,7 @@ from rnaapp.io import (
     normalise_sequence,
     read_fasta,
 )
+from rnaapp.io.fasta import TargetHeader, parse_target_header
 from rnaapp.settings import resolve_mirnas
 
 
@@ -71,12 +73,72 @@ def read_transcripts(content: str | bytes, *, source: str = "<targets>") -> list
     InputError
         For an empty or non-FASTA input, an empty or non-nucleotide record, or duplicate ids.
     """
+    return read_transcript_records(content, source=source)[0]
+
+
+def read_transcript_records(
+    content: str | bytes, *, source: str = "<targets>"
+) -> tuple[list[tuple[str, str]], dict[str, TargetHeader]]:
+    """:func:`read_transcripts`, and the headers that name a gene beyond their id (for ``target_headers``).
+
+    Returns
+    -------
+    (list of (str, str), dict)
+        ``(id, sequence)`` per transcript, and target id -> :func:`rnaapp.io.parse_target_header` of the
+        whole header for the records whose header names a symbol or transcript after the id
+        (``>utr_7 TP53``), to pass as ``target_headers`` to :func:`rnaapp.scan.scan_batches`.
+
+    Raises
+    ------
+    InputError
+        As :func:`read_transcripts`.
+    """
     data = content.encode("utf-8") if isinstance(content, str) else content
     if not data.strip():
         raise InputError("the file is empty (0 bytes of sequence)", source=source)
     records = read_fasta(data, name=source, molecule="target")
     _check_unique(records["id"].tolist(), "transcript", source)
-    return list(zip(records["id"], records["seq"], strict=True))
+    headers = {}
+    for identifier, description in zip(records["id"], records["description"], strict=True):
+        if description:
+            _keep_if_informative(headers, parse_target_header(f"{identifier} {description}"))
+    return list(zip(records["id"], records["seq"], strict=True)), headers
+
+
+def _keep_if_informative(headers: dict[str, TargetHeader], header: TargetHeader) -> None:
+    """Keep ``header`` when it names more than its id alone does (the scan reads the id itself)."""
+    if header != parse_target_header(header.target_id):
+        headers[header.target_id] = header
+
+
+def transcript_headers(path: str | os.PathLike, *, name: str | None = None) -> dict[str, TargetHeader]:
+    """The headers of a transcript FASTA file that name a gene beyond their id, streamed (any size).
+
+    As :func:`read_transcript_records`' second value, for files read with :func:`iter_transcripts`;
+    empty for a table. Reads only the header lines (gzip accepted) and does not validate the records.
+
+    Raises
+    ------
+    InputError
+        For a missing, unreadable or binary file.
+    """
+    source = name or Path(path).name or str(path)
+    head, compressed = _first_text(path, source)
+    first_line = next((line for line in head.splitlines() if line.strip()), "")
+    headers: dict[str, TargetHeader] = {}
+    if not first_line.lstrip().startswith(">"):
+        return headers
+    stream, _ = _open_sequence_file(path, source)
+    with stream:
+        try:
+            for raw in stream:
+                line = raw.lstrip()
+                if line[:1] == b">" and len(line.split(None, 1)) > 1:
+                    text = line.decode("utf-8", errors="replace").strip().lstrip("\ufeff")
+                    _keep_if_informative(headers, parse_target_header(text))
+        except (OSError, EOFError, zlib.error) as err:
+            raise InputError(f"cannot read the file ({err})", source=source) from None
+    return headers
 
 
 def filter_pairs(
@@ -103,7 +165,7 @@ def filter_pairs(
     mirnas
         Keep these miRNA ids (None or empty: all).
     target_query
-        Keep targets whose id contains this text (case-insensitive).
+        Keep targets whose id, gene symbol or transcript id contains this text (case-insensitive).
     max_expectation
         Keep pairs whose best plant site has at most this expectation (None: all; pairs without an
         expectation, as from site models, never pass a limit).
@@ -116,7 +178,18 @@ def filter_pairs(
     if mirnas:
         keep &= pairs["mirna_id"].isin(list(mirnas))
     if target_query.strip():
-        keep &= pairs["target_id"].str.contains(target_query.strip(), case=False, regex=False)
+        names = [
+            column for column in ("target_id", "gene_symbol", "transcript_id") if column in pairs.columns
+        ]
+        matches = pd.Series(False, index=pairs.index)
+        for column in names:
+            matches |= (
+                pairs[column]
+                .fillna("")
+                .astype(str)
+                .str.contains(target_query.strip(), case=False, regex=False)
+            )
+        keep &= matches
     if max_expectation is not None:
         if "best_site_expectation" not in pairs.columns:
             raise ValueError("these pairs have no expectation (only plant models' scans give one)")

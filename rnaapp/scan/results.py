@@ -17,7 +17,14 @@ import pyarrow.parquet as pq
 from rnaapp.io import (
     atomic_write,
 )
-from rnaapp.scan.columns import PAIR_COLUMNS, SITE_COLUMNS, SITE_COUNT_COLUMNS, ScanResult
+from rnaapp.scan.columns import (
+    PAIR_COLUMNS,
+    SITE_COLUMNS,
+    SITE_COUNT_COLUMNS,
+    TARGET_GENE_COLUMNS,
+    ScanResult,
+    target_gene_columns,
+)
 from rnaapp.sites import SITE_RANK
 
 
@@ -36,6 +43,8 @@ PAIR_SCHEMA = _schema(
     {
         "mirna_id": pa.string(),
         "target_id": pa.string(),
+        "gene_symbol": pa.string(),
+        "transcript_id": pa.string(),
         "score": pa.float64(),
         "probability": pa.float64(),
         "percentile": pa.float64(),
@@ -64,6 +73,8 @@ SITE_SCHEMA = _schema(
     {
         "mirna_id": pa.string(),
         "target_id": pa.string(),
+        "gene_symbol": pa.string(),
+        "transcript_id": pa.string(),
         "site_rank": pa.int64(),
         "probability": pa.float64(),
         "log_odds": pa.float64(),
@@ -95,6 +106,14 @@ class _RowGroupWriter:
     def add(self, frame: pd.DataFrame) -> None:
         if not len(frame):
             return
+        if "target_id" in frame.columns and not set(TARGET_GENE_COLUMNS) <= set(frame.columns):
+            # a table made before the gene columns: they follow from the target ids, as a scan gives them
+            genes = pd.DataFrame(
+                [target_gene_columns(str(target)) for target in frame["target_id"]], index=frame.index
+            )
+            frame = frame.assign(
+                **{name: genes[name] for name in TARGET_GENE_COLUMNS if name not in frame.columns}
+            )
         missing = [name for name in self.schema.names if name not in frame.columns]
         if missing:  # a table made without the optional columns (e.g. by an earlier rnaapp): empty ones
             required = [name for name in missing if not self.schema.field(name).nullable]
