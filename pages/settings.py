@@ -112,7 +112,7 @@ def use_upload(
         else:
             outcomes[key] = (upload.file_id, None)
             st.session_state[FLASH_KEY] = message
-            st.session_state.pop(text_key, None)  # the path box shows the stored file
+            st.session_state[text_key] = str(path)  # the path box shows the stored file
             st.rerun()
     problem = outcomes[key][1]
     if problem:
@@ -175,9 +175,10 @@ with st.form("settings_form"):
         ("miRBase mature.fa", stored_mirbase_path(), "settings_mirbase", "/home/you/data/mature.fa"),
         ("a 3'UTR FASTA", stored_utr_fasta(), "settings_utr_fasta", "/home/you/data/utr3.fa.gz"),
     ):
+        if key not in st.session_state:
+            st.session_state[key] = saved_path  # set here, not as value=: an upload replaces it
         st.text_input(
             f"Path of {label} (plain or .gz; leave empty for none)",
-            value=saved_path,
             key=key,
             placeholder=placeholder,
             disabled=not server_paths_allowed(),

@@ -6,6 +6,7 @@ app.py`` with an isolated ``RNAAPP_HOME``; skipped without chromium or playwrigh
 
 from __future__ import annotations
 
+import json
 import re
 
 from rnaapp.examples import EXAMPLES
@@ -43,6 +44,12 @@ def test_upload_mature_fa_then_predict_by_accession(page, tmp_path, app_home):
         "mature.fa is now the miRBase file (2 mature miRNAs, 2 with a MIMAT accession)"
     ).wait_for()
     assert (app_home / "references" / "mature.fa").read_text(encoding="utf-8") == mature.read_text()
+    path_box = page.get_by_label("Path of miRBase mature.fa (plain or .gz; leave empty for none)")
+    assert path_box.input_value() == str(app_home / "references" / "mature.fa")  # Save keeps the upload
+    page.get_by_role("button", name="Save", exact=True).click()
+    page.get_by_text("Saved to").wait_for()
+    saved = json.loads((app_home / "settings.json").read_text(encoding="utf-8"))
+    assert saved["mirbase_path"] == str(app_home / "references" / "mature.fa")
     assert_no_exception(page)
     screenshot(page, "settings_mirbase_upload")
 
