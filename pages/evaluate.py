@@ -286,7 +286,7 @@ if followed in card_names and "evaluate_models" in st.session_state:
     # A model chosen in the sidebar joins the comparison (first), the others stay.
     set_remembered("evaluate_models", list(dict.fromkeys([followed, *st.session_state["evaluate_models"]])))
 st.multiselect(
-    "Models to compare (the task's baselines included, strongest first: mitar = miTAR-like network, "
+    "Models to compare (baselines included, strongest first: mitar = miTAR-like network, "
     "seed_rule = seed-match rule, hybrid_mfe = duplex energy; pairing_mlp = plant pairing-only network)",
     card_names,
     format_func=lambda name: labels.get(name, name),

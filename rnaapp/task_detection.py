@@ -122,6 +122,9 @@ def task_mismatch_warning(
 ) -> str | None:
     """One line warning that chosen models are of another task than the data, or None when all fit.
 
+    Models of the task's baseline families (:data:`rnaapp.tasks.TASK_BASELINE_FAMILIES`) fit it whatever
+    their own task.
+
     Parameters
     ----------
     guess
@@ -132,6 +135,14 @@ def task_mismatch_warning(
         The models to suggest (default: :func:`rnaapp.tasks.default_comparison` of the guessed task).
     """
     others = [name for name, task in model_tasks.items() if task != guess.task]
+    if others:
+        # A baseline of the task (the duplex energy is a site-task family but a plant baseline) fits it.
+        from rnaapp.registry import list_models
+        from rnaapp.tasks import TASK_BASELINE_FAMILIES
+
+        families = {card.name: card.family for card in list_models()}
+        baselines = TASK_BASELINE_FAMILIES.get(guess.task, ())
+        others = [name for name in others if families.get(name) not in baselines]
     if not others:
         return None
     if better is None:

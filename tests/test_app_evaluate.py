@@ -217,3 +217,49 @@ def test_ranking_table(app, calls):
     assert not app.exception
     after = next(frame.value for frame in app.dataframe if list(frame.value.columns) == columns)
     pd.testing.assert_frame_equal(after, ranking)
+
+
+# Issue 21: the test set's task decides the default comparison.
+
+
+def test_a_plant_test_set_preselects_the_plant_default_comparison(app, calls):
+    from rnaapp.tasks import default_comparison
+
+    from .conftest import plant_pairs
+
+    expected = default_comparison("plant")
+    if not expected:
+        pytest.skip("no plant model installed")
+    upload(app, "plant.csv", plant_pairs(12, mirna_count=3).to_csv(index=False).encode())
+    assert app.multiselect[0].value == expected
+    assert any("Detected task: **plant miRNA–lncRNA**" in caption.value for caption in app.caption)
+    assert not [w for w in app.warning if "another task" in w.value]  # the pre-selected models fit the data
+    button(app, "Evaluate").click().run()
+    assert not app.exception and not app.error
+    assert calls == expected
+    assert metrics_table(app)["model"].tolist() == expected
+
+
+def test_models_of_another_task_get_one_warning_naming_the_better_ones(app):
+    from rnaapp.tasks import default_comparison
+
+    from .conftest import plant_pairs
+
+    upload(app, "plant.csv", plant_pairs(12, mirna_count=3).to_csv(index=False).encode())
+    app.multiselect[0].set_value(chosen_models()).run()
+    warnings = [warning.value for warning in app.warning if "another task" in warning.value]
+    assert len(warnings) == 1
+    assert "plant miRNA–lncRNA" in warnings[0] and default_comparison("plant")[0] in warnings[0]
+
+
+def test_a_site_test_set_after_a_plant_one_gets_the_site_comparison_with_mitar(app):
+    from rnaapp.tasks import default_comparison
+
+    from .conftest import plant_pairs
+
+    upload(app, "plant.csv", plant_pairs(12, mirna_count=3).to_csv(index=False).encode())
+    upload(app, "site.csv", synthetic_pairs(40, seed=5).to_csv(index=False).encode())
+    assert app.multiselect[0].value == default_comparison("site")
+    families = {card.name: card.family for card in list_models()}
+    assert "mitar" in [families[name] for name in app.multiselect[0].value]
+    assert not [warning for warning in app.warning if "another task" in warning.value]

@@ -17,7 +17,6 @@ from rnaapp.commands.common import (
     _is_gene,
     _json_ready,
     _load,
-    _progress_bar,
     _read,
     _warn_name_mismatches,
     _warn_no_evidence,
@@ -32,9 +31,21 @@ def _score(model, pairs, source: str, options, prior: float | None = None):
     Input columns named like a score column are kept as ``input_<name>`` (with a note on stderr); for a
     miRNA-gene model, rows whose score rests on no evidence are named on stderr.
     """
+    from tqdm import tqdm
+
     from rnaapp.inference import score_pairs, scored_table
 
-    bar = _progress_bar(len(pairs), f"scoring with {model.name}")
+    # tqdm's bar shows the rate and the time left; small files get it on a terminal only (a long target
+    # makes even a few hundred pairs take minutes), files of 2,000 pairs or more always.
+    bar = tqdm(
+        total=len(pairs),
+        desc=f"scoring with {model.name}",
+        unit="pair",
+        file=sys.stderr,
+        leave=False,
+        disable=None if len(pairs) < 2000 else False,
+        mininterval=0.5,
+    )
     last = [0]
 
     def advance(done: int, total: int) -> None:
