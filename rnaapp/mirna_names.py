@@ -18,7 +18,7 @@ import difflib
 import functools
 import gzip
 import re
-from collections.abc import Container, Mapping, Sequence
+from collections.abc import Callable, Container, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -37,6 +37,7 @@ __all__ = [
     "MIRBASE_DOWNLOAD_URL",
     "TYPED_KINDS",
     "TypedMirna",
+    "check_fasta_file",
     "check_mirbase_file",
     "configured_mirna_reference",
     "mirbase_sequences",
@@ -66,29 +67,72 @@ def check_mirbase_file(path: str) -> None:
         (``source`` is ``"settings"`` for an empty path) and, for a missing or non-text file, says where
         to download ``mature.fa``.
     """
+    check_fasta_file(
+        path,
+        file_words="miRBase file",
+        fasta_words="miRBase FASTA file",
+        folder_words="the miRBase file mature.fa",
+        parse=read_mirbase,
+        hint=_DOWNLOAD_HINT,
+        empty_path="no miRBase file given (enter the path to mature.fa)",
+    )
+
+
+def check_fasta_file(
+    path: str,
+    *,
+    file_words: str,
+    fasta_words: str,
+    folder_words: str,
+    parse: Callable[[bytes], object],
+    empty_path: str,
+    hint: str = "",
+) -> None:
+    """Check that ``path`` is a FASTA file whose first record ``parse`` accepts, reading only that record.
+
+    Shared by :func:`check_mirbase_file` and :func:`rnaapp.settings.check_utr_fasta_file`.
+
+    Parameters
+    ----------
+    path
+        The path entered (plain or gzipped; ``~`` is expanded).
+    file_words, fasta_words, folder_words
+        What the file is, in messages: e.g. ``"miRBase file"``, ``"miRBase FASTA file"`` and
+        ``"the miRBase file mature.fa"`` (after "this is a folder, not").
+    parse
+        Reads the first record's bytes, raising :class:`InputError` when it is not such a file.
+    empty_path
+        The message for an empty path (source ``"settings"``).
+    hint
+        A sentence added for a missing or non-text file (e.g. where to download it).
+
+    Raises
+    ------
+    InputError
+        Unless ``path`` is a readable FASTA file whose first record parses; the message names the file.
+    """
     source = str(path)
     file = Path(path).expanduser()
-    if not str(path).strip():
-        raise InputError("no miRBase file given (enter the path to mature.fa)", source="settings")
+    tail = f". {hint}" if hint else ""
+    if not source.strip():
+        raise InputError(empty_path, source="settings")
     if not file.exists():
-        raise InputError(f"the miRBase file does not exist. {_DOWNLOAD_HINT}", source=source)
+        raise InputError(f"the {file_words} does not exist{tail}", source=source)
     if not file.is_file():
-        raise InputError("this is a folder, not the miRBase file mature.fa", source=source)
+        raise InputError(f"this is a folder, not {folder_words}", source=source)
     try:
         head = _first_record(file)
     except OSError as error:
-        raise InputError(f"cannot read the miRBase file ({error.strerror or error})", source=source) from None
+        raise InputError(f"cannot read the {file_words} ({error.strerror or error})", source=source) from None
     except (UnicodeDecodeError, EOFError, ValueError):
-        raise InputError(
-            f"this is not a miRBase FASTA file (it is not text). {_DOWNLOAD_HINT}", source=source
-        ) from None
+        raise InputError(f"this is not a {fasta_words} (it is not text){tail}", source=source) from None
     if not head.strip():
-        raise InputError("the miRBase file is empty", source=source)
+        raise InputError(f"the {file_words} is empty", source=source)
     try:
-        read_mirbase(head.encode("utf-8"))
+        parse(head.encode("utf-8"))
     except InputError as error:
         problem = error.problem.removeprefix("this is not a FASTA file: ")
-        raise InputError(f"this is not a miRBase FASTA file: {problem}", source=source) from None
+        raise InputError(f"this is not a {fasta_words}: {problem}", source=source) from None
 
 
 def _first_record(file: Path, max_lines: int = 200, max_line_length: int = 65536) -> str:

@@ -36,7 +36,7 @@ from rnaapp.io.mirbase import read_mirbase
 # moved to rnaapp.mirna_names; re-exported here for one release.
 from rnaapp.mirna_names import (
     MIRBASE_DOWNLOAD_URL,
-    _first_record,
+    check_fasta_file,
     check_mirbase_file,
     configured_mirna_reference,
     mirbase_sequences,
@@ -168,26 +168,14 @@ def check_utr_fasta_file(path: str) -> None:
     InputError
         Unless ``path`` is a readable FASTA file whose first record parses; the message names the file.
     """
-    source = str(path)
-    file = Path(path).expanduser()
-    if not source.strip():
-        raise InputError("no 3'UTR file given (enter the path to a 3'UTR FASTA)", source="settings")
-    if not file.exists():
-        raise InputError("the 3'UTR file does not exist", source=source)
-    if not file.is_file():
-        raise InputError("this is a folder, not a 3'UTR FASTA file", source=source)
-    try:
-        head = _first_record(file, max_lines=1_000_000, max_line_length=1 << 24)
-    except OSError as error:
-        raise InputError(f"cannot read the 3'UTR file ({error.strerror or error})", source=source) from None
-    except (UnicodeDecodeError, EOFError, ValueError):
-        raise InputError("this is not a 3'UTR FASTA file (it is not text)", source=source) from None
-    if not head.strip():
-        raise InputError("the 3'UTR file is empty", source=source)
-    try:
-        read_fasta(head.encode("utf-8"), name=source, molecule="target")
-    except InputError as error:
-        raise InputError(f"this is not a 3'UTR FASTA file: {error.problem}", source=source) from None
+    check_fasta_file(
+        path,
+        file_words="3'UTR file",
+        fasta_words="3'UTR FASTA file",
+        folder_words="a 3'UTR FASTA file",
+        parse=lambda head: read_fasta(head, name=str(path), molecule="target"),
+        empty_path="no 3'UTR file given (enter the path to a 3'UTR FASTA)",
+    )
 
 
 def configured_utr_fasta() -> Path | None:
