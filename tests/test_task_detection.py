@@ -147,3 +147,22 @@ def test_benchmark_files_are_detected(benchmarks):
         assert detect_task(pairs).task == task, name
     names_only = pd.read_csv(benchmarks / "gene_mtis9214" / "test.csv", nrows=50, keep_default_na=False)
     assert detect_task(names_only).task == "gene"
+
+
+def test_hybrid_energies_in_processes_and_repeated_pairs_equal_the_serial_ones():
+    pairs = pd.concat([synthetic_pairs(8, target_length=120)] * 2, ignore_index=True)  # every pair twice
+    mirnas, targets = pairs["mirna_seq"].tolist(), pairs["target_seq"].tolist()
+    calls = []
+    serial = hybrid_energies(mirnas, targets, workers=1, progress=lambda d, t: calls.append(d))
+    parallel = hybrid_energies(mirnas, targets, workers=2)
+    np.testing.assert_array_equal(serial, parallel)
+    np.testing.assert_array_equal(serial[:8], serial[8:])
+    assert calls[-1] == 16 and calls == sorted(calls)
+
+
+def test_duplex_workers_stay_one_for_little_work():
+    from rnaapp.structure import PARALLEL_DUPLEX_NT, _duplex_workers
+
+    assert _duplex_workers(PARALLEL_DUPLEX_NT - 1, 1000) == 1
+    assert _duplex_workers(10 * PARALLEL_DUPLEX_NT, 1) == 1
+    assert _duplex_workers(10 * PARALLEL_DUPLEX_NT, 1000) >= 1
