@@ -416,10 +416,24 @@ def test_cli_scan_outputs_have_the_gene_symbol_next_to_the_target(tmp_path, user
     path, mirnas = gene_header_fasta(tmp_path)
     output = tmp_path / "out" / "hits.csv"
     output.parent.mkdir()
-    status = main(
-        ["scan", "--mirnas", str(mirnas), "--targets", str(path), "--model", "seed_rule", "-o", str(output)]
-    )
-    assert status == 0, capsys.readouterr().err
+    capsys.readouterr()
+    arguments = [
+        "scan",
+        "--mirnas",
+        str(mirnas),
+        "--targets",
+        str(path),
+        "--model",
+        "seed_rule",
+        "-o",
+        str(output),
+    ]
+    status = main([*arguments, "--top", "3"])
+    captured = capsys.readouterr()
+    assert status == 0, captured.err
+    printed = captured.out.strip().split("\n")
+    assert printed[0].split()[:5] == ["rank", "mirna_id", "target_id", "gene_symbol", "transcript_id"]
+    assert printed[1].split()[2:5] == ["ENSG00000141510|ENST00000269305|TP53", "TP53", "ENST00000269305"]
     pairs = pd.read_csv(output, keep_default_na=False)
     assert list(pairs.columns[:5]) == ["rank", "mirna_id", "target_id", "gene_symbol", "transcript_id"]
     assert dict(zip(pairs["target_id"], pairs["gene_symbol"], strict=True)) == {

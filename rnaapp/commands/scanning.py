@@ -78,6 +78,7 @@ def command_scan(arguments: argparse.Namespace) -> int:
 
     from rnaapp.inference import scan_workers
     from rnaapp.scan import (
+        TARGET_GENE_COLUMNS,
         iter_transcripts,
         read_mirnas_file,
         scan,
@@ -174,6 +175,14 @@ def command_scan(arguments: argparse.Namespace) -> int:
         _write_csv(pd.concat(blocks, ignore_index=True), str(top_path))
         written.append(top_path)
         shown = blocks[0].drop(columns="ranking")
+        # gene columns that no target's header filled are left out of the printout (the files keep them)
+        shown = shown.drop(
+            columns=[
+                column
+                for column in TARGET_GENE_COLUMNS
+                if column in shown and not shown[column].fillna("").astype(str).str.len().any()
+            ]
+        )
         with pd.option_context("display.max_columns", None, "display.width", 200):
             print(shown.to_string(index=False, float_format=lambda value: f"{value:.4f}"))
     elif top_path.is_file():
