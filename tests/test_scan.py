@@ -268,3 +268,34 @@ def test_dask_local_cluster_gives_the_same_result_as_one_process():
     pd.testing.assert_frame_equal(local.pairs, on_cluster.pairs)
     pd.testing.assert_frame_equal(local.sites, on_cluster.sites)
     assert calls[-1] == (len(mirnas) * len(targets), len(mirnas) * len(targets))
+
+
+def test_gene_columns_come_from_the_target_ids_and_whole_headers(seed_rule_model):
+    from rnaapp.io import parse_target_header
+    from rnaapp.scan import TARGET_GENE_COLUMNS, read_transcript_records, target_gene_columns
+
+    text = (
+        f">ENSG00000141510|ENST00000269305|TP53\n{plant(neutral(300, 1), 150, SEED_2_8 + 'A')}\n"
+        f">utr_7 MYC\n{neutral(300, 2)}\n>plain\n{neutral(300, 3)}\n"
+    )
+    targets, headers = read_transcript_records(text)
+    assert headers == {"utr_7": parse_target_header("utr_7 MYC")}  # the others say all in their ids
+    result = scan(seed_rule_model, [("let-7a", MIRNA)], targets, target_headers=headers)
+    genes = result.pairs.set_index("target_id")[list(TARGET_GENE_COLUMNS)]
+    assert genes.to_dict("index") == {
+        "ENSG00000141510|ENST00000269305|TP53": {"gene_symbol": "TP53", "transcript_id": "ENST00000269305"},
+        "utr_7": {"gene_symbol": "MYC", "transcript_id": ""},
+        "plain": {"gene_symbol": "", "transcript_id": ""},
+    }
+    # without the whole headers a target keeps what its id says (nothing, for utr_7)
+    alone = scan(seed_rule_model, [("let-7a", MIRNA)], targets).pairs.set_index("target_id")
+    assert alone.loc["utr_7", "gene_symbol"] == "" and alone.loc["plain", "gene_symbol"] == ""
+    assert (
+        alone.drop(columns=list(TARGET_GENE_COLUMNS))
+        .sort_index()
+        .equals(result.pairs.set_index("target_id").drop(columns=list(TARGET_GENE_COLUMNS)).sort_index())
+    )  # no other column changes
+    assert target_gene_columns("ENST00000269305.9|ENSG00000141510.18|TP53") == {
+        "gene_symbol": "TP53",
+        "transcript_id": "ENST00000269305.9",
+    }
