@@ -134,8 +134,7 @@ def _evaluated_models_and_pairs(arguments: argparse.Namespace, options) -> tuple
     guess = detect_task(pairs)
     warning = task_mismatch_warning(guess, {model.name: model.family.task for model in models})
     if warning is not None:
-        better = default_comparison(guess.task)
-        hint = f" (rnaapp evaluate without --model compares {', '.join(better)})" if better else ""
+        hint = " (compared when --model is left out)" if default_comparison(guess.task) else ""
         print(f"{source}: warning: {warning}{hint}", file=sys.stderr)
     return models, pairs
 
