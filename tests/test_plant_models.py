@@ -139,3 +139,23 @@ def test_ensemble_of_trained_members_averages_their_probabilities(trained):
     np.testing.assert_allclose(predict(ensemble, mirnas, targets), expected, atol=1e-5)
     _, maps = predict(ensemble, mirnas[:1], targets[:1], return_attention=True)
     assert maps[0].shape == (len(mirnas[0]), len(targets[0]))
+
+
+def test_ensemble_featurize_reports_the_pairing_features_too(tmp_path, monkeypatch):
+    """Folding and the pairing features (both slow on lncRNAs) each move one bar; it ends at the total."""
+    from rnaapp.models.plant_ensemble import PlantEnsembleConfig, PlantEnsembleFamily
+
+    monkeypatch.setenv("RNAAPP_HOME", str(tmp_path))  # a private fold cache
+    pairs = plant_pairs(count=8)
+    config = PlantEnsembleConfig(mixlmi={"site_features": True, "scales": (4,)})
+    calls: list[tuple[int, int]] = []
+    PlantEnsembleFamily().featurize(
+        config,
+        list(pairs["mirna_seq"]),
+        list(pairs["target_seq"]),
+        lambda done, total: calls.append((done, total)),
+    )
+    done = [value for value, _ in calls]
+    assert {total for _, total in calls} == {8}
+    assert done == sorted(done) and done[-1] == 8
+    assert any(value < 8 for value in done[len(done) // 2 :])  # the second half of the work still reports

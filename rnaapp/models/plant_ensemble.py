@@ -123,6 +123,18 @@ def join_members(mixlmi: MixlmiNet, premli: PremliNet) -> tuple[PlantEnsembleNet
     return ensemble.eval(), config
 
 
+def _share_of(progress: Progress | None, total: int, start: float, end: float) -> Progress | None:
+    """``progress`` for one step that covers the fraction ``start``–``end`` of ``total`` pairs."""
+    if progress is None:
+        return None
+
+    def report(done: int, count: int) -> None:
+        fraction = start + (end - start) * done / max(count, 1)
+        progress(min(int(fraction * total), total), total)
+
+    return report
+
+
 class PlantEnsembleFamily(Family):
     """Registry entry for :class:`PlantEnsembleNet`."""
 
@@ -153,13 +165,22 @@ class PlantEnsembleFamily(Family):
             ``(n_pairs, len(FEATURE_SETS[site_feature_set]))`` float32.
         """
         mixlmi_config, premli_config = config.members()
+        site_member = mixlmi_config if mixlmi_config.site_features else premli_config
+        # Folding (MixLMI) and the pairing features (duplexes on windows of every target) both take long on
+        # lncRNAs: each reports its own share of one bar, so progress never stands still for minutes.
+        fold_share = 0.5 if site_member.site_features else 1.0
         without_sites = dataclasses.replace(mixlmi_config, site_features=False)
-        features = MixlmiFamily().featurize(without_sites, mirnas, targets, progress)
+        features = MixlmiFamily().featurize(
+            without_sites, mirnas, targets, _share_of(progress, len(targets), 0.0, fold_share)
+        )
         features |= PremliFamily().featurize(
             dataclasses.replace(premli_config, site_features=False), mirnas, targets
         )
-        site_member = mixlmi_config if mixlmi_config.site_features else premli_config
-        features |= plant_site_features(site_member, mirnas, targets)  # {} when neither member uses them
+        features |= plant_site_features(  # {} when neither member uses them
+            site_member, mirnas, targets, _share_of(progress, len(targets), fold_share, 1.0)
+        )
+        if progress is not None:
+            progress(len(targets), len(targets))
         return features
 
     def initialise(
