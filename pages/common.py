@@ -16,6 +16,7 @@ import streamlit as st
 
 from rnaapp.inference import PRECISIONS, InferenceOptions, describe_device, resolve_device
 from rnaapp.io import InputError, is_local_address, read_server_file
+from rnaapp.io.utrs import UtrReference, configured_utr_reference
 from rnaapp.registry import (
     ModelCard,
     ModelNotFoundError,
@@ -413,3 +414,23 @@ def table_columns(frame: pd.DataFrame, meanings: dict[str, str]) -> dict[str, An
         elif meaning is not None:
             config[column] = st.column_config.Column(column, help=meaning)
     return config
+
+
+@st.cache_resource(show_spinner=False, max_entries=2)
+def _uploaded_utr_reference(digest: str, _data: bytes, name: str) -> UtrReference:
+    return UtrReference.read(_data, name=name)
+
+
+def utr_reference_for(upload: Any | None) -> UtrReference | None:
+    """The 3'UTR reference of a page's uploaded FASTA (kept while the same file stays uploaded), else the
+    one set in Settings, else None.
+
+    Raises
+    ------
+    InputError
+        For a file that cannot be read as FASTA.
+    """
+    if upload is None:
+        return configured_utr_reference()
+    data = upload.getvalue()
+    return _uploaded_utr_reference(hashlib.sha256(data).hexdigest(), data, upload.name)

@@ -6,8 +6,6 @@ graph); the target sequence is optional for them, and the page says whether the 
 
 from __future__ import annotations
 
-import hashlib
-
 import pandas as pd
 import streamlit as st
 
@@ -32,6 +30,7 @@ from pages.common import (
     sidebar_model_changed,
     table_columns,
     task_chooser,
+    utr_reference_for,
 )
 from rnaapp import figures
 from rnaapp.examples import EXAMPLES
@@ -46,7 +45,7 @@ from rnaapp.io import (
     sequence_letter_problem,
     split_pasted_record,
 )
-from rnaapp.io.utrs import configured_utr_reference, unknown_gene
+from rnaapp.io.utrs import unknown_gene
 from rnaapp.mirna_names import TypedMirna, configured_mirna_reference, read_typed_mirna
 from rnaapp.pair_report import (
     GENE_SCORE_COLUMNS,
@@ -130,12 +129,6 @@ def _name_order(name: str) -> tuple[bool, str]:
     return (not name.startswith("hsa-"), name)  # human names first, then alphabetical
 
 
-@st.cache_resource(show_spinner=False, max_entries=2)
-def uploaded_utr_reference(digest: str, _data: bytes, name: str) -> UtrReference:
-    """The 3'UTR reference of an uploaded FASTA (kept while the same file stays uploaded)."""
-    return UtrReference.read(_data, name=name)
-
-
 def utr_reference() -> UtrReference | None:
     """The 3'UTR FASTA uploaded on the page, else the one set in Settings, else None.
 
@@ -144,11 +137,7 @@ def utr_reference() -> UtrReference | None:
     InputError
         For a file that cannot be read as FASTA.
     """
-    upload = st.session_state.get("predict_utr_file")
-    if upload is not None:
-        data = upload.getvalue()
-        return uploaded_utr_reference(hashlib.sha256(data).hexdigest(), data, upload.name)
-    return configured_utr_reference()
+    return utr_reference_for(st.session_state.get("predict_utr_file"))
 
 
 def gene_utr(text: str) -> UtrMatch | None:

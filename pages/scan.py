@@ -37,19 +37,19 @@ from pages.common import (
     table_columns,
     task_chooser,
     upload_help,
+    utr_reference_for,
 )
 from rnaapp import figures
 from rnaapp.examples import EXAMPLES
 from rnaapp.inference import InferenceOptions
 from rnaapp.io import (
     InputError,
-    UtrReference,
     attach_target_sequences,
     looks_like_gene_name,
     read_fasta,
     read_pairs,
 )
-from rnaapp.io.utrs import configured_utr_reference, utrs_for_genes
+from rnaapp.io.utrs import utrs_for_genes
 from rnaapp.jobs import ScanJob, start_scan
 from rnaapp.pair_report import PairReport, pair_report
 from rnaapp.rank import rank_candidates, seen_nodes
@@ -510,12 +510,6 @@ def typed_targets(text: str) -> str:
     return text if text.lstrip().startswith(">") else f">target\n{text}"
 
 
-@st.cache_resource(show_spinner=False, max_entries=2)
-def uploaded_utr_reference(digest: str, _data: bytes, name: str) -> UtrReference:
-    """The 3'UTR reference of an uploaded FASTA (kept while the same file stays uploaded)."""
-    return UtrReference.read(_data, name=name)
-
-
 def gene_names(text: str) -> list[str] | None:
     """The gene names typed in the target box (one per line, or separated by spaces or commas), or None
     when the box holds sequences or FASTA."""
@@ -544,12 +538,7 @@ def box_targets(text: str) -> tuple[list[tuple[str, str]], dict, str | None]:
     if names is None:
         targets, headers = read_transcript_records(typed_targets(text), source="target box")
         return targets, headers, None
-    upload = st.session_state.get("scan_utr_file")
-    if upload is not None:
-        data = upload.getvalue()
-        reference = uploaded_utr_reference(hashlib.sha256(data).hexdigest(), data, upload.name)
-    else:
-        reference = configured_utr_reference()
+    reference = utr_reference_for(st.session_state.get("scan_utr_file"))
     if reference is None:
         raise InputError(
             f"{', '.join(names[:3])}{' …' if len(names) > 3 else ''}: these read as gene names, not "

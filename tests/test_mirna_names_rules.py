@@ -152,6 +152,8 @@ def test_pair_files_use_the_same_rule(reference):
     ).encode()
     pairs = read_pairs(content, name="pairs.csv", require_sequences=False, mirna_reference=reference)
     assert pairs["mirna_seq"].tolist() == [LET_7A, LET_7A, MIR_21]
+    # Accessions and descriptions become names (gene models find miRNAs by name).
+    assert pairs["mirna_id"].tolist() == ["hsa-let-7a-5p", "hsa-let-7a-5p", "hsa-miR-21-5p"]
 
 
 def test_the_one_rule_on_its_own():

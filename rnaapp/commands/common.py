@@ -14,14 +14,6 @@ class CommandError(Exception):
     """A problem to report as one line, without a traceback."""
 
 
-def _progress_bar(total: int, description: str):
-    from tqdm import tqdm
-
-    return tqdm(
-        total=total, desc=description, unit="pair", file=sys.stderr, leave=False, disable=total < 2000
-    )
-
-
 def inference_options(arguments: argparse.Namespace):
     """The :class:`~rnaapp.inference.InferenceOptions` of a command's flags.
 

@@ -159,6 +159,9 @@ def _finalise(
         table[column] = _normalise_series(table[column].astype(str))
 
     if reference is not None:
+        # An accession or a "name + description" becomes the miRNA's name (gene models look miRNAs up by
+        # name in their interaction graph).
+        table["mirna_id"] = reference.named(table["mirna_id"])
         empty = table["mirna_seq"] == ""
         if empty.any():
             looked_up = reference.lookup(table.loc[empty, "mirna_id"])

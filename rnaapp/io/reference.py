@@ -135,6 +135,20 @@ class _MirnaReference:
         found = reference_name(name, self.by_name, self.lower_names, self.accessions)
         return None if found is None else self.by_name.get(found)
 
+    def named(self, names: pd.Series) -> pd.Series:
+        """``names`` with each accession or "name + description" the reference knows replaced by its name.
+
+        Other names are kept as written.
+        """
+        found = {}
+        for name in pd.unique(names):
+            text = str(name).strip()
+            if is_mirbase_accession(text) or " " in text or "\t" in text:
+                resolved = reference_name(text, self.by_name, self.lower_names, self.accessions)
+                if resolved is not None:
+                    found[name] = resolved
+        return names.map(lambda name: found.get(name, name)) if found else names
+
     def lookup(self, names: pd.Series) -> pd.Series:
         """Reference sequence per name (``None`` where unknown); object Series with the same index."""
         found = {name: self.lookup_one(name) for name in pd.unique(names)}
