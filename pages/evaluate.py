@@ -52,7 +52,7 @@ from rnaapp.comparison import (
     ranking_groups,
     summarise_test_set,
 )
-from rnaapp.inference import InferenceOptions, Progress
+from rnaapp.inference import InferenceOptions, Progress, scoring_time_note
 from rnaapp.io import describe_name_mismatches, mirna_name_mismatches, read_pairs
 from rnaapp.metrics import METRIC_NAMES
 from rnaapp.progress import ProgressText, throttled
@@ -110,6 +110,27 @@ def model_predictions(
             get_model(model_name), pairs, options, progress=progress, source=source
         )
         return cached_predictions(fingerprint, model_name, stamp, options, computed)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def time_note(fingerprint: str, model_name: str, stamp: float, _pairs: pd.DataFrame) -> str | None:
+    """How long a slow model will take on the test set (:func:`rnaapp.inference.scoring_time_note`)."""
+    return scoring_time_note(get_model(model_name), _pairs)
+
+
+def time_notes(fingerprint: str, model_names: list[str], pairs: pd.DataFrame) -> list[str]:
+    """The time notes of the models whose predictions on this test set are not cached yet."""
+    options = inference_options()
+    notes = []
+    for name in model_names:
+        stamp = card_stamp(name)
+        try:
+            cached_predictions(fingerprint, name, stamp, options)
+        except _NotCached:
+            note = run_safely(lambda name=name, stamp=stamp: time_note(fingerprint, name, stamp, pairs), name)
+            if note is not None:
+                notes.append(note)
+    return notes
 
 
 def name_mismatches(pairs: pd.DataFrame) -> pd.DataFrame:
@@ -300,6 +321,10 @@ if data is not None and data.get("task") is not None:
     )
     if mismatch is not None:
         st.warning(mismatch[0].upper() + mismatch[1:] + ".", icon=":material/warning:")
+if data is not None:  # said before a long run starts, not only by the bar's rate once it runs
+    chosen_names = [name for name in st.session_state["evaluate_models"] if name in card_names]
+    for note in time_notes(data["fingerprint"], chosen_names, data["pairs"]):
+        st.caption(f":material/schedule: {note}.")
 
 if st.button("Evaluate", type="primary", disabled=data is None):
     chosen = [name for name in st.session_state["evaluate_models"] if name in card_names]

@@ -15,18 +15,23 @@ from collections.abc import Callable
 Progress = Callable[[int, int], None]
 
 
+def format_duration(seconds: float) -> str:
+    """``"about 40 s"``, ``"about 3 min"``, ``"about 1 h 5 min"``, ``"less than a second"`` (rounded up)."""
+    if seconds < 1:
+        return "less than a second"
+    if seconds < 60:
+        return f"about {math.ceil(seconds)} s"
+    minutes = math.ceil(seconds / 60)
+    if minutes < 60:
+        return f"about {minutes} min"
+    return f"about {minutes // 60} h {minutes % 60} min"
+
+
 def format_seconds_left(seconds: float) -> str:
     """``"about 40 s left"``, ``"about 3 min left"``, ``"about 1 h 5 min left"`` (rounded up a little)."""
     if not math.isfinite(seconds) or seconds < 0:
         return "estimating time left"
-    if seconds < 1:
-        return "less than a second left"
-    if seconds < 60:
-        return f"about {math.ceil(seconds)} s left"
-    minutes = math.ceil(seconds / 60)
-    if minutes < 60:
-        return f"about {minutes} min left"
-    return f"about {minutes // 60} h {minutes % 60} min left"
+    return f"{format_duration(seconds)} left"
 
 
 class ProgressText:
@@ -85,4 +90,4 @@ def throttled(
     return report
 
 
-__all__ = ["Progress", "ProgressText", "format_seconds_left", "throttled"]
+__all__ = ["Progress", "ProgressText", "format_duration", "format_seconds_left", "throttled"]

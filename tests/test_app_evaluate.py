@@ -263,3 +263,24 @@ def test_a_site_test_set_after_a_plant_one_gets_the_site_comparison_with_mitar(a
     families = {card.name: card.family for card in list_models()}
     assert "mitar" in [families[name] for name in app.multiselect[0].value]
     assert not [warning for warning in app.warning if "another task" in warning.value]
+
+
+def test_a_slow_model_says_how_long_it_will_take_before_it_starts(app, calls, monkeypatch):
+    import rnaapp.inference.pairs
+
+    from .conftest import plant_pairs
+
+    monkeypatch.setattr(rnaapp.inference.pairs, "TIME_NOTE_SECONDS", 0.0)
+    hybrid = defaults()["families"]["hybrid_mfe"]
+    upload(app, "plant.csv", plant_pairs(12, mirna_count=3).to_csv(index=False).encode())
+    app.multiselect[0].set_value([hybrid, defaults()["families"]["seed_rule"]]).run()
+    notes = [caption.value for caption in app.caption if "timed on this computer" in caption.value]
+    assert len(notes) == 1 and hybrid in notes[0] and "12 pairs" in notes[0]
+    assert calls == []  # said before anything is scored
+    button(app, "Evaluate").click().run()
+    assert not app.exception and not app.error
+    # The note stays up while the model runs; once its predictions are cached it takes no time, and the
+    # note goes on the next run of the page.
+    assert [caption for caption in app.caption if "timed on this computer" in caption.value]
+    app.run()
+    assert not [caption for caption in app.caption if "timed on this computer" in caption.value]

@@ -83,3 +83,16 @@ def test_plant_benchmark_default_comparison_is_the_plant_one(capsys, benchmarks,
     results = json.loads(out)
     assert list(results) == default_comparison("plant")
     assert results[default_comparison("plant")[0]]["metrics"]["AUC"] > 0.8
+
+
+def test_a_slow_baseline_is_announced_with_its_time_before_it_starts(capsys, plant_file, monkeypatch):
+    import rnaapp.inference.pairs
+
+    monkeypatch.setattr(rnaapp.inference.pairs, "TIME_NOTE_SECONDS", 0.0)  # the tiny file takes less
+    status, out, err = run(capsys, "evaluate", plant_file, "--model", "hybrid_mfe-deepmirnatar", "--json")
+    assert status == 0, err
+    (note,) = [line for line in err.splitlines() if "needs about" in line or "needs less" in line]
+    assert "hybrid_mfe-deepmirnatar" in note and "12 pairs" in note and "whole target" in note
+    assert err.index(note) < len(err)  # printed (before the scores, which go to stdout)
+    status, out, err = run(capsys, "evaluate", plant_file, "--model", "seed_rule-deepmirnatar", "--json")
+    assert "needs about" not in err  # a fast model gets no note

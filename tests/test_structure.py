@@ -17,6 +17,8 @@ from rnaapp.structure import (
     accessibility,
     cofold,
     duplex_diagram,
+    duplex_seconds_per_step,
+    estimate_hybrid_seconds,
     fold,
     hybrid_energies,
     hybridize,
@@ -157,6 +159,24 @@ def test_hybrid_energies_match_hybridize_and_report_progress():
     assert [done for done, _ in calls] == sorted(done for done, _ in calls)
     with pytest.raises(ValueError):
         hybrid_energies(["ACGU"], [])
+
+
+def test_hybrid_time_estimate_is_said_before_and_close_to_the_run():
+    import time
+
+    rng = random.Random(7)
+    mirnas = [_random_rna(rng, 22) for _ in range(6)]
+    targets = [_random_rna(rng, 1500) for _ in range(6)]
+    assert duplex_seconds_per_step() > 0
+    assert estimate_hybrid_seconds([], []) == 0.0
+    # Repeated pairs are computed once, so they cost nothing more.
+    estimate = estimate_hybrid_seconds(mirnas, targets)
+    assert estimate_hybrid_seconds(mirnas * 3, targets * 3) == pytest.approx(estimate)
+    assert estimate_hybrid_seconds(mirnas, [t + t for t in targets]) == pytest.approx(2 * estimate, rel=0.01)
+    start = time.perf_counter()
+    hybrid_energies(mirnas, targets, workers=1)
+    measured = time.perf_counter() - start
+    assert measured / 3 < estimate < measured * 3  # a shared machine is noisy; the order is what counts
 
 
 def test_cofold_perfect_complement():

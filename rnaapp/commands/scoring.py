@@ -33,7 +33,11 @@ def _score(model, pairs, source: str, options, prior: float | None = None):
     """
     from tqdm import tqdm
 
-    from rnaapp.inference import score_pairs, scored_table
+    from rnaapp.inference import score_pairs, scored_table, scoring_time_note
+
+    note = scoring_time_note(model, pairs)
+    if note is not None:  # said before a long run starts, not only by the bar's rate once it runs
+        print(f"{source}: {note}", file=sys.stderr)
 
     # tqdm's bar shows the rate and the time left; small files get it on a terminal only (a long target
     # makes even a few hundred pairs take minutes), files of 2,000 pairs or more always.

@@ -6,6 +6,7 @@
 - :func:`predict`: the batched loop over featurised pairs (sequences in, probabilities out).
 - :func:`score_pairs`: a table of pairs scored by any model (site windows, whole targets, gene names),
   by the one window rule of :mod:`rnaapp.inference.pairs`.
+- :func:`scoring_time_note`: how long a slow model will take, said before it starts.
 - :func:`scan_workers`: the one rule for when a scan uses worker processes.
 """
 
@@ -35,9 +36,12 @@ from rnaapp.inference.options import (
 from rnaapp.inference.pairs import (
     OUTPUT_COLUMNS,
     SCORE_COLUMNS,
+    TIME_NOTE_SECONDS,
     reads_whole,
     score_pairs,
     scored_table,
+    scoring_seconds,
+    scoring_time_note,
     transcript_probabilities,
 )
 from rnaapp.progress import Progress
@@ -49,8 +53,8 @@ __all__ = [
     "PARALLEL_SCAN_WORK",
     "PRECISIONS",
     "OUTPUT_COLUMNS",
-    "OUTPUT_COLUMNS",
     "SCORE_COLUMNS",
+    "TIME_NOTE_SECONDS",
     "InferenceOptions",
     "Progress",
     "available_cores",
@@ -69,5 +73,7 @@ __all__ = [
     "scan_workers",
     "score_pairs",
     "scored_table",
+    "scoring_seconds",
+    "scoring_time_note",
     "transcript_probabilities",
 ]

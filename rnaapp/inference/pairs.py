@@ -38,7 +38,7 @@ import pandas as pd
 from rnaapp.inference.batches import pair_names, predict
 from rnaapp.inference.options import InferenceOptions
 from rnaapp.io import InputError
-from rnaapp.progress import Progress
+from rnaapp.progress import Progress, format_duration
 from rnaapp.registry import TrainedModel
 from rnaapp.scoring.transcript import model_scoring
 
@@ -67,6 +67,46 @@ def reads_whole(model: TrainedModel, target: str) -> bool:
     """Whether ``model`` reads ``target`` as one window (no scan)."""
     limit = model.family.max_target_length(model.config)
     return limit is None or len(target) <= limit or model.family.task != "site"
+
+
+#: Estimated scoring times from which :func:`scoring_time_note` speaks (seconds).
+TIME_NOTE_SECONDS = 10.0
+
+
+def scoring_seconds(model: TrainedModel, pairs: pd.DataFrame) -> float | None:
+    """About how long the features of ``model`` take on ``pairs``, said before scoring starts.
+
+    The family's own estimate (:meth:`rnaapp.models.base.Family.featurize_seconds`) over the pairs whose
+    target the model reads whole; None when the family gives none (its cost is not dominated by one
+    step that can be timed up front).
+    """
+    mirnas = pairs["mirna_seq"].fillna("").astype(str).tolist()
+    targets = pairs["target_seq"].fillna("").astype(str).tolist()
+    whole = [(mirna, target) for mirna, target in zip(mirnas, targets, strict=True) if mirna and target]
+    whole = [(mirna, target) for mirna, target in whole if reads_whole(model, target)]
+    if not whole:
+        return None
+    return model.family.featurize_seconds(model.config, [m for m, _ in whole], [t for _, t in whole])
+
+
+def scoring_time_note(model: TrainedModel, pairs: pd.DataFrame) -> str | None:
+    """A sentence on how long ``model`` will take on ``pairs``, when that is long enough to be told.
+
+    Returns
+    -------
+    str or None
+        E.g. ``"hybrid_mfe needs about 2 min for these 998 pairs: one duplex of each miRNA over its whole
+        target (up to 3,912 nt), timed on this computer"``; None below :data:`TIME_NOTE_SECONDS` or when the
+        family gives no estimate.
+    """
+    seconds = scoring_seconds(model, pairs)
+    if seconds is None or seconds < TIME_NOTE_SECONDS:
+        return None
+    longest = int(pairs["target_seq"].fillna("").astype(str).str.len().max())
+    return (
+        f"{model.name} needs {format_duration(seconds)} for these {len(pairs):,} pairs: one duplex of each "
+        f"miRNA over its whole target (up to {longest:,} nt), timed on this computer"
+    )
 
 
 def _first_empty(values: pd.Series) -> int | None:

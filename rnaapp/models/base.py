@@ -95,6 +95,14 @@ class Family:
         """
         raise NotImplementedError
 
+    def featurize_seconds(self, config: Any, mirnas: Sequence[str], targets: Sequence[str]) -> float | None:
+        """About how long :meth:`featurize` will take on these pairs, when that can be said before it starts.
+
+        Families whose features cost seconds per pair on long targets (a duplex over the whole target)
+        estimate it, so that the user hears it before a long run starts. Default: None (not estimated).
+        """
+        return None
+
     def prepare(self, config: Any, pairs: pd.DataFrame, seed: int) -> Any:
         """The config to train with on ``pairs`` (e.g. with the node names of the training graph).
 

@@ -15,7 +15,7 @@ import torch
 from torch import nn
 
 from rnaapp.models.base import Family, Progress
-from rnaapp.structure import hybrid_energies
+from rnaapp.structure import estimate_hybrid_seconds, hybrid_energies
 
 
 @dataclass(frozen=True)
@@ -86,3 +86,9 @@ class HybridMfeFamily(Family):
         """
         energies = hybrid_energies(mirnas, targets, temperature=config.temperature, progress=progress)
         return {"energy": np.asarray(energies, dtype=np.float32)}
+
+    def featurize_seconds(
+        self, config: HybridMfeConfig, mirnas: Sequence[str], targets: Sequence[str]
+    ) -> float:
+        """:func:`rnaapp.structure.estimate_hybrid_seconds` of the pairs (one duplex over each whole target)."""
+        return estimate_hybrid_seconds(mirnas, targets)
