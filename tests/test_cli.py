@@ -982,6 +982,19 @@ def test_rank_trains_a_model_first(capsys, gene_store):
     assert len(out.strip().split("\n")) == 21
 
 
+def test_rank_save_is_refused_while_a_training_of_that_name_runs(capsys, gene_store):
+    from rnaapp.registry import user_directory
+    from rnaapp.registry.locks import training_lock
+
+    path = gene_store.folder / "gene.csv"
+    with training_lock("ranker", user_directory(), job="the-first-job"):
+        status, _, err = run(capsys, "rank", path, "--epochs", "1", "--save", "ranker")
+        assert_one_line_error(
+            status, err, "a training of model 'ranker'", "already running (job the-first-job"
+        )
+    assert not (user_directory() / "ranker.json").exists()
+
+
 def test_rank_errors(capsys, gene_store):
     path = gene_store.folder / "gene.csv"
     status, _, err = run(capsys, "rank", path, "--model", "gene", "--family", "grmmi")

@@ -21,7 +21,31 @@ from rnaapp.commands.training import _training_reporter, _training_settings
 
 
 def command_rank(arguments: argparse.Namespace) -> int:
-    """``rnaapp rank``: the top unknown miRNA-gene pairs of a trained (or freshly trained) gene model."""
+    """``rnaapp rank``: the top unknown miRNA-gene pairs of a trained (or freshly trained) gene model.
+
+    With ``--save NAME`` (and ``--family``), the user model folder is checked (writable) and the name's
+    training lock is taken before anything is read, as ``rnaapp train`` does: a second training of the
+    same name is refused at its start; the lock is held until the model is saved.
+    """
+    if not (arguments.save and not arguments.model):
+        return _rank(arguments)
+    from rnaapp.registry import check_new_name
+    from rnaapp.registry.locks import TrainingLock, check_model_folder
+
+    try:
+        check_new_name(arguments.save)
+        check_model_folder(name=arguments.save)
+        lock = TrainingLock(arguments.save, command="rnaapp rank").acquire()
+    except (ValueError, OSError) as error:  # bad name, TrainingInProgressError, ModelFolderError
+        raise CommandError(str(error)) from None
+    try:
+        return _rank(arguments)
+    finally:
+        lock.release()
+
+
+def _rank(arguments: argparse.Namespace) -> int:
+    """:func:`command_rank` once the training lock, if any, is held."""
     from tqdm import tqdm
 
     from rnaapp.rank import rank_candidates, train_and_rank
@@ -122,7 +146,7 @@ def command_rank(arguments: argparse.Namespace) -> int:
             )
             try:
                 card_path = save_model(model, name=arguments.save)
-            except ValueError as error:
+            except (ValueError, OSError) as error:  # ModelSaveError: one line, the previous model kept
                 raise CommandError(str(error)) from None
             print(f"saved model '{model.name}' to {card_path}", file=sys.stderr)
     if arguments.output:
