@@ -517,3 +517,21 @@ def test_a_job_whose_save_fails_says_so_in_one_line(user_home, monkeypatch):
     assert (user_directory() / "nospace.safetensors").read_bytes() == before
     assert load_model("nospace").card.created == previous.card.created
     assert [card.name for card in list_models() if card.source == "user"] == ["nospace"]
+
+
+def test_a_model_being_trained_again_is_neither_deleted_nor_renamed(user_home):
+    from rnaapp.registry import delete_model, rename_model
+
+    model = train_and_save("seed_rule", synthetic_pairs(60), name="kept", training_config=QUICK)
+    save_model(model, name="spare")
+    with training_lock("kept", job="retraining-kept"):
+        with pytest.raises(TrainingInProgressError, match="cannot be deleted while a training of that name"):
+            delete_model("kept")
+        with pytest.raises(TrainingInProgressError, match="cannot be renamed .*job retraining-kept"):
+            rename_model("kept", "other")
+    with training_lock("taken", job="new-name"):
+        with pytest.raises(TrainingInProgressError, match="'taken' cannot be given to another model"):
+            rename_model("spare", "taken")
+    assert {card.name for card in list_models() if card.name in ("kept", "spare")} == {"kept", "spare"}
+    delete_model("kept")  # free again
+    rename_model("spare", "taken")

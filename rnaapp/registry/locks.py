@@ -62,6 +62,7 @@ __all__ = [
     "describe_holder",
     "lock_holder",
     "lock_path",
+    "refuse_while_training",
     "save_bytes_needed",
     "training_lock",
 ]
@@ -158,6 +159,21 @@ def _busy_message(name: str, directory: Path, holder: dict[str, Any]) -> str:
         f"a training of model '{name}'{where} is already running ({describe_holder(holder)}); "
         "wait for it or choose another name"
     )
+
+
+def refuse_while_training(name: str, directory: str | Path | None = None, action: str = "changed") -> None:
+    """Raise :class:`TrainingInProgressError` when a training of ``name`` holds its lock now.
+
+    For changes to a saved model (delete, rename) that a running training would undo or collide with.
+    """
+    holder = lock_holder(name, directory)
+    if holder is not None:
+        raise TrainingInProgressError(
+            f"model '{name}' cannot be {action} while a training of that name is running "
+            f"({describe_holder(holder)}); wait for it to finish",
+            name,
+            holder,
+        )
 
 
 def _same_folder(first: Path, second: Path) -> bool:

@@ -49,6 +49,7 @@ from rnaapp.registry.default_models import (
     defaults,
 )
 from rnaapp.registry.locations import shipped_directory, user_directory
+from rnaapp.registry.locks import refuse_while_training
 from rnaapp.registry.names import NAME_PATTERN, _check_syntax, check_name, check_new_name
 from rnaapp.registry.problems import (
     ModelFileError,
@@ -467,8 +468,11 @@ def delete_model(name: str) -> None:
         When there is no user model of that name.
     ValueError
         For an invalid name.
+    TrainingInProgressError
+        (an ``OSError``) while a training of that name is running.
     """
     card_path, weights_path = _user_model_files(name)
+    refuse_while_training(name, action="deleted")
     card_path.unlink(missing_ok=True)
     weights_path.unlink(missing_ok=True)
     _repoint_defaults(user_directory(), name, None)
@@ -501,9 +505,13 @@ def rename_model(old: str, new: str) -> Path:
     ModelSaveError
         (an ``OSError``) when the new files cannot be written (e.g. the disk is full); the model is kept
         under its old name.
+    TrainingInProgressError
+        (an ``OSError``) while a training of ``old`` or of ``new`` is running.
     """
     old_card, old_weights = _user_model_files(old)
     check_name(new)
+    refuse_while_training(old, action="renamed")
+    refuse_while_training(new, action="given to another model")
     if not (old_card.is_file() and old_weights.is_file()):
         raise ModelNotFoundError(f"model '{old}' is incomplete (card or weights missing); delete it instead")
     for directory, source in ((user_directory(), "your"), (shipped_directory(), "a shipped")):
