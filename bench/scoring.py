@@ -61,12 +61,20 @@ DEFAULT_MODELS = ("mitar-scan", "mirna_site-combined")
 CACHE = REPOSITORY / "bench" / "results" / "scoring_cache"
 
 #: Candidate feature sets of the transcript model, chosen among by cross-validation on the CLASH gene pairs.
+#: Nested, cheapest first: the miRNA's seed-pairing stability and site abundance cost nothing per site,
+#: accessibility one fold per transcript, energies one duplex per site.
+_TYPES = ("log_odds", *TYPE_FEATURES)
+_MIRNA = (*_TYPES, "seed_stability", "site_abundance")
+_CONTEXT = (*_MIRNA, "local_au", "near_start", "end_distance", "cooperative")
 FEATURE_SETS = {
     "log-odds": ("log_odds",),
-    "+types": ("log_odds", *TYPE_FEATURES),
-    "+context": ("log_odds", *TYPE_FEATURES, "local_au", "near_start", "end_distance", "cooperative"),
-    "+context+energy": SITE_FEATURES,
+    "+types": _TYPES,
+    "+mirna": _MIRNA,
+    "+context": _CONTEXT,
+    "+context+accessibility": (*_CONTEXT, "accessibility"),
+    "+context+accessibility+energy": (*_CONTEXT, "accessibility", "energy"),
 }
+assert set(FEATURE_SETS["+context+accessibility+energy"]) == set(SITE_FEATURES)
 SITE_WEIGHTS = {"8mer": 3.0, "7mer-m8": 2.0, "7mer-A1": 1.5, "6mer": 0.5}
 
 
@@ -155,7 +163,7 @@ def features_of(model, pairs: pd.DataFrame, options: InferenceOptions, tag: str)
     if path.is_file():
         stored = np.load(path)
         rows, counts = stored["rows"], stored["counts"]
-        if counts.size == len(pairs):
+        if counts.size == len(pairs) and rows.shape[1] == len(SITE_FEATURES):
             return np.split(rows, np.cumsum(counts)[:-1])
     started = time.perf_counter()
     features = pair_site_features(model, list(zip(pairs.mirna_seq, pairs.target_seq, strict=True)), options)
@@ -164,6 +172,51 @@ def features_of(model, pairs: pd.DataFrame, options: InferenceOptions, tag: str)
         path, rows=np.concatenate(features), counts=np.array([len(rows) for rows in features])
     )
     return features
+
+
+def warm_accessibility(targets: list[str], processes: int = 2) -> None:
+    """Fold every distinct transcript once (in ``processes`` processes; cached on disk by SHA-1)."""
+    import hashlib
+    from concurrent.futures import ProcessPoolExecutor
+
+    from rnaapp.scan.features import accessibility_profile, remember_profiles
+
+    def key(target: str) -> str:
+        return hashlib.sha1(target.encode()).hexdigest()
+
+    CACHE.mkdir(parents=True, exist_ok=True)
+    path = CACHE / "accessibility.npz"
+    distinct = sorted(set(targets))
+    stored: dict[str, np.ndarray] = {}
+    if path.is_file():
+        with np.load(path) as archive:
+            stored = dict(
+                zip(
+                    archive["targets"].tolist(),
+                    np.split(archive["values"], archive["ends"][:-1]),
+                    strict=True,
+                )
+            )
+    missing = [target for target in distinct if key(target) not in stored]
+    if missing:
+        started = time.perf_counter()
+        with ProcessPoolExecutor(processes) as pool:
+            for target, profile in zip(
+                missing, pool.map(accessibility_profile, missing, chunksize=16), strict=True
+            ):
+                stored[key(target)] = profile
+        print(
+            f"  accessibility of {len(missing)} transcripts: {time.perf_counter() - started:.0f} s",
+            flush=True,
+        )
+        names = list(stored)
+        np.savez_compressed(
+            path,
+            targets=np.array(names),
+            values=np.concatenate([stored[name] for name in names]),
+            ends=np.cumsum([len(stored[name]) for name in names]),
+        )
+    remember_profiles({target: stored[key(target)] for target in distinct})
 
 
 def transcript_log_odds(
@@ -467,6 +520,7 @@ def run(args: argparse.Namespace) -> None:
     union = pd.concat(tests).drop_duplicates(["mirna_seq", "target_seq"]).reset_index(drop=True)
     clash_train, _ = clash_split()
     _, clash_valid = hold_out(clash_train, 0.1, seed=0)
+    warm_accessibility([*dev.target_seq, *union.target_seq])
     report = {}
     for name in args.models:
         model = load_model(name)

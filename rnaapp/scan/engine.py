@@ -32,7 +32,7 @@ from rnaapp.scan.columns import (
     label_targets,
     site_type_counts,
 )
-from rnaapp.scan.features import site_context
+from rnaapp.scan.features import accessibility_profile, site_context
 from rnaapp.scan.plant import (
     PLANT_BUFFER_NUCLEOTIDES,
     PLANT_BUFFER_PAIRS,
@@ -128,7 +128,14 @@ def _scan_in_process(
                 if scoring.transcript.uses_energy
                 else None
             )
-            features = site_features(target, contexts, pair_logits, site_energies)
+            unpaired = (
+                accessibility_profile(target)  # one fold per transcript, cached for its other miRNAs
+                if scoring.transcript.uses_accessibility and contexts[0].site_type != "none"
+                else None
+            )
+            features = site_features(
+                target, contexts, pair_logits, site_energies, unpaired=unpaired, mirna=mirna
+            )
             scored = scoring.transcript.score_pair(features, length_feature(len(target)), prior)
             row.update(
                 score=scored.score,

@@ -17,7 +17,35 @@ from rnaapp.progress import Progress
 from rnaapp.registry import TrainedModel
 from rnaapp.scan.candidates import CandidateSite, pair_windows
 from rnaapp.scoring import SiteContext, site_features
+from rnaapp.scoring.features import ACCESSIBLE_STRETCH
+from rnaapp.structure import accessibility as unpaired_profile
 from rnaapp.structure import hybridize
+
+#: Transcripts whose accessibility profile is kept between calls (one fold each; about 16 kB per kb).
+PROFILE_CACHE = 8192
+_PROFILES: dict[str, np.ndarray] = {}
+
+
+def accessibility_profile(target: str) -> np.ndarray:
+    """The unpaired probability of the 14-nt stretch at every position of ``target`` (cached).
+
+    :func:`rnaapp.structure.accessibility` with ``unpaired_length`` :data:`ACCESSIBLE_STRETCH`; shape
+    ``(len(target),)``.
+    """
+    profile = _PROFILES.get(target)
+    if profile is None:
+        if len(_PROFILES) >= PROFILE_CACHE:
+            _PROFILES.clear()
+        profile = _PROFILES[target] = unpaired_profile(target, unpaired_length=ACCESSIBLE_STRETCH)
+    return profile
+
+
+def remember_profiles(profiles: dict[str, np.ndarray]) -> None:
+    """Add already computed :func:`accessibility_profile` values (e.g. folded in worker processes)."""
+    for target, profile in profiles.items():
+        if len(_PROFILES) >= PROFILE_CACHE:
+            break
+        _PROFILES[target] = profile
 
 
 def site_context(site: CandidateSite | None, start: int, length: int) -> SiteContext:
@@ -34,6 +62,7 @@ def pair_site_features(
     *,
     window_length: int | None = None,
     energies: bool = True,
+    accessibility: bool = True,
     noncanonical: bool = True,
     progress: Progress | None = None,
 ) -> list[np.ndarray]:
@@ -51,6 +80,8 @@ def pair_site_features(
         Window length (default: the scan's, :func:`rnaapp.scan.model_window_length`).
     energies
         Compute every site's duplex free energy (otherwise the default energy stands in).
+    accessibility
+        Fold every transcript for its sites' accessibility (otherwise the default stands in).
     noncanonical
         Also read non-canonical seed matches (as the scan does by default).
     progress
@@ -83,7 +114,12 @@ def pair_site_features(
             if energies
             else None
         )
-        features.append(site_features(target, contexts, pair_logits, site_energies))
+        unpaired = None
+        if accessibility and count and contexts[0].site_type != "none":
+            unpaired = accessibility_profile(target)
+        features.append(
+            site_features(target, contexts, pair_logits, site_energies, unpaired=unpaired, mirna=mirna)
+        )
         offset += count
         if progress is not None:
             progress(number + 1, len(pairs))

@@ -4,13 +4,20 @@ Every candidate site of a (miRNA, transcript) pair becomes one row of :data:`SIT
 :class:`rnaapp.scoring.TranscriptModel`. Context features follow TargetScan's context+/context++ models
 (Grimson et al. 2007; Agarwal et al. 2015): local AU content around the site, distance from the 3'UTR ends
 (sites within 15 nt of the stop codon are not effective), cooperative spacing of neighbouring seed sites
-(8-40 nt apart; Saetrom et al. 2007, Grimson et al. 2007), and the duplex free energy.
+(8-40 nt apart; Saetrom et al. 2007, Grimson et al. 2007), the duplex free energy, and the site's
+accessibility (RNAplfold-style probability that the 14 nt opposite miRNA positions 1-14 are unpaired; the
+SA feature of context++). Two further features describe the miRNA, not the site, as context++'s SPS and
+TA do: the seed-pairing stability (ViennaRNA duplex energy of miRNA nt 2-8 with its match) and the target
+site abundance (expected 7mer-m8 matches per kb of 3'UTR under the order-3 Markov chain of the reference
+panel's composition, :mod:`rnaapp.scoring.background_data`). They are the same for every site of a miRNA,
+so they move a miRNA's scores as a whole and never its ranking of 3'UTRs.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -27,7 +34,13 @@ SITE_FEATURES = (
     "end_distance",
     "cooperative",
     "energy",
+    "accessibility",
+    "seed_stability",
+    "site_abundance",
 )
+
+#: Features that need the transcript's accessibility profile (one RNAplfold-style fold per transcript).
+ACCESSIBILITY_FEATURES = frozenset({"accessibility"})
 
 #: Canonical seed-site types (the ones that count as neighbours for cooperative spacing).
 CANONICAL_TYPES = frozenset({"8mer", "7mer-m8", "7mer-A1", "6mer", "offset-6mer"})
@@ -40,6 +53,12 @@ NEAR_START = 15
 COOPERATIVE_SPACING = (8, 40)
 #: Free energy (kcal/mol) a missing duplex energy stands for: a typical seed-site duplex.
 DEFAULT_ENERGY = -20.0
+#: Nucleotides opposite miRNA positions 1-14 whose unpaired probability is a site's ``accessibility``.
+ACCESSIBLE_STRETCH = 14
+#: Unpaired probability a missing accessibility stands for (about the median of 3'UTR sites).
+DEFAULT_UNPAIRED = 0.01
+#: Seed-pairing energy (kcal/mol, miRNA nt 2-8 with its match) at which ``seed_stability`` is 0.
+TYPICAL_SEED_ENERGY = -9.0
 
 
 @dataclass(frozen=True)
@@ -81,11 +100,75 @@ def _cooperative(sites: Sequence[SiteContext]) -> np.ndarray:
     return flags
 
 
+def seed_match(mirna: str) -> str:
+    """The 7-nt target match of miRNA positions 2-8 (the 7mer-m8 site without its A1), 5'->3'."""
+    complement = {"A": "U", "C": "G", "G": "C", "U": "A"}
+    return "".join(complement.get(base, "N") for base in reversed(mirna[1:8]))
+
+
+@lru_cache(maxsize=65536)
+def seed_stability(mirna: str) -> float:
+    """``seed_stability``: ViennaRNA duplex energy of miRNA nt 2-8 with its match, centred, per 4 kcal/mol.
+
+    Lower (more negative) energies mean a more stable seed duplex, so the feature is
+    ``(TYPICAL_SEED_ENERGY - energy) / 4``: positive for a stabler seed than typical.
+    """
+    from rnaapp.structure import RNA  # ViennaRNA, loaded once
+
+    seed = mirna[1:8]
+    match = seed_match(mirna)
+    if len(seed) < 7 or "N" in seed or "N" in match:
+        return 0.0
+    energy = float(RNA.duplexfold(seed, match).energy)
+    return (TYPICAL_SEED_ENERGY - energy) / 4.0
+
+
+@lru_cache(maxsize=65536)
+def site_abundance(mirna: str) -> float:
+    """``site_abundance``: log10 of the expected 7mer-m8 matches per kb of 3'UTR, centred at 1 in 16,384.
+
+    The expectation comes from the order-3 Markov chain of the reference panel's 4-mer composition (the
+    composition the background 3'UTRs are drawn from): ``P(x1..x7) = P(x1..x4) * prod P(x_i | x_(i-3)..)``.
+    0 = as frequent as a random 7-mer; CpG-containing seed matches are rare in 3'UTRs (negative values).
+    """
+    from rnaapp.scoring.background_data import KMER_COUNTS
+
+    match = seed_match(mirna)
+    if len(match) < 7 or "N" in match:
+        return 0.0
+    total = sum(KMER_COUNTS.values())
+    contexts: dict[str, int] = {}
+    for kmer, number in KMER_COUNTS.items():
+        contexts[kmer[:3]] = contexts.get(kmer[:3], 0) + number
+    probability = (KMER_COUNTS.get(match[:4], 0) + 1) / (total + 256)
+    for end in range(5, 8):
+        kmer = match[end - 4 : end]
+        probability *= (KMER_COUNTS.get(kmer, 0) + 1) / (contexts.get(kmer[:3], 0) + 4)
+    return float(np.log10(probability * 4**7))
+
+
+def site_accessibility(unpaired: np.ndarray | None, site: SiteContext) -> float:
+    """``accessibility`` of a site: ``log10`` of the unpaired probability of the 14 nt ending at its end, + 2.
+
+    ``unpaired`` is :func:`rnaapp.structure.accessibility` of the whole transcript with
+    ``unpaired_length`` :data:`ACCESSIBLE_STRETCH`; None counts as :data:`DEFAULT_UNPAIRED`.
+    """
+    if unpaired is None or len(unpaired) == 0:
+        probability = DEFAULT_UNPAIRED
+    else:
+        start = min(max(0, site.end - ACCESSIBLE_STRETCH), len(unpaired) - 1)
+        probability = float(unpaired[start])
+    return float(np.log10(max(probability, 1e-6))) + 2.0
+
+
 def site_features(
     target: str,
     sites: Sequence[SiteContext],
     log_odds: np.ndarray,
     energies: np.ndarray | None = None,
+    *,
+    unpaired: np.ndarray | None = None,
+    mirna: str | None = None,
 ) -> np.ndarray:
     """The feature rows of a pair's sites (columns :data:`SITE_FEATURES`).
 
@@ -100,13 +183,20 @@ def site_features(
     energies
         Shape ``(n_sites,)``: duplex free energies (kcal/mol); NaN or None where not computed, which
         counts as :data:`DEFAULT_ENERGY`.
+    unpaired
+        Shape ``(len(target),)``: :func:`rnaapp.structure.accessibility` of the target
+        (``unpaired_length=ACCESSIBLE_STRETCH``); None: every site counts as :data:`DEFAULT_UNPAIRED`.
+    mirna
+        The miRNA (RNA, 5'->3') for ``seed_stability`` and ``site_abundance``; None leaves them 0.
 
     Returns
     -------
     numpy.ndarray
         Shape ``(n_sites, len(SITE_FEATURES))`` float64. ``local_au`` is centred (A/U fraction - 0.5),
         ``end_distance`` is ``log10(1 + nt to the nearer 3'UTR end) / 3`` and ``energy`` is in units of
-        10 kcal/mol, centred at :data:`DEFAULT_ENERGY`.
+        10 kcal/mol, centred at :data:`DEFAULT_ENERGY`; ``accessibility`` is
+        :func:`site_accessibility` (0 for tiles); ``seed_stability`` and ``site_abundance`` are the
+        miRNA's (:func:`seed_stability`, :func:`site_abundance`), the same on every row.
     """
     n_sites = len(sites)
     log_odds = np.asarray(log_odds, dtype=np.float64)
@@ -126,6 +216,7 @@ def site_features(
             features[row, column["near_start"]] = float(site.start < NEAR_START)
             distance = min(site.start, max(0, length - site.end))
             features[row, column["end_distance"]] = np.log10(1.0 + distance) / 3.0
+            features[row, column["accessibility"]] = site_accessibility(unpaired, site)
     features[:, column["cooperative"]] = _cooperative(sites)
     if energies is not None:
         energies = np.asarray(energies, dtype=np.float64)
@@ -133,6 +224,9 @@ def site_features(
     else:
         energies = np.full(n_sites, DEFAULT_ENERGY)
     features[:, column["energy"]] = (energies - DEFAULT_ENERGY) / 10.0
+    if mirna is not None:
+        features[:, column["seed_stability"]] = seed_stability(mirna)
+        features[:, column["site_abundance"]] = site_abundance(mirna)
     return features
 
 

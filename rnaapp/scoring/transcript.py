@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from rnaapp.scoring.features import SITE_FEATURES, TYPE_FEATURES
+from rnaapp.scoring.features import ACCESSIBILITY_FEATURES, SITE_FEATURES, TYPE_FEATURES
 
 _TYPE_COLUMNS = [SITE_FEATURES.index(name) for name in TYPE_FEATURES]
 
@@ -183,6 +183,11 @@ class TranscriptModel:
     def uses_energy(self) -> bool:
         """Whether the score depends on the duplex free energy of every site (costs a duplex per site)."""
         return float(self.weights.get("energy", 0.0)) != 0.0
+
+    @property
+    def uses_accessibility(self) -> bool:
+        """Whether the score depends on site accessibility (costs one fold of every transcript)."""
+        return any(float(self.weights.get(name, 0.0)) != 0.0 for name in ACCESSIBILITY_FEATURES)
 
     def site_terms(self, features: np.ndarray) -> np.ndarray:
         """``z_i`` for feature rows of shape ``(n_sites, len(SITE_FEATURES))``; shape ``(n_sites,)``."""
