@@ -274,3 +274,49 @@ def test_cli_and_page_give_the_same_per_group_metrics(capsys, tmp_path, user_hom
     printed = capsys.readouterr().out
     line_b = next(line for line in printed.splitlines() if line.split()[:1] == ["B"])
     assert "n/a" in line_b and "0.0000" not in line_b.split()[5:7]
+
+
+def test_a_score_that_weighs_accessibility_and_the_mirna_folds_each_transcript_once(site_model, monkeypatch):
+    """The scan's score of a fitted model that weighs context++'s extra features is the transcript score of
+    pair_site_features (accessibility from one fold of the whole transcript, the miRNA's seed features)."""
+    import dataclasses
+
+    import rnaapp.scan.features as scan_features
+    from rnaapp.scan import scan
+    from rnaapp.scoring import Scoring, TranscriptModel
+
+    weights = {
+        "log_odds": 1.0,
+        "8mer": 1.0,
+        "accessibility": 0.7,
+        "seed_stability": 0.4,
+        "site_abundance": -0.3,
+    }
+    scoring = dataclasses.replace(model_scoring(site_model), transcript=TranscriptModel(weights=weights))
+    card = dataclasses.replace(site_model.card, scoring=scoring.to_dict())
+    model = dataclasses.replace(site_model, card=card)
+    base = random_rna(300, seed=5, letters="ACG")
+    target = base[:100] + EIGHT_MER + base[108:200] + EIGHT_MER + base[208:]
+    folds = []
+    original = scan_features.unpaired_profile
+    monkeypatch.setattr(scan_features, "_PROFILES", {})
+    monkeypatch.setattr(
+        scan_features,
+        "unpaired_profile",
+        lambda sequence, **kw: folds.append(sequence) or original(sequence, **kw),
+    )
+    other = "UGAGGUAGUAGGUUGUGUGGUU"  # let-7b: the same seed, another miRNA
+    result = scan(model, [("let-7a", MIRNA), ("let-7b", other)], [("t", target)])
+    assert folds.count(target) == 1  # one fold for both miRNAs (the others: the percentile background)
+    for mirna_id, mirna in (("let-7a", MIRNA), ("let-7b", other)):
+        (features,) = pair_site_features(model, [(mirna, target)], energies=False)
+        expected = Scoring.from_dict(card.scoring).transcript.score_pair(
+            features, length_feature(len(target))
+        )
+        row = result.pairs.set_index("mirna_id").loc[mirna_id]
+        assert row["score"] == pytest.approx(expected.score, abs=1e-6)
+    assert folds.count(target) == 1  # pair_site_features reused the cached profile
+    plain = scan(site_model, [("let-7a", MIRNA)], [("t", target)])
+    assert plain.pairs["score"].iloc[0] != pytest.approx(
+        result.pairs.set_index("mirna_id").loc["let-7a", "score"]
+    )

@@ -182,3 +182,42 @@ def test_a_transcript_without_sites_scores_its_best_tile_whatever_its_length():
     assert model.score_pair(short, 0.0).score == pytest.approx(1.5)
     assert model.score_pair(long, 0.0).score == pytest.approx(1.5)
     assert model.score_pair(long, 0.0).contributions.sum() == pytest.approx(1.0)
+
+
+def test_mirna_features_follow_the_seed():
+    from rnaapp.scoring.features import seed_match, seed_stability, site_abundance
+
+    let7 = "UGAGGUAGUAGGUUGUAUAGUU"
+    assert seed_match(let7) == "CUACCUC"  # the 7mer-m8 match of nt 2-8 without the A1
+    gc_rich = "CACCCGGCUGUGUGCACAUGUGC"  # hsa-miR-941: a GC seed whose match holds a CpG
+    au_rich = "UAUUUAUAUAGCACUGGAAUAUA"
+    assert seed_stability(gc_rich) > seed_stability(let7) > seed_stability(au_rich)
+    assert site_abundance(gc_rich) < 0 < site_abundance("UAGCAGCACGUAAAUAUUGGCG")  # CpG matches are rare
+    assert seed_stability("NNNNNNNNNNN") == 0.0 and site_abundance("UGA") == 0.0
+    rows = site_features(
+        "A" * 100, [SiteContext("8mer", 40, 48), SiteContext("6mer", 70, 76)], np.zeros(2), mirna=let7
+    )
+    assert rows[:, COLUMN["seed_stability"]].tolist() == [seed_stability(let7)] * 2
+    assert rows[:, COLUMN["site_abundance"]].tolist() == [site_abundance(let7)] * 2
+    assert not site_features("A" * 100, [SiteContext("8mer", 40, 48)], np.zeros(1))[
+        :, [COLUMN["seed_stability"], COLUMN["site_abundance"]]
+    ].any()  # no miRNA given: left 0
+
+
+def test_site_accessibility_reads_the_stretch_opposite_mirna_1_to_14():
+    from rnaapp.scoring.features import DEFAULT_UNPAIRED, site_accessibility
+
+    unpaired = np.full(100, 0.001)
+    unpaired[34] = 0.1  # the 14 nt 34..47 end at the 8mer's end (48, exclusive)
+    site = SiteContext("8mer", 40, 48)
+    assert site_accessibility(unpaired, site) == pytest.approx(1.0)  # log10(0.1) + 2
+    assert site_accessibility(None, site) == pytest.approx(np.log10(DEFAULT_UNPAIRED) + 2)
+    assert site_accessibility(np.zeros(100), site) == pytest.approx(-4.0)  # floored at 1e-6
+    rows = site_features("A" * 100, [site, SiteContext("none", 0, 40)], np.zeros(2), unpaired=unpaired)
+    assert rows[:, COLUMN["accessibility"]].tolist() == pytest.approx([1.0, 0.0])  # tiles: 0
+
+
+def test_accessibility_costs_a_fold_only_when_the_score_weighs_it():
+    assert not TranscriptModel().uses_accessibility
+    assert TranscriptModel(weights={"log_odds": 1.0, "accessibility": 0.5}).uses_accessibility
+    assert not TranscriptModel(weights={"log_odds": 1.0, "seed_stability": 0.5}).uses_accessibility
