@@ -13,11 +13,16 @@ What is fitted on what (nothing from gene_miraw, whose ten test files share thei
 - **Transcript model** (summed-occupancy score + length): miRNA-gene pairs derived from CLASH: every CLASH
   fragment found inside a 3'UTR of the reference panel gives its (miRNA, gene) pair, label 1 if any such
   fragment is a CLASH positive for that miRNA, else 0 (CLASH negatives pair the same fragments with other
-  miRNAs). Pairs of the CLASH held-out loci and every (miRNA, gene) pair of the gene_miraw test files are
-  left out. The feature set is chosen by 5-fold cross-validation grouped by gene on these pairs only (a
-  larger set must lower the log-loss by more than 0.005: the energy feature costs a duplex per site).
-  Could leak: the panel's genes are gene_miraw's genes (with other miRNAs; no labels), and the site models
-  saw the CLASH training fragments, so their site log-odds on these positives are optimistic.
+  miRNAs); from the miRAW-derived windows of site_deepmirnatar valid/test (``pool``); and, as a scan meets
+  them, each miRNA's positive genes against random panel 3'UTRs (``panel``, :func:`background_gene_pairs`).
+  Pairs of the CLASH held-out loci, every (miRNA, gene) pair of the gene_miraw test files and every pair
+  of the case-study bench are left out. The feature set is chosen by 5-fold cross-validation grouped by
+  gene on these pairs only, among nested sets (:data:`FEATURE_SETS`: site types, the miRNA's seed-pairing
+  stability and site abundance, context, accessibility, energy); a larger set must lower the log-loss by
+  more than 0.005 (accessibility costs a fold per transcript, energy a duplex per site).
+  Could leak: the panel's genes are gene_miraw's genes (with other miRNAs; no labels), the pool source
+  comes from the same miRAW pool as gene_miraw (its miRNAs too), and the site models saw the CLASH
+  training fragments, so their site log-odds on these positives are optimistic.
 - **Measured**: gene_miraw test0..9 (means), against the seed rule, the best duplex energy, the
   max-of-sites log-odds and the weighted canonical-site count; DeepmiRNATar test AUC; PAR-CLIP positives
   at 0.5 under a balanced prior.
@@ -156,22 +161,42 @@ def pool_gene_pairs(panel: dict[str, str]) -> pd.DataFrame:
     return pairs
 
 
+def _pair_key(mirna: str, target: str) -> str:
+    import hashlib
+
+    return hashlib.sha1(f"{mirna}&{target}".encode()).hexdigest()
+
+
 def features_of(model, pairs: pd.DataFrame, options: InferenceOptions, tag: str) -> list[np.ndarray]:
-    """Site features of each pair (cached per model and data set: the slow part is the energies)."""
+    """Site features of each pair (cached per model and data set by pair: the slow part is the energies)."""
     CACHE.mkdir(parents=True, exist_ok=True)
     path = CACHE / f"{model.name}-{tag}.npz"
+    keys = [_pair_key(mirna, target) for mirna, target in zip(pairs.mirna_seq, pairs.target_seq, strict=True)]
+    known: dict[str, np.ndarray] = {}
     if path.is_file():
-        stored = np.load(path)
-        rows, counts = stored["rows"], stored["counts"]
-        if counts.size == len(pairs) and rows.shape[1] == len(SITE_FEATURES):
-            return np.split(rows, np.cumsum(counts)[:-1])
-    started = time.perf_counter()
-    features = pair_site_features(model, list(zip(pairs.mirna_seq, pairs.target_seq, strict=True)), options)
-    print(f"  features of {len(pairs)} pairs ({tag}): {time.perf_counter() - started:.0f} s", flush=True)
-    np.savez_compressed(
-        path, rows=np.concatenate(features), counts=np.array([len(rows) for rows in features])
-    )
-    return features
+        with np.load(path) as stored:
+            if "keys" in stored and stored["rows"].shape[1] == len(SITE_FEATURES):
+                split = np.split(stored["rows"], np.cumsum(stored["counts"])[:-1])
+                known = dict(zip(stored["keys"].tolist(), split, strict=True))
+    missing = [index for index, key in enumerate(keys) if key not in known]
+    if missing:
+        started = time.perf_counter()
+        chosen = pairs.iloc[missing]
+        computed = pair_site_features(
+            model, list(zip(chosen.mirna_seq, chosen.target_seq, strict=True)), options
+        )
+        print(
+            f"  features of {len(missing)} pairs ({tag}): {time.perf_counter() - started:.0f} s", flush=True
+        )
+        known.update({keys[index]: rows for index, rows in zip(missing, computed, strict=True)})
+        names = list(known)
+        np.savez_compressed(
+            path,
+            keys=np.array(names),
+            rows=np.concatenate([known[name] for name in names]),
+            counts=np.array([len(known[name]) for name in names]),
+        )
+    return [known[key] for key in keys]
 
 
 def warm_accessibility(targets: list[str], processes: int = 2) -> None:
@@ -280,6 +305,49 @@ def choose_features(features, lengths, labels, groups, weights, sources) -> tupl
     return str(chosen["features"]), table
 
 
+def case_study_pairs() -> set[tuple[str, str]]:
+    """(miRNA, Ensembl gene) of the case-study bench (``bench/case_studies.csv``): never fitted on."""
+    cases = pd.read_csv(REPOSITORY / "bench" / "case_studies.csv")
+    return set(zip(cases.mirna_id, cases.ensembl_gene, strict=True))
+
+
+#: Panel 3'UTRs drawn as negatives per positive pair of a miRNA (source ``panel``).
+BACKGROUND_PER_POSITIVE = 2
+
+
+def background_gene_pairs(panel: dict[str, str], pairs: pd.DataFrame, seed: int = 0) -> pd.DataFrame:
+    """The scan's own question: a miRNA's positive genes against 3'UTRs drawn from the whole panel.
+
+    For each miRNA, its positive (miRNA, gene) pairs of the CLASH and pool sources, and
+    :data:`BACKGROUND_PER_POSITIVE` times as many panel genes drawn at random (seeded) among those with no
+    fitting pair, no gene_miraw test pair and no case-study pair for that miRNA, labelled 0. They are
+    unlabelled rather than known negatives (a few are true targets), which is what a scan meets: most
+    3'UTRs are not a given miRNA's targets. CLASH and pool negatives pair genes that hold a captured
+    fragment or window with other miRNAs, never a random 3'UTR, so without this source the fit never
+    sees how a target compares with an ordinary 3'UTR.
+    """
+    rng = np.random.default_rng(seed)
+    genes = np.array(sorted(panel))
+    taken: dict[str, set[str]] = {}
+    for mirna, gene in zip(pairs.mirna_id, pairs.target_id, strict=True):
+        taken.setdefault(mirna, set()).add(gene)
+    for test_file in miraw_tests():
+        for mirna, gene in zip(test_file.mirna_id, test_file.target_id, strict=True):
+            taken.setdefault(mirna, set()).add(gene)
+    for mirna, gene in case_study_pairs():
+        taken.setdefault(mirna, set()).add(gene)
+    positives = pairs[pairs.label == 1].drop_duplicates(["mirna_id", "target_id"])
+    rows = []
+    for (mirna_id, mirna_seq), group in positives.groupby(["mirna_id", "mirna_seq"]):
+        rows += [(mirna_id, mirna_seq, gene, 1) for gene in group.target_id]
+        free = genes[~np.isin(genes, list(taken.get(mirna_id, ())))]
+        drawn = rng.choice(free, size=min(len(free), BACKGROUND_PER_POSITIVE * len(group)), replace=False)
+        rows += [(mirna_id, mirna_seq, gene, 0) for gene in drawn]
+    frame = pd.DataFrame(rows, columns=["mirna_id", "mirna_seq", "target_id", "label"])
+    frame["target_seq"] = frame.target_id.map(panel)
+    return frame
+
+
 def fitting_pairs(panel: dict[str, str]) -> pd.DataFrame:
     """The transcript model's fitting pairs: CLASH-derived and pool-derived, with balancing weights."""
     CACHE.mkdir(parents=True, exist_ok=True)
@@ -291,6 +359,11 @@ def fitting_pairs(panel: dict[str, str]) -> pd.DataFrame:
     clash = clash_gene_pairs(panel).assign(source="clash")
     pool = pool_gene_pairs(panel).assign(source="pool")
     pairs = pd.concat([clash, pool], ignore_index=True)
+    cases = case_study_pairs()
+    inside = [(mirna, gene) in cases for mirna, gene in zip(pairs.mirna_id, pairs.target_id, strict=True)]
+    print(f"case-study pairs left out of the fitting pairs: {sum(inside)}")
+    pairs = pairs[~np.array(inside, dtype=bool)].reset_index(drop=True)
+    pairs = pd.concat([pairs, background_gene_pairs(panel, pairs).assign(source="panel")], ignore_index=True)
     # each source weighs as much as the other, and within it both classes equally
     counts = pairs.groupby(["source", "label"]).label.transform("size")
     pairs["weight"] = 1.0 / counts
@@ -534,9 +607,7 @@ def run(args: argparse.Namespace) -> None:
             fitted_on="clash_hejret2023/train: the 10 % validation part of the CLASH training loci (stratified, "
             "seed 0; used only for early stopping), fragments read whole",
         )
-        dev_features = features_of(model, dev[dev.source == "clash"], options, "clash-gene") + features_of(
-            model, dev[dev.source == "pool"], options, "pool-gene"
-        )
+        dev_features = features_of(model, dev, options, "fitting-pairs")
         dev_lengths = np.array([length_feature(len(target)) for target in dev.target_seq])
         dev_labels = dev.label.to_numpy(dtype=float)
         dev_weights = dev.weight.to_numpy(dtype=float)
@@ -551,9 +622,10 @@ def run(args: argparse.Namespace) -> None:
             features=FEATURE_SETS[chosen],
             sample_weights=dev_weights,
             fitted_on=f"{len(dev)} miRNA-gene pairs (panel 3'UTRs): from CLASH fragments inside them (CLASH "
-            "held-out loci left out) and from site_deepmirnatar valid/test 40-nt windows inside them; every "
-            "gene_miraw test pair left out; sources and classes weighted equally; features chosen by 5-fold "
-            f"CV grouped by gene: {chosen} (python bench/scoring.py)",
+            "held-out loci left out), from site_deepmirnatar valid/test 40-nt windows inside them, and each "
+            f"miRNA's positives against {BACKGROUND_PER_POSITIVE} random panel 3'UTRs per positive; every "
+            "gene_miraw test pair and every case-study pair left out; sources and classes weighted equally; "
+            f"features chosen by 5-fold CV grouped by gene: {chosen} (python bench/scoring.py)",
         )
         scoring = Scoring(site=site, transcript=transcript)
         print("site calibration", site.to_dict())
