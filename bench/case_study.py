@@ -184,6 +184,12 @@ def measure(models: list[str], cases: pd.DataFrame, targets: list[tuple[str, str
     columns: dict[str, list[float]] = {}
     notes: dict[str, dict] = {}
     baseline = {mirna.mirna_id: baseline_values(mirna.mirna_seq, targets) for mirna in mirnas}
+    from rnaapp.scoring import model_scoring
+
+    if any(model_scoring(load_model(name)).transcript.uses_accessibility for name in models):
+        from scoring import warm_accessibility  # bench/scoring.py: folds once, in 2 processes, cached
+
+        warm_accessibility([target for _, target in targets])
     for name in models:
         model = load_model(name)
         values: dict[str, dict[str, pd.Series]] = {}
