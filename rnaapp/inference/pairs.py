@@ -179,6 +179,7 @@ def transcript_probabilities(
     """
     from rnaapp.inference.batches import options_with
     from rnaapp.scan import scan_batches
+    from rnaapp.scan.columns import concat_results
 
     options = options_with(options, batch_size=batch_size, precision=precision)
     count = len(targets)
@@ -218,27 +219,42 @@ def transcript_probabilities(
             result.loc[short_rows, "best_site_type"] = best["best_site_type"]
             result.loc[short_rows, "best_site_start"] = best["best_site_start"].astype("Int64")
             result.loc[short_rows, "n_sites"] = best["n_sites"].astype("Int64")
-    for done, row in enumerate(long_rows, start=len(short_rows) + 1):
-        (found,) = scan_batches(
-            model,
-            [("miRNA", mirnas[row])],
-            [("target", targets[row])],
-            options.replace(workers=1),
-            noncanonical=noncanonical,
-            sites_per_pair=1,
-            energies=False,
-            buffer_size=1 << 30,
-            prior=prior,
-            percentiles=False,  # not among these columns: no background scan per miRNA
-        )
-        best = found.pairs.iloc[0]
-        result.loc[row, ["score", "probability", "best_site_type", "n_sites"]] = [
-            best["score"],
-            best["probability"],
-            best["best_site_type"],
-            best["n_sites"],
-        ]
-        result.loc[row, "best_site_start"] = best["best_site_start"]
+    # Long targets are scanned in one scan per distinct miRNA (its targets scanned together, their windows
+    # batched across targets): many targets of one miRNA, such as a pair's mutants, cost one scan.
+    long_by_mirna: dict[str, list[int]] = {}
+    for row in long_rows:
+        long_by_mirna.setdefault(mirnas[row], []).append(int(row))
+    done = len(short_rows)
+    for mirna, rows in long_by_mirna.items():
+        before = done
+
+        def report_long(scanned: int, _: int, before: int = before) -> None:
+            if progress is not None:
+                progress(before + scanned, count)
+
+        found = concat_results(
+            list(
+                scan_batches(
+                    model,
+                    [("miRNA", mirna)],
+                    [(str(row), targets[row]) for row in rows],
+                    options.replace(workers=1),
+                    noncanonical=noncanonical,
+                    sites_per_pair=1,
+                    energies=False,
+                    prior=prior,
+                    percentiles=False,  # not among these columns: no background scan per miRNA
+                    progress=report_long,
+                )
+            )
+        ).pairs.set_index("target_id")
+        found = found.loc[[str(row) for row in rows]]
+        result.loc[rows, "score"] = found["score"].to_numpy(dtype=float)
+        result.loc[rows, "probability"] = found["probability"].to_numpy(dtype=float)
+        result.loc[rows, "best_site_type"] = found["best_site_type"].to_numpy()
+        result.loc[rows, "n_sites"] = found["n_sites"].to_numpy()
+        result.loc[rows, "best_site_start"] = pd.array(found["best_site_start"].to_numpy(), dtype="Int64")
+        done += len(rows)
         if progress is not None:
             progress(done, count)
     if count == 0 and progress is not None:

@@ -110,7 +110,7 @@ def _empty_frame(columns: dict[str, str]) -> pd.DataFrame:
     return pd.DataFrame({column: pd.Series(dtype=object) for column in columns})
 
 
-def _concat_results(results: Sequence[ScanResult]) -> ScanResult:
+def concat_results(results: Sequence[ScanResult]) -> ScanResult:
     if not results:
         return ScanResult(pairs=_empty_frame(PAIR_COLUMNS), sites=_empty_frame(SITE_COLUMNS))
     pairs = [result.pairs for result in results if len(result.pairs)]

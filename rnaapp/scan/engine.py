@@ -26,7 +26,7 @@ from rnaapp.scan.columns import (
     SITE_COLUMNS,
     ScanCancelled,
     ScanResult,
-    _concat_results,
+    concat_results,
     _empty_frame,
     _unscored_pair,
     label_targets,
@@ -631,7 +631,7 @@ def scan(
     ScanResult
         ``pairs`` ranked (column ``rank``), ``sites`` ordered like the pairs, best site first.
     """
-    found = _concat_results(list(scan_batches(model, mirnas, targets, options, **settings)))
+    found = concat_results(list(scan_batches(model, mirnas, targets, options, **settings)))
     pairs, sites = found.pairs, found.sites
     if pairs.empty:
         return ScanResult(pairs=rank_pairs(_empty_frame(PAIR_COLUMNS)), sites=_empty_frame(SITE_COLUMNS))

@@ -11,7 +11,7 @@ from typing import Any
 import torch
 
 from rnaapp.registry import ModelCard, TrainedModel, build_model
-from rnaapp.scan.columns import ScanCancelled, ScanResult, _concat_results
+from rnaapp.scan.columns import ScanCancelled, ScanResult, concat_results
 
 
 def _target_chunks(
@@ -61,7 +61,7 @@ def _scan_chunk(
     model = _WORKER_MODELS["pool"] if payload is None else _worker_model(payload)
     from rnaapp.scan.engine import _scan_in_process  # engine imports this module
 
-    return _concat_results(list(_scan_in_process(model, mirnas, targets, **options)))
+    return concat_results(list(_scan_in_process(model, mirnas, targets, **options)))
 
 
 def _ordered_results(
