@@ -6,10 +6,16 @@ Contract (other tools call it, so it stays stable)::
     rnaapp predict --mirna SEQ --target SEQ         # the same, printed as a table
     rnaapp scan --mirnas FILE --targets FILE [--model NAME] [--top N] -o OUT.parquet
                                                     # OUT.parquet, OUT.sites.parquet, OUT.top.csv
+                                                    # (-o OUT.bed / OUT.gff3: sites as BED6 / GFF3;
+                                                    #  --intarna FILE.csv: IntaRNA-like hybrids)
     rnaapp evaluate FILE [--model NAME ...] [--json] [--plot CURVES.png] [--by COLUMN]
     rnaapp train --family F --data FILE [--valid FILE] [--config FILE] --name NAME [--filter-negatives Q]
     rnaapp rank KNOWN_PAIRS [--model NAME | --family F] [--utrs FASTA] [--top N] [-o OUT.csv]
                                                     # the most likely unknown miRNA-gene pairs
+    rnaapp mutate --mirna M --target T [--molecule target|mirna|both] [--design] -o OUT.csv
+                                                    # every single-nucleotide substitution, scored
+    rnaapp variants --variants V.csv|V.vcf --targets FASTA --mirnas FILE -o OUT.csv
+                                                    # reference vs alternative scores, sites made/broken
     rnaapp models [--json]
     rnaapp app [--port N] [--address ADDRESS] [-- STREAMLIT_OPTIONS]
                                                     # the app in the browser, on this computer only
@@ -51,6 +57,7 @@ from rnaapp.commands.common import (  # noqa: F401 - the helpers' old import pat
     _write_csv,
 )
 from rnaapp.commands.listing import command_models
+from rnaapp.commands.mutating import command_mutate, command_variants
 from rnaapp.commands.ranking import command_rank
 from rnaapp.commands.scanning import command_scan
 from rnaapp.commands.scoring import command_evaluate, command_predict
@@ -140,7 +147,20 @@ def build_parser() -> argparse.ArgumentParser:
         required=True,
         metavar="OUT",
         help="OUT.parquet (default format; also writes OUT.sites.parquet and OUT.top.csv). With .csv or "
-        ".tsv: ranked pairs and OUT.sites.csv instead, built in memory, so only for small scans",
+        ".tsv: ranked pairs and OUT.sites.csv instead; with .bed or .gff3: the sites as BED6 or GFF3 "
+        "(genomic coordinates for targets named chrom:start-end:strand) and the pairs in OUT.pairs.csv. "
+        "All but .parquet are built in memory, so only for small scans",
+    )
+    scan_command.add_argument(
+        "--intarna",
+        metavar="FILE.csv",
+        help="also write an IntaRNA-like CSV of the sites (;-separated: id1,start1,end1,id2,start2,end2,"
+        "subseqDP,hybridDP,E: both sequences' positions, the hybrid in dot-bracket, its ViennaRNA energy)",
+    )
+    scan_command.add_argument(
+        "--transcript-coordinates",
+        action="store_true",
+        help="in .bed/.gff3 output, keep transcript coordinates even for targets named as genomic regions",
     )
     scan_command.add_argument(
         "--model",
@@ -188,6 +208,75 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_inference_flags(scan_command)
     scan_command.set_defaults(handler=command_scan)
+
+    mutate = commands.add_parser(
+        "mutate",
+        help="score every single-nucleotide substitution of one pair (in-silico mutagenesis)",
+        description=(
+            "Replace each base of the target (or of the miRNA) by each other base and score every mutant "
+            "through the same inference path as predict: one row per substitution with position (1-based on "
+            "the mutated sequence), ref, alt, score, probability, delta (mutant minus reference score), the "
+            "mutant's best site type, the sites it makes or breaks and their duplex energy change. A target "
+            "longer than the model's window is mutated in the 40 nt around its best site unless --start and "
+            "--end say otherwise. --design also lists the fewest substitutions (1-3) that abolish the "
+            "interaction, as a seed-mutant reporter control."
+        ),
+    )
+    mutate.add_argument("--mirna", required=True, help="miRNA sequence 5'->3', or its miRBase name")
+    mutate.add_argument("--target", required=True, help="target sequence 5'->3'")
+    mutate.add_argument("--model", help="model name, family or task (default: site)")
+    mutate.add_argument(
+        "--molecule",
+        choices=["target", "mirna", "both"],
+        default="target",
+        help="which sequence to mutate (default target)",
+    )
+    mutate.add_argument("--start", type=_positive_int, help="first target position to mutate (1-based)")
+    mutate.add_argument(
+        "--end", type=_positive_int, help="last target position to mutate (1-based, inclusive)"
+    )
+    mutate.add_argument(
+        "--design",
+        action="store_true",
+        help="also design seed mutants (written to OUT.designs.csv with -o): no canonical site of the miRNA "
+        "left, no site of the built-in miRNAs changed, probability below 0.5",
+    )
+    mutate.add_argument(
+        "--max-substitutions",
+        type=_positive_int,
+        default=3,
+        metavar="K",
+        help="with --design: most substitutions per design, 1-3 (default 3)",
+    )
+    mutate.add_argument(
+        "-o", "--output", help="write the substitutions to this table (.csv, .tsv, .xlsx, .parquet)"
+    )
+    _add_inference_flags(mutate)
+    mutate.set_defaults(handler=command_mutate)
+
+    variants = commands.add_parser(
+        "variants",
+        help="score variants on transcripts (3'UTR SNPs, small indels) against miRNAs",
+        description=(
+            "For each variant (a table target_id,position,ref,alt with optional variant_id, or a VCF whose "
+            "CHROM is the transcript id and POS the 1-based position on it) and each miRNA: the score on the "
+            "reference and on the variant transcript, their difference, and the sites created or destroyed. "
+            "ref must match the transcript (the row is named when it does not)."
+        ),
+    )
+    variants.add_argument("--variants", required=True, metavar="FILE", help="variant table (CSV/TSV) or VCF")
+    variants.add_argument(
+        "--targets", required=True, metavar="FILE", help="transcripts: FASTA (gzip accepted) or a table"
+    )
+    variants.add_argument(
+        "--mirnas", required=True, metavar="FILE", help="miRNAs: FASTA, names or sequences (as for scan)"
+    )
+    variants.add_argument("--model", help="model name, family or task (default: site)")
+    variants.add_argument(
+        "-o", "--output", help="write the effects to this table (.csv, .tsv, .xlsx, .parquet)"
+    )
+    _add_inference_flags(variants)
+    variants.set_defaults(handler=command_variants)
 
     evaluate = commands.add_parser("evaluate", help="measure models on a labelled file")
     evaluate.add_argument("file")

@@ -153,8 +153,10 @@ def _check_table_output(path: str | Path, option: str = "-o") -> None:
         raise CommandError(f"{option} {path}: {shown} names no table format; give one of {formats}")
 
 
-def _write_csv(frame, path: str) -> None:
+def _write_csv(frame, path: str, separator: str | None = None) -> None:
     """Write ``frame`` atomically in the format its suffix names (:data:`TABLE_SUFFIXES`; CSV otherwise).
+
+    ``separator`` replaces the delimiter of a CSV/TSV (e.g. ``;`` for IntaRNA-like tables).
 
     Raises
     ------
@@ -178,7 +180,8 @@ def _write_csv(frame, path: str) -> None:
         frame.to_excel(buffer, index=False, engine="openpyxl")
         atomic_write(path, lambda temporary: Path(temporary).write_bytes(buffer.getvalue()))
     else:
-        separator = "\t" if suffix in {".tsv", ".txt"} else ","
+        if separator is None:
+            separator = "\t" if suffix in {".tsv", ".txt"} else ","
         atomic_write(path, lambda temporary: frame.to_csv(temporary, index=False, sep=separator))
 
 

@@ -7,29 +7,59 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from rnaapp.commands.common import CommandError, _check_output, _is_gene, _load, _write_csv, inference_options
+from rnaapp.commands.common import (
+    CommandError,
+    _check_output,
+    _check_table_output,
+    _is_gene,
+    _load,
+    _write_csv,
+    inference_options,
+)
+
+#: Site formats other pipelines read, by the suffix of ``-o`` (sites there; pairs in OUT.pairs.csv).
+TRACK_SUFFIXES = {".bed": "BED6", ".gff3": "GFF3", ".gff": "GFF3"}
 
 
-def _scan_outputs(output: str) -> tuple[Path, Path, Path, bool]:
-    """Pair, site and top-N files for ``-o OUTPUT``, and whether they are CSV (else Parquet)."""
+def _scan_outputs(output: str) -> tuple[Path, Path, Path, str]:
+    """Pair, site and top-N files for ``-o OUTPUT``, and their format: parquet, csv, bed or gff3."""
     path = Path(output)
     suffix = path.suffix.lower()
+    if suffix in TRACK_SUFFIXES:
+        base = path.with_suffix("")
+        kind = "bed" if suffix == ".bed" else "gff3"
+        return base.with_name(f"{base.name}.pairs.csv"), path, base.with_name(f"{base.name}.top.csv"), kind
     if suffix in {".csv", ".tsv"}:
         base = path.with_suffix("")
         return (
             path,
             base.with_name(f"{base.name}.sites{path.suffix}"),
             base.with_name(f"{base.name}.top{path.suffix}"),
-            True,
+            "csv",
         )
     if suffix not in {"", ".parquet"}:
         raise CommandError(
-            f"-o {output}: give OUT.parquet (or OUT without a suffix: .parquet is added), OUT.csv or OUT.tsv"
+            f"-o {output}: give OUT.parquet (or OUT without a suffix: .parquet is added), OUT.csv, OUT.tsv, "
+            "OUT.bed (BED6 sites) or OUT.gff3 (GFF3 sites)"
         )
     base = path.with_suffix("") if suffix == ".parquet" else path
     if not suffix:
         path = path.with_name(f"{path.name}.parquet")
-    return path, base.with_name(f"{base.name}.sites.parquet"), base.with_name(f"{base.name}.top.csv"), False
+    return (
+        path,
+        base.with_name(f"{base.name}.sites.parquet"),
+        base.with_name(f"{base.name}.top.csv"),
+        "parquet",
+    )
+
+
+def _write_track(sites, path: Path, kind: str, genomic: bool) -> None:
+    """Write the sites as BED6 or GFF3 text, atomically (:mod:`rnaapp.scan.export`)."""
+    from rnaapp.io import atomic_write
+    from rnaapp.scan.export import bed_text, gff3_text
+
+    text = bed_text(sites, genomic=genomic) if kind == "bed" else gff3_text(sites, genomic=genomic)
+    atomic_write(path, lambda temporary: Path(temporary).write_text(text))
 
 
 def _check_targets(path: str) -> tuple[int, int]:
@@ -92,9 +122,11 @@ def command_scan(arguments: argparse.Namespace) -> int:
     for path in (arguments.mirnas, arguments.targets):
         if not Path(path).is_file():
             raise CommandError(f"{path}: no such file")
-    pairs_path, sites_path, top_path, as_csv = _scan_outputs(arguments.output)
+    pairs_path, sites_path, top_path, kind = _scan_outputs(arguments.output)
     for path in (pairs_path, sites_path, top_path):
         _check_output(path, "-o")
+    if arguments.intarna:
+        _check_table_output(arguments.intarna, "--intarna")
     if arguments.scheduler:
         try:
             import dask.distributed  # noqa: F401
@@ -149,9 +181,12 @@ def command_scan(arguments: argparse.Namespace) -> int:
     }
     started = time.perf_counter()
     try:
-        if as_csv:
+        if kind != "parquet":
             result = scan(model, mirnas, iter_transcripts(arguments.targets), options, **settings)
-            _write_csv(result.sites, str(sites_path))
+            if kind == "csv":
+                _write_csv(result.sites, str(sites_path))
+            else:
+                _write_track(result.sites, sites_path, kind, genomic=not arguments.transcript_coordinates)
             _write_csv(result.pairs, str(pairs_path))
             n_pairs, n_sites = len(result.pairs), len(result.sites)
             ranked: Any = result.pairs
@@ -166,6 +201,13 @@ def command_scan(arguments: argparse.Namespace) -> int:
         bar.close()
     seconds = time.perf_counter() - started
     written = [pairs_path, sites_path]
+    if arguments.intarna:
+        from rnaapp.scan import read_scan
+        from rnaapp.scan.export import sites_intarna
+
+        sites = result.sites if kind != "parquet" else read_scan(sites_path)
+        _write_csv(sites_intarna(sites, dict(mirnas)), arguments.intarna, separator=";")
+        written.append(Path(arguments.intarna))
     if arguments.top and n_pairs:
         blocks = []
         for ranking, per in (("overall", None), ("per_mirna", "mirna"), ("per_target", "target")):

@@ -14,8 +14,9 @@ Substitutions are tried only inside the miRNA's canonical sites (their seed-matc
 included), each set of ``k`` positions hitting every site; ``k`` grows from 1 until some set passes 1-2,
 and those sets are scored in one batch through the one inference path. Designs that pass all three are
 returned lowest score first; when none at the smallest ``k`` passes 3, ``k`` grows (up to
-``max_substitutions``), and if still none does, the lowest-scoring sets that pass 1-2 are returned with
-``abolished`` False, so the user sees how close they come.
+``max_substitutions``), and if still none does, the lowest-scoring sets of any size that pass 1-2 are
+returned with ``abolished`` False, so the user sees how close they come (a target paired along the whole
+miRNA, siRNA-like, can keep a high score without any seed match).
 """
 
 from __future__ import annotations
@@ -230,8 +231,7 @@ def design_seed_mutants(
                 f"site abolish the interaction (probability < {threshold:g}); the lowest-scoring "
                 "are listed",
             )
-        if fallback is None:
-            fallback = table.head(designs)
+        fallback = table if fallback is None else pd.concat([fallback, table], ignore_index=True)
     if fallback is None:
         return MutantDesigns(
             model.name,
@@ -240,6 +240,7 @@ def design_seed_mutants(
             f"no set of up to {max_substitutions} substitutions removes every canonical site without changing "
             "another miRNA's site",
         )
+    fallback = fallback.sort_values(["score", "n_substitutions", "substitutions"], kind="stable").head(designs)
     return _finish(
         fallback,
         mirna,

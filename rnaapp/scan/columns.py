@@ -111,6 +111,7 @@ def _empty_frame(columns: dict[str, str]) -> pd.DataFrame:
 
 
 def concat_results(results: Sequence[ScanResult]) -> ScanResult:
+    """One :class:`ScanResult` of several (pairs and sites concatenated in order; empty tables for none)."""
     if not results:
         return ScanResult(pairs=_empty_frame(PAIR_COLUMNS), sites=_empty_frame(SITE_COLUMNS))
     pairs = [result.pairs for result in results if len(result.pairs)]

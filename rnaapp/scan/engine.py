@@ -26,9 +26,9 @@ from rnaapp.scan.columns import (
     SITE_COLUMNS,
     ScanCancelled,
     ScanResult,
-    concat_results,
     _empty_frame,
     _unscored_pair,
+    concat_results,
     label_targets,
     site_type_counts,
 )
