@@ -47,6 +47,14 @@ from rnaapp.io import (
 )
 from rnaapp.io.utrs import unknown_gene
 from rnaapp.mirna_names import TypedMirna, configured_mirna_reference, read_typed_mirna
+from rnaapp.mutagenesis import (
+    DESIGN_COLUMNS,
+    MUTAGENESIS_COLUMNS,
+    Mutagenesis,
+    MutantDesigns,
+    design_seed_mutants,
+    saturation_mutagenesis,
+)
 from rnaapp.pair_report import (
     GENE_SCORE_COLUMNS,
     SCORE_COLUMNS,
@@ -60,6 +68,9 @@ from rnaapp.structure import duplex_diagram
 
 FILLED_MODELS_KEY = "_predict_models_filled"
 RESULT_KEY = "predict_result"
+#: The pair whose mutagenesis was asked for (shown until another pair is predicted).
+MUTAGENESIS_KEY = "_predict_mutagenesis_pair"
+DESIGN_KEY = "_predict_design_pair"
 #: Whether the shown result is an earlier one (the last press of Predict met an input error).
 STALE_KEY = "_predict_result_stale"
 #: Number formats of the score and site tables (probability is drawn as a bar; others are shown as they are).
@@ -83,6 +94,20 @@ def cached_report(
         target_id=target_id,
         options=options,
     )
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def cached_mutagenesis(
+    model_name: str, mirna: str, target: str, stamp: float, options: InferenceOptions, molecule: str
+) -> Mutagenesis:
+    return saturation_mutagenesis(get_model(model_name), mirna, target, options, molecule=molecule)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def cached_designs(
+    model_name: str, mirna: str, target: str, stamp: float, options: InferenceOptions
+) -> MutantDesigns:
+    return design_seed_mutants(get_model(model_name), mirna, target, options)
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
@@ -683,7 +708,85 @@ def show(result: dict) -> None:
                     "dl_heat_svg",
                 )
 
+    if not report.gene:
+        show_mutagenesis(result, report)
     show_downloads(result, report, strongest)
+
+
+def show_mutagenesis(result: dict, report: PairReport) -> None:
+    """Saturation mutagenesis of the pair (a heatmap of every substitution) and seed-mutant designs."""
+    st.markdown("#### Mutagenesis")
+    names = [name for name in result["models"] if model_task(name) != "gene"]
+    if not names:
+        return
+    pair = (report.mirna, report.target)
+    first, second = st.columns(2)
+    model_name = first.selectbox("Model to mutate with", names, key="predict_mutagenesis_model")
+    molecule = second.radio(
+        "Mutate", ["target", "miRNA"], horizontal=True, key="predict_mutagenesis_molecule"
+    ).lower()
+    st.caption(
+        "Every base replaced by each of the three others and scored by the model (the same scoring as "
+        "above); Δ score = mutant − reference (red: the substitution weakens the interaction). A target "
+        "longer than the model's window is mutated in the 40 nt around its best site."
+    )
+    if st.button("Mutate every base", key="predict_mutate", icon=":material/science:"):
+        st.session_state[MUTAGENESIS_KEY] = pair
+    if st.session_state.get(MUTAGENESIS_KEY) != pair:
+        return
+    options = inference_options()
+    stamp = card_stamp(model_name)
+    with st.spinner("Scoring every substitution …"):
+        mutagenesis = run_safely(
+            lambda: cached_mutagenesis(model_name, report.mirna, report.target, stamp, options, molecule),
+            "mutagenesis",
+        )
+    if mutagenesis is None:
+        return
+    reference = mutagenesis.reference
+    st.plotly_chart(
+        figures.mutagenesis_heatmap(
+            mutagenesis,
+            title=f"{model_name}: every substitution of the {molecule} "
+            f"(reference score {reference['score']:.2f})",
+        ),
+        key="predict_mutagenesis_heatmap",
+    )
+    table = mutagenesis.table
+    strongest = table.nsmallest(5, "delta")
+    st.caption(
+        f"{len(table)} substitutions of nt {mutagenesis.region[0] + 1}–{mutagenesis.region[1]} in "
+        f"{mutagenesis.seconds:.2f} s. Strongest: "
+        + ", ".join(
+            f"{row.ref}{row.position}{row.alt} (Δ {row.delta:+.2f})" for row in strongest.itertuples()
+        )
+        + ". The box marks the seed match; hover a cell for the mutant's score and site type."
+    )
+    download("Substitutions (CSV)", csv_bytes(table), "rnaapp_mutagenesis.csv", "text/csv", "dl_mutagenesis")
+    explain_columns(MUTAGENESIS_COLUMNS)
+    if molecule != "target":
+        return
+    if st.button("Design a seed-mutant control", key="predict_design", icon=":material/build:"):
+        st.session_state[DESIGN_KEY] = (pair, model_name)
+    if st.session_state.get(DESIGN_KEY) != (pair, model_name):
+        return
+    with st.spinner("Trying 1–3 substitutions in the seed match …"):
+        designs = run_safely(
+            lambda: cached_designs(model_name, report.mirna, report.target, stamp, options), "mutant design"
+        )
+    if designs is None:
+        return
+    (st.success if len(designs.table) and designs.table["abolished"].all() else st.warning)(
+        f"Seed-mutant designs: {designs.note}."
+    )
+    if len(designs.table):
+        st.dataframe(
+            designs.table,
+            hide_index=True,
+            column_config=table_columns(designs.table, DESIGN_COLUMNS),
+        )
+        download("Designs (CSV)", csv_bytes(designs.table), "rnaapp_designs.csv", "text/csv", "dl_designs")
+        explain_columns(DESIGN_COLUMNS)
 
 
 def show_downloads(result: dict, report: PairReport, strongest: str) -> None:

@@ -51,6 +51,7 @@ from rnaapp.io import (
 )
 from rnaapp.io.utrs import utrs_for_genes
 from rnaapp.jobs import ScanJob, start_scan
+from rnaapp.mutagenesis import VARIANT_COLUMNS, read_variants, variant_effects
 from rnaapp.pair_report import PairReport, pair_report
 from rnaapp.rank import rank_candidates, seen_nodes
 from rnaapp.registry import defaults
@@ -64,6 +65,7 @@ from rnaapp.scan import (
     read_mirna_list,
     read_transcript_records,
 )
+from rnaapp.scan.export import bed_text, gff3_text, sites_intarna
 from rnaapp.settings import load_settings, mirna_reference
 from rnaapp.structure import Hybrid, duplex_diagram, hybridize
 
@@ -753,6 +755,40 @@ def show_results(job: ScanJob) -> None:
         else:
             st.caption("Too many rows for Excel (limit 1,048,576): use the CSV files.")
 
+    track_first, track_second, track_third = st.columns(3)
+    with track_first:
+        download(
+            "Sites (BED6)",
+            lambda: bed_text(shown_sites).encode(),
+            "rnaapp_scan_sites.bed",
+            "text/plain",
+            "dl_scan_bed",
+        )
+    with track_second:
+        download(
+            "Sites (GFF3)",
+            lambda: gff3_text(shown_sites).encode(),
+            "rnaapp_scan_sites.gff3",
+            "text/plain",
+            "dl_scan_gff3",
+        )
+    with track_third:
+        download(
+            "Hybrids (IntaRNA-like CSV)",
+            lambda: sites_intarna(shown_sites, dict(job.mirnas)).to_csv(index=False, sep=";").encode(),
+            "rnaapp_scan_hybrids.csv",
+            "text/csv",
+            "dl_scan_intarna",
+        )
+    st.caption(
+        "BED6 is 0-based and half-open, GFF3 1-based; targets named as genomic regions "
+        "(chrom:start-end:strand, e.g. 13:103634174-103634223:-) get genomic coordinates, others the "
+        "transcript's (chromosome = target id). The IntaRNA-like CSV (;-separated) holds each site's "
+        "ViennaRNA hybrid: both sequences' positions, dot-bracket, energy."
+    )
+    if not job.plant:
+        show_variant_effects(job)
+
     rows = selection.selection.rows if selection is not None else []
     if rows:
         chosen = page_rows.iloc[rows[0]]
@@ -766,6 +802,66 @@ def show_results(job: ScanJob) -> None:
             return
         chosen = page_rows.iloc[labels.index(picked)]
     show_pair(job, chosen, sites)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def cached_variant_effects(
+    model_name: str,
+    stamp: float,
+    mirnas: tuple[tuple[str, str], ...],
+    targets: tuple[tuple[str, str], ...],
+    variant_bytes: bytes,
+    file_name: str,
+    options: InferenceOptions,
+) -> pd.DataFrame:
+    variants = read_variants(variant_bytes, file_name)
+    return variant_effects(
+        get_model(model_name), list(mirnas), dict(targets), variants, options, source=file_name
+    )
+
+
+def show_variant_effects(job: ScanJob) -> None:
+    """Upload variants on the scanned transcripts: each miRNA's score with and without each variant."""
+    st.markdown("#### Variant effects")
+    upload = st.file_uploader(
+        "Variants on these transcripts (CSV/TSV target_id,position,ref,alt, or a VCF with the transcript id "
+        "as CHROM)",
+        key="scan_variant_file",
+        help="Positions are 1-based on the transcript sequence as scanned; ref must match it. Each miRNA of "
+        "the scan is scored on the reference and on the variant transcript.",
+    )
+    if upload is None:
+        return
+    data = upload.getvalue()
+    with st.spinner("Scoring the variants …"):
+        effects = run_safely(
+            lambda: cached_variant_effects(
+                job.model_name,
+                card_stamp(job.model_name),
+                tuple(job.mirnas),
+                tuple(job.targets.items()),
+                data,
+                upload.name,
+                job.options.replace(workers=1),
+            ),
+            f"the variants of {upload.name}",
+        )
+    if effects is None:
+        return
+    changed = int(((effects["sites_created"] != "") | (effects["sites_destroyed"] != "")).sum())
+    st.caption(
+        f"{counted(effects['variant_id'].nunique(), 'variant')} × {counted(len(job.mirnas), 'miRNA')}: "
+        f"{counted(changed, 'row')} make or break a site; sorted by the size of the change."
+    )
+    ordered = effects.reindex(effects["delta"].abs().sort_values(ascending=False).index)
+    st.dataframe(
+        ordered,
+        hide_index=True,
+        column_config=table_columns(ordered, VARIANT_COLUMNS),
+        key="scan_variant_table",
+    )
+    download("Variant effects (CSV)", csv_bytes(effects), "rnaapp_variants.csv", "text/csv", "dl_variants")
+    explain_columns(VARIANT_COLUMNS)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)

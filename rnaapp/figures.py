@@ -273,6 +273,95 @@ def attention_heatmap(
     return figure
 
 
+def mutagenesis_heatmap(result, *, title: str | None = None) -> go.Figure:
+    """Saturation mutagenesis as a heatmap: position x base, coloured by the change of score.
+
+    Parameters
+    ----------
+    result : rnaapp.mutagenesis.Mutagenesis
+        The substitutions of one pair (:func:`rnaapp.mutagenesis.saturation_mutagenesis`).
+    title
+        Figure title.
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+        One heatmap (rows A, C, G, U; columns the mutated positions, labelled ``"17 U"`` with the reference
+        base), diverging colours centred at 0 (red = the substitution weakens the interaction); the
+        reference base's cell is empty. Hover names the mutant's score, probability, best site type and
+        site change. The seed match (target: the reference's best canonical site; miRNA: positions 2-8) is
+        outlined.
+    """
+    from rnaapp.mutagenesis import NUCLEOTIDES
+
+    table = result.table
+    start, end = result.region
+    sequence = result.sequence
+    positions = list(range(start + 1, end + 1))
+    labels = [f"{position} {sequence[position - 1]}" for position in positions]
+    column = {position: index for index, position in enumerate(positions)}
+    row = {base: index for index, base in enumerate(NUCLEOTIDES)}
+    z = np.full((len(NUCLEOTIDES), len(positions)), np.nan)
+    hover = [[f"{label}: reference base" for label in labels] for _ in NUCLEOTIDES]
+    for item in table.itertuples(index=False):
+        i, j = row.get(item.alt), column[item.position]
+        if i is None:
+            continue
+        z[i, j] = item.delta
+        change = f"<br>{item.site_change}" if item.site_change else ""
+        hover[i][j] = (
+            f"{item.ref}{item.position}{item.alt}: score {item.score:.2f} (Δ {item.delta:+.2f}), "
+            f"probability {item.probability:.3f}<br>best site {item.site_type}{change}"
+        )
+    limit = float(np.nanmax(np.abs(z))) if np.isfinite(z).any() else 1.0
+    figure = go.Figure(
+        go.Heatmap(
+            z=z,
+            x=labels,
+            y=list(NUCLEOTIDES),
+            text=hover,
+            hovertemplate="%{text}<extra></extra>",
+            colorscale="RdBu",
+            zmid=0.0,
+            zmin=-limit,
+            zmax=limit,
+            colorbar={"title": {"text": "Δ score"}},
+        )
+    )
+    if result.seed_match is not None:
+        first, last = result.seed_match  # 0-based, end-exclusive on the mutated sequence
+        shown = [index for index, position in enumerate(positions) if first < position <= last]
+        if shown:
+            figure.add_shape(
+                type="rect",
+                xref="x",
+                yref="paper",
+                x0=shown[0] - 0.5,
+                x1=shown[-1] + 0.5,
+                y0=0,
+                y1=1,
+                line={"color": "black", "width": 2},
+                fillcolor="rgba(0,0,0,0)",
+            )
+            figure.add_annotation(
+                x=(shown[0] + shown[-1]) / 2,
+                y=1.0,
+                xref="x",
+                yref="paper",
+                yanchor="bottom",
+                text="seed match" if result.molecule == "target" else "seed (2-8)",
+                showarrow=False,
+            )
+    what = "target" if result.molecule == "target" else "miRNA"
+    figure.update_layout(
+        title=title,
+        xaxis={"title": {"text": f"{what} position (5'→3') and reference base"}, "type": "category"},
+        yaxis={"title": {"text": "substituted base"}, "type": "category"},
+        height=320,
+    )
+    return figure
+
+
 def _tick_step(count: int, most: int) -> int:
     """Smallest of 1, 2, 5, 10, 20, 50, ... that shows at most ``most`` of ``count`` ticks."""
     step = 1

@@ -38,8 +38,8 @@ class ScanJob(ThreadJob[ScanResult]):
     plant
         Whether the model scores whole transcripts (plant models), as :func:`rnaapp.scan.scan` reports.
     targets
-        ``id -> sequence`` of the transcripts, kept for plant scans only (their attention is drawn over
-        the whole transcript); empty otherwise.
+        ``id -> sequence`` of the transcripts (plant attention is drawn over the whole transcript; variant
+        effects are scored on them).
     options
         How the models run, with the worker processes decided (:func:`rnaapp.inference.scan_workers`).
     """
@@ -60,7 +60,7 @@ class ScanJob(ThreadJob[ScanResult]):
         targets = list(targets)
         self.n_targets = len(targets)
         self.plant = scores_whole_targets(model)
-        self.targets = dict(targets) if self.plant else {}
+        self.targets = dict(targets)
         self.options = options.replace(workers=scan_workers(scan_work(self.mirnas, targets), options))
 
         def work(progress: Any, should_stop: Any) -> ScanResult:

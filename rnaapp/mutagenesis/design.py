@@ -240,7 +240,9 @@ def design_seed_mutants(
             f"no set of up to {max_substitutions} substitutions removes every canonical site without changing "
             "another miRNA's site",
         )
-    fallback = fallback.sort_values(["score", "n_substitutions", "substitutions"], kind="stable").head(designs)
+    fallback = fallback.sort_values(["score", "n_substitutions", "substitutions"], kind="stable").head(
+        designs
+    )
     return _finish(
         fallback,
         mirna,

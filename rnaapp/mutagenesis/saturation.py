@@ -7,8 +7,9 @@ model's window is scanned, one scan for all its mutants), and ``delta`` is the m
 reference's. ``score`` is the graded log-odds, so a delta is visible where probabilities saturate.
 
 Which region is mutated: the whole target when the model reads it whole (at most its window, 60 nt for the
-shipped site models); for a longer target, the 40-nt window around its best site (the window the model
-reads there), unless ``start``/``end`` say otherwise. The miRNA is mutated whole.
+shipped site models; plant models read any target whole: up to 100 nt); for a longer target, the 40 nt
+around its best site (the window a site model reads there; a plant model's best complementary site),
+unless ``start``/``end`` say otherwise. The miRNA is mutated whole.
 """
 
 from __future__ import annotations
@@ -33,6 +34,8 @@ from rnaapp.registry import TrainedModel
 
 NUCLEOTIDES = "ACGU"
 MOLECULES = ("target", "mirna")
+#: Longest target a model reading it whole gets mutated whole by default (longer: 40 nt at its best site).
+DEFAULT_WHOLE = 100
 #: Most nucleotides one call mutates (3 mutants each): bounds the work a typed region can ask for.
 MAX_REGION = 1000
 
@@ -149,9 +152,23 @@ def score_sequences(
 
 
 def default_region(model: TrainedModel, mirna: str, target: str, reference: pd.Series) -> tuple[int, int]:
-    """The region mutated by default (module docstring): whole target, or 40 nt around its best site."""
-    if reads_whole(model, target):
+    """The region mutated by default (module docstring).
+
+    The whole target when the model reads it whole and it is at most :data:`DEFAULT_WHOLE` nt; else 40 nt
+    around its best site: the site model's best candidate site (the window the model reads there), or a
+    plant model's best complementary site (centred on it).
+    """
+    if reads_whole(model, target) and len(target) <= DEFAULT_WHOLE:
         return 0, len(target)
+    if model.family.task == "plant":
+        from rnaapp.scan.plant import plant_sites
+
+        found = plant_sites(mirna, target, count=1).sites
+        if found:
+            middle = (found[0].start + found[0].end) // 2
+            first = min(max(0, middle - 20), max(0, len(target) - 40))
+            return first, min(len(target), first + 40)
+        return 0, min(len(target), 40)
     best_start = reference.get("best_site_start")
     sites = sites_by_anchor(mirna, target)
     if best_start is not None and not pd.isna(best_start):
