@@ -11,6 +11,7 @@ the markers (protocol, what could leak, what the numbers say) is written by hand
     python bench/speed.py --docs            # section "speed"
     python bench/scan.py --docs             # sections "scan-accuracy", "scan-speed", "scan-scale"
     python bench/window_rule.py --docs      # section "window-rule"
+    python bench/mutagenesis.py --docs      # section "mutagenesis"
 """
 
 from __future__ import annotations
