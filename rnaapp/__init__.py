@@ -10,6 +10,7 @@ The public API (importing ``rnaapp`` itself is cheap: each name loads its module
     scores = rnaapp.score_pairs(model, pairs, options)     # probability, best site, ... per pair
     result = rnaapp.scan.scan(model, mirnas, transcripts, options)  # rank pairs over whole transcripts
     evaluation = rnaapp.evaluate(labels, probabilities)    # every metric, with curves
+    ism = rnaapp.mutagenesis.saturation_mutagenesis(model, mirna, target, options)  # every substitution
 """
 
 from __future__ import annotations
@@ -52,7 +53,7 @@ _EXPORTS = {
 }
 
 #: Subpackages that are part of the public API as modules (their names are also functions inside them).
-_SUBMODULES = ("scan", "pair_report", "inference", "io")
+_SUBMODULES = ("scan", "pair_report", "inference", "io", "mutagenesis")
 
 __all__ = ["__version__", *_EXPORTS, *_SUBMODULES]
 

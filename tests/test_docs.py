@@ -9,6 +9,7 @@ import re
 import pytest
 
 from rnaapp.evaluate import METRIC_NAMES
+from rnaapp.mutagenesis import DESIGN_COLUMNS, MUTAGENESIS_COLUMNS, VARIANT_COLUMNS
 from rnaapp.rank import RANK_COLUMNS
 from rnaapp.report import GENE_SCORE_COLUMNS, SCORE_COLUMNS, SITE_TABLE_COLUMNS
 from rnaapp.scan import CANDIDATE_TYPES, PAIR_COLUMNS, SITE_COLUMNS
@@ -30,6 +31,7 @@ SECTIONS = {
     "scoring": "scoring.py",
     "case-study": "case_study.py",
     "load-test": "load_test.py",
+    "mutagenesis": "mutagenesis.py",
 }
 
 
@@ -56,6 +58,9 @@ def test_readme_starts_with_the_two_commands():
             | set(SITE_TABLE_COLUMNS)
             | set(GENE_SCORE_COLUMNS)
             | set(RANK_COLUMNS)
+            | set(MUTAGENESIS_COLUMNS)
+            | set(VARIANT_COLUMNS)
+            | set(DESIGN_COLUMNS)
         )
         - {"mirna_id", "target_id", "model", "family", "scanned"}
     ),
