@@ -242,6 +242,12 @@ def build_parser() -> argparse.ArgumentParser:
         "left, no site of the built-in miRNAs changed, probability below 0.5",
     )
     mutate.add_argument(
+        "--other-mirnas",
+        metavar="FILE",
+        help="with --design: miRNAs whose canonical sites a design must not make or break (FASTA, names or "
+        "sequences; default: the built-in human miRNAs)",
+    )
+    mutate.add_argument(
         "--max-substitutions",
         type=_positive_int,
         default=3,

@@ -76,3 +76,19 @@ def test_variants_reads_a_vcf_and_names_a_mismatching_row(tmp_path, capsys):
     vcf.write_text(f"#CHROM\tPOS\tID\tREF\tALT\nutr1\t20\t.\t{TARGET[19]}\tC\nutr1\t5\t.\t{wrong}\tG\n")
     assert main(["variants", "--variants", str(vcf), "--targets", str(targets), "--mirnas", str(mirnas)]) == 2
     assert f"row 3: ref '{wrong}' does not match utr1" in capsys.readouterr().err
+
+
+def test_mutate_design_keeps_the_sites_of_the_given_other_mirnas(tmp_path, capsys):
+    let7 = EXAMPLE_MIRNAS["hsa-let-7a-5p"]
+    others = tmp_path / "others.fa"
+    others.write_text(f">hsa-let-7a-5p\n{let7}\n")
+    target = TARGET + reverse_complement(let7[1:8]) + "A"
+    output = tmp_path / "mut.csv"
+    arguments = ["mutate", "--mirna", MIR21, "--target", target, "--design", "--other-mirnas", str(others)]
+    assert main([*arguments, "-o", str(output)]) == 0
+    designs = pd.read_csv(tmp_path / "mut.designs.csv")
+    for mutant in designs["mutant"]:
+        assert find_seed_sites(MIR21, mutant) == []
+        assert find_seed_sites(let7, mutant) == find_seed_sites(let7, target)
+    assert main([*arguments, "--max-substitutions", "4"]) == 2
+    assert "1 to 3 nucleotides" in capsys.readouterr().err

@@ -50,6 +50,10 @@ def command_mutate(arguments: argparse.Namespace) -> int:
 
     from rnaapp.mutagenesis import design_seed_mutants, saturation_mutagenesis
 
+    if not 1 <= arguments.max_substitutions <= 3:
+        raise CommandError(
+            f"--max-substitutions {arguments.max_substitutions}: a design changes 1 to 3 nucleotides"
+        )
     if arguments.output:
         _check_table_output(arguments.output, "-o")
         if arguments.design:
@@ -96,12 +100,26 @@ def command_mutate(arguments: argparse.Namespace) -> int:
     else:
         _print_table(table.sort_values("delta").head(20))
     if arguments.design:
+        other_mirnas = None
+        if arguments.other_mirnas:
+            from rnaapp.scan import read_mirnas_file
+            from rnaapp.settings import load_settings, mirna_reference
+
+            _check_file(arguments.other_mirnas)
+            other_mirnas = [
+                (other, sequence)
+                for other, sequence in read_mirnas_file(
+                    arguments.other_mirnas, mirna_reference(load_settings().mirbase_path)
+                )
+                if sequence != mirna
+            ]
         designs = design_seed_mutants(
             model,
             mirna,
             target,
             options,
             max_substitutions=arguments.max_substitutions,
+            other_mirnas=other_mirnas,
             prior=arguments.prior,
         )
         print(f"seed-mutant designs: {designs.note}", file=sys.stderr)
