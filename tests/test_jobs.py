@@ -258,7 +258,12 @@ def test_a_scan_job_scans_under_the_given_options():
     )
     status = job.wait(timeout=60)
     assert status["state"] == "finished", job.error
-    assert job.model_name == model.name and job.n_targets == 1 and not job.plant and job.targets == {"t1": target}
+    assert (
+        job.model_name == model.name
+        and job.n_targets == 1
+        and not job.plant
+        and job.targets == {"t1": target}
+    )
     assert job.options.batch_size == 3 and job.options.workers == 1  # a small scan: this process
     assert job.result.pairs[["mirna_id", "target_id"]].values.tolist() == [["let-7a", "t1"]]
     assert status["done"] == status["total"] == 1
