@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import math
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -141,6 +142,37 @@ TABLE_SUFFIXES = {".csv": "CSV", ".tsv": "TSV", ".txt": "TSV", ".xlsx": "Excel",
 
 #: Rows an Excel sheet holds (with the header).
 EXCEL_MAX_ROWS = 1_048_575
+
+
+@contextlib.contextmanager
+def progress_bar(
+    total: int, description: str, *, disable: bool | None = None
+) -> Iterator[Callable[[int, int], None]]:
+    """A tqdm bar on stderr, as the ``progress(done, total)`` callback the library takes; closed on exit.
+
+    ``disable`` as tqdm's (None: shown on a terminal only).
+    """
+    from tqdm import tqdm
+
+    bar = tqdm(
+        total=total,
+        desc=description,
+        unit="pair",
+        file=sys.stderr,
+        leave=False,
+        disable=disable,
+        mininterval=0.5,
+    )
+    last = [0]
+
+    def advance(done: int, _: int) -> None:
+        bar.update(done - last[0])
+        last[0] = done
+
+    try:
+        yield advance
+    finally:
+        bar.close()
 
 
 def _check_table_output(path: str | Path, option: str = "-o") -> None:

@@ -10,10 +10,10 @@ from rnaapp.commands.common import (
     CommandError,
     _check_file,
     _check_table_output,
-    _is_gene,
     _load,
     _write_csv,
     inference_options,
+    progress_bar,
 )
 
 
@@ -60,12 +60,7 @@ def command_mutate(arguments: argparse.Namespace) -> int:
             _check_table_output(_designs_path(arguments.output), "-o")
     name, mirna, target = _typed_pair(arguments.mirna, arguments.target)
     options = inference_options(arguments)
-    model = _load(arguments.model, options)
-    if _is_gene(model):
-        raise CommandError(
-            f"{model.name} is a miRNA–gene association model: it scores a miRNA and a gene by name, so a base "
-            "change does not move its score; mutate with a site or plant model (e.g. --model site)"
-        )
+    model = _load(arguments.model, options)  # a gene model is refused by score_sequences (one line)
     molecules = ["target", "mirna"] if arguments.molecule == "both" else [arguments.molecule]
     results = [
         saturation_mutagenesis(
@@ -145,8 +140,6 @@ def _targets_named(path: str, names: set[str]) -> dict[str, str]:
 
 def command_variants(arguments: argparse.Namespace) -> int:
     """``rnaapp variants``: reference and alternative scores of variants on transcripts x miRNAs."""
-    from tqdm import tqdm
-
     from rnaapp.mutagenesis import read_variants, variant_effects
     from rnaapp.scan import read_mirnas_file
     from rnaapp.settings import load_settings, mirna_reference
@@ -159,21 +152,9 @@ def command_variants(arguments: argparse.Namespace) -> int:
     mirnas = read_mirnas_file(arguments.mirnas, mirna_reference(load_settings().mirbase_path))
     targets = _targets_named(arguments.targets, set(variants["target_id"]))
     options = inference_options(arguments)
-    model = _load(arguments.model, options)
-    if _is_gene(model):
-        raise CommandError(
-            f"{model.name} is a miRNA–gene association model: variants do not move its scores; give a site or "
-            "plant model (e.g. --model site)"
-        )
+    model = _load(arguments.model, options)  # a gene model is refused by score_sequences (one line)
     total = len(mirnas) * (len(variants) + len(set(variants["target_id"])))
-    bar = tqdm(total=total, desc=f"scoring with {model.name}", unit="pair", file=sys.stderr, leave=False)
-    last = [0]
-
-    def advance(done: int, _: int) -> None:
-        bar.update(done - last[0])
-        last[0] = done
-
-    try:
+    with progress_bar(total, f"scoring with {model.name}", disable=False) as advance:
         effects = variant_effects(
             model,
             mirnas,
@@ -184,8 +165,6 @@ def command_variants(arguments: argparse.Namespace) -> int:
             progress=advance,
             source=Path(arguments.variants).name,
         )
-    finally:
-        bar.close()
     changed = int((effects["sites_created"].str.len() + effects["sites_destroyed"].str.len() > 0).sum())
     print(
         f"{len(variants)} variants × {len(mirnas)} miRNAs with {model.name}: {changed} rows make or break a site",

@@ -22,6 +22,7 @@ from rnaapp.commands.common import (
     _warn_no_evidence,
     _write_csv,
     inference_options,
+    progress_bar,
 )
 
 
@@ -31,8 +32,6 @@ def _score(model, pairs, source: str, options, prior: float | None = None):
     Input columns named like a score column are kept as ``input_<name>`` (with a note on stderr); for a
     miRNA-gene model, rows whose score rests on no evidence are named on stderr.
     """
-    from tqdm import tqdm
-
     from rnaapp.inference import score_pairs, scored_table, scoring_time_note
 
     note = scoring_time_note(model, pairs)
@@ -41,25 +40,10 @@ def _score(model, pairs, source: str, options, prior: float | None = None):
 
     # tqdm's bar shows the rate and the time left; small files get it on a terminal only (a long target
     # makes even a few hundred pairs take minutes), files of 2,000 pairs or more always.
-    bar = tqdm(
-        total=len(pairs),
-        desc=f"scoring with {model.name}",
-        unit="pair",
-        file=sys.stderr,
-        leave=False,
-        disable=None if len(pairs) < 2000 else False,
-        mininterval=0.5,
-    )
-    last = [0]
-
-    def advance(done: int, total: int) -> None:
-        bar.update(done - last[0])
-        last[0] = done
-
-    try:
+    with progress_bar(
+        len(pairs), f"scoring with {model.name}", disable=None if len(pairs) < 2000 else False
+    ) as advance:
         scores = score_pairs(model, pairs, options, progress=advance, source=source, prior=prior)
-    finally:
-        bar.close()
     scored, renamed = scored_table(pairs, scores, model.family.task)
     if renamed:
         print(

@@ -92,7 +92,8 @@ def _site_positions(sites: dict) -> list[set[int]]:
 def _canonical_of(mirnas: Sequence[tuple[str, str]], target: str) -> dict[str, dict[int, str]]:
     return {
         name: {
-            anchor: site.site_type for anchor, site in canonical_sites(sites_by_anchor(mirna, target)).items()
+            anchor: site.site_type
+            for anchor, site in sites_by_anchor(mirna, target, noncanonical=False).items()
         }
         for name, mirna in mirnas
     }
@@ -186,7 +187,7 @@ def design_seed_mutants(
                 for position, alt in zip(chosen, alts, strict=True):
                     mutant[position] = alt
                 mutant_text = "".join(mutant)
-                if canonical_sites(sites_by_anchor(mirna, mutant_text)):
+                if sites_by_anchor(mirna, mutant_text, noncanonical=False):
                     continue  # rule 1
                 if _canonical_of(others, mutant_text) != others_before:
                     continue  # rule 2
@@ -218,57 +219,42 @@ def design_seed_mutants(
         table = table.sort_values(["score", "substitutions"], kind="stable").reset_index(drop=True)
         passing = table[table["abolished"]]
         if len(passing):
-            return _finish(
-                passing.head(designs),
-                mirna,
-                target,
-                own_sites,
-                (window_start, window_end),
-                reference_energy,
+            chosen = passing.head(designs)
+            note = (
+                f"{len(passing)} of {len(table)} sets of {k} substitution(s) that leave no canonical "
+                f"site abolish the interaction (probability < {threshold:g}); the lowest-scoring are listed"
+            )
+            break
+        fallback = table if fallback is None else pd.concat([fallback, table], ignore_index=True)
+    else:
+        if fallback is None:
+            return MutantDesigns(
                 model.name,
                 reference_info,
-                f"{len(passing)} of {len(table)} sets of {k} substitution(s) that leave no canonical "
-                f"site abolish the interaction (probability < {threshold:g}); the lowest-scoring "
-                "are listed",
+                empty,
+                f"no set of up to {max_substitutions} substitutions removes every canonical site without "
+                "changing another miRNA's site",
             )
-        fallback = table if fallback is None else pd.concat([fallback, table], ignore_index=True)
-    if fallback is None:
-        return MutantDesigns(
-            model.name,
-            reference_info,
-            empty,
-            f"no set of up to {max_substitutions} substitutions removes every canonical site without changing "
-            "another miRNA's site",
+        chosen = fallback.sort_values(["score", "n_substitutions", "substitutions"], kind="stable").head(
+            designs
         )
-    fallback = fallback.sort_values(["score", "n_substitutions", "substitutions"], kind="stable").head(
-        designs
-    )
-    return _finish(
-        fallback,
-        mirna,
-        target,
-        own_sites,
-        (window_start, window_end),
-        reference_energy,
-        model.name,
-        reference_info,
-        f"no set of up to {max_substitutions} substitutions brings the probability below "
-        f"{threshold:g} ({tried} scored); the lowest-scoring sets that leave no canonical site are "
-        "listed (abolished = False)",
-    )
+        note = (
+            f"no set of up to {max_substitutions} substitutions brings the probability below "
+            f"{threshold:g} ({tried} scored); the lowest-scoring sets that leave no canonical site are "
+            "listed (abolished = False)"
+        )
+    table = _described(chosen, mirna, own_sites, (window_start, window_end), reference_energy)
+    return MutantDesigns(model.name, reference_info, table, note)
 
 
-def _finish(
+def _described(
     table: pd.DataFrame,
     mirna: str,
-    target: str,
     own_sites: dict,
     window: tuple[int, int],
     reference_energy: float,
-    model_name: str,
-    reference_info: dict,
-    note: str,
-) -> MutantDesigns:
+) -> pd.DataFrame:
+    """The chosen designs with their duplex energy, site changes and sites left (:data:`DESIGN_COLUMNS`)."""
     from rnaapp.structure import hybridize
 
     table = table.reset_index(drop=True).copy()
@@ -277,7 +263,7 @@ def _finish(
     table["delta_energy"] = np.asarray(energies) - reference_energy
     table["site_change"] = [
         describe_changes(
-            site_changes(canonical_sites(own_sites), canonical_sites(sites_by_anchor(mirna, mutant)))
+            site_changes(canonical_sites(own_sites), sites_by_anchor(mirna, mutant, noncanonical=False))
         )
         for mutant in table["mutant"]
     ]
@@ -286,4 +272,4 @@ def _finish(
         for mutant in table["mutant"]
     ]
     table.insert(0, "design", np.arange(1, len(table) + 1))
-    return MutantDesigns(model_name, reference_info, table[list(DESIGN_COLUMNS)], note)
+    return table[list(DESIGN_COLUMNS)]

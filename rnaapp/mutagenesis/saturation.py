@@ -169,13 +169,16 @@ def default_region(model: TrainedModel, mirna: str, target: str, reference: pd.S
             first = min(max(0, middle - 20), max(0, len(target) - 40))
             return first, min(len(target), first + 40)
         return 0, min(len(target), 40)
+    best = _reported_site(sites_by_anchor(mirna, target).values(), reference)
+    return site_window(best.anchor, len(target)) if best else (0, min(len(target), 40))
+
+
+def _reported_site(sites, reference: pd.Series):
+    """The site among ``sites`` whose seed match starts where the reference's ``best_site_start`` says."""
     best_start = reference.get("best_site_start")
-    sites = sites_by_anchor(mirna, target)
-    if best_start is not None and not pd.isna(best_start):
-        for anchor, site in sites.items():
-            if site.start + 1 == int(best_start):
-                return site_window(anchor, len(target))
-    return 0, min(len(target), 40)
+    if best_start is None or pd.isna(best_start):
+        return None
+    return next((site for site in sites if site.start + 1 == int(best_start)), None)
 
 
 def _checked_region(start: int | None, end: int | None, default: tuple[int, int], length: int, what: str):
@@ -269,11 +272,9 @@ def saturation_mutagenesis(
     canonical = [site for site in reference_sites.values() if site.site_type != "non-canonical"]
     best = None
     if canonical:
-        best_start = reference.get("best_site_start")
-        best = next(
-            (site for site in canonical if not pd.isna(best_start) and site.start + 1 == best_start), None
+        best = _reported_site(canonical, reference) or max(
+            canonical, key=lambda site: (site.end - site.start, -site.start)
         )
-        best = best or max(canonical, key=lambda site: (site.end - site.start, -site.start))
     seed_match = (1, 8) if molecule == "mirna" else ((best.start, best.end) if best else None)
 
     changes, energies, energy_deltas = [], [], []
