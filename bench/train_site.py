@@ -17,11 +17,12 @@ import sys
 import time
 from pathlib import Path
 
+import pandas as pd
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from site_data import REPOSITORY, training_data  # noqa: E402
+from site_data import REPOSITORY, load, training_data  # noqa: E402
 
 from rnaapp.inference import predict  # noqa: E402
 from rnaapp.metrics import compute_metrics  # noqa: E402
@@ -49,6 +50,13 @@ def main() -> None:
         metavar="KEY=VALUE",
         help="architecture setting (JSON value), e.g. pairing_features=true; repeatable",
     )
+    parser.add_argument(
+        "--balance",
+        choices=["none", "mirna"],
+        default=None,
+        help="mirna: each miRNA's positives and negatives weigh the same in the loss",
+    )
+    parser.add_argument("--init", help="fine-tune this shipped model (its config and weights) instead")
     parser.add_argument("--threads", type=int, default=0, help="torch CPU threads (0 = torch default)")
     parser.add_argument("--output", default=str(REPOSITORY / "weights"))
     arguments = parser.parse_args()
@@ -57,7 +65,7 @@ def main() -> None:
     check_new_name(arguments.name, arguments.output)  # refused now, not after the training
 
     overrides = {"seed": arguments.seed}
-    for key in ("epochs", "patience", "learning_rate", "batch_size", "ema_decay"):
+    for key in ("epochs", "patience", "learning_rate", "batch_size", "ema_decay", "balance"):
         if getattr(arguments, key) is not None:
             overrides[key] = getattr(arguments, key)
     settings = training_config_for(arguments.family, overrides)
@@ -72,12 +80,20 @@ def main() -> None:
     for setting in arguments.model_setting:
         key, _, value = setting.partition("=")
         model_settings[key] = json.loads(value)
+    start_from = None
+    if arguments.init:
+        from rnaapp.registry import load_model
+
+        if model_settings:
+            parser.error("--model-setting cannot change a model that --init fine-tunes")
+        start_from = load_model(arguments.init)
     model = fit(
         arguments.family,
         train,
         valid,
-        model_config=model_settings,
+        model_config=None if start_from is not None else model_settings,
         training_config=settings,
+        start_from=start_from,
         name=arguments.name,
         progress=lambda event: print(event.message, flush=True) if event.stage == "epoch" else None,
     )
@@ -92,6 +108,19 @@ def main() -> None:
         metrics = compute_metrics(frame.label.to_numpy(), probabilities)
         model.card.metrics[label] = {key: round(float(value), 4) for key, value in metrics.items()}
         print(label, {k: model.card.metrics[label][k] for k in ("AUC", "AUPR", "ACC", "F1")}, flush=True)
+    parclip = load("site_parclip/test.csv")
+    positives = parclip[parclip.label == 1]
+    found = predict(model, positives.mirna_seq.tolist(), positives.target_seq.tolist()) >= 0.5
+    model.card.metrics["parclip_positives_at_0.5"] = {
+        "found": int(found.sum()),
+        "of": len(positives),
+        "by_mirna": {
+            mirna: f"{int(hits.sum())}/{len(hits)}"
+            for mirna, hits in pd.Series(found, index=positives.mirna_id.to_numpy()).groupby(level=0)
+        },
+        "protocol": "site_parclip/test.csv positives, the model's own probability at 0.5 (balanced prior)",
+    }
+    print("PAR-CLIP positives at 0.5:", model.card.metrics["parclip_positives_at_0.5"], flush=True)
     path = save_model(model, arguments.output)
     print(f"wrote {path} in {time.time() - started:.0f} s")
 
