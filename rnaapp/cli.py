@@ -312,6 +312,12 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--seed", type=int)
     train.add_argument("--device", help="auto, cpu or cuda")
     train.add_argument(
+        "--balance",
+        choices=["none", "mirna"],
+        help="mirna: each miRNA's positive and negative pairs weigh the same in the loss, so a pool that "
+        "holds a miRNA mostly as a negative does not teach the model that miRNA's name",
+    )
+    train.add_argument(
         "--cv", type=_whole_number(2), metavar="K", help="run K-fold cross-validation instead (nothing saved)"
     )
     train.add_argument("--output", help="model folder (default: the user model folder)")

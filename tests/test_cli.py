@@ -111,6 +111,14 @@ def test_train_with_a_config_file(capsys, store):
     ]
     assert settings["epochs"] == 1  # the command line wins over the file
     assert settings["learning_rate"] == 0.1
+    assert settings["balance"] == "none"
+
+
+def test_train_balanced_by_mirna(capsys, store):
+    train(capsys, store, "balanced", "--balance", "mirna")
+    card = json.loads((store.models / "balanced.json").read_text(encoding="utf-8"))
+    assert card["training"]["settings"]["balance"] == "mirna"
+    assert "--balance mirna" in card["training"]["command"]
 
 
 def test_predict_file_writes_every_input_column_and_probability(capsys, store):

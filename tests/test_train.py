@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import numpy as np
+import pandas as pd
 import pytest
 import torch
 
@@ -10,6 +12,7 @@ from rnaapp.predict import predict
 from rnaapp.train import (
     TrainingCancelled,
     TrainingConfig,
+    balancing_weights,
     cross_validate,
     fit,
     hold_out,
@@ -110,6 +113,7 @@ def test_stratified_folds_spread_each_label_and_repeat_with_the_seed():
         ({"ema_decay": float("nan")}, "ema_decay must be a number"),
         ({"mixed_precision": "yes"}, "mixed_precision must be true or false"),
         ({"device": "gpu"}, "unknown device 'gpu': use auto, cpu or cuda"),
+        ({"balance": "gene"}, "balance must be one of \\['none', 'mirna'\\], not 'gene'"),
     ],
 )
 def test_training_config_refuses_bad_settings_by_name(overrides, message):
@@ -145,3 +149,37 @@ def test_weight_average_tracks_and_warms_up():
     for _ in range(200):
         average.update(module)
     assert torch.allclose(average.state_dict(module)["weight"], module.weight, atol=1e-6)
+
+
+def test_mirna_balance_weighs_each_mirnas_two_labels_equally():
+    # miRNA A: 1 positive, 3 negatives (an unbalanced pool); B: negatives only; C: 2 and 2
+    pairs = pd.DataFrame(
+        {
+            "mirna_seq": ["A", "A", "A", "A", "B", "B", "C", "C", "C", "C"],
+            "label": [1, 0, 0, 0, 0, 0, 1, 1, 0, 0],
+        }
+    )
+    weights = balancing_weights(pairs, "mirna")
+    assert weights.mean() == pytest.approx(1.0)
+    by_class = pd.Series(weights).groupby([pairs.mirna_seq, pairs.label]).sum()
+    assert by_class["A", 1] == pytest.approx(by_class["A", 0])  # 1 positive weighs as much as 3 negatives
+    assert by_class["C", 1] == pytest.approx(by_class["C", 0])
+    assert weights[4] == pytest.approx(weights[5]) == pytest.approx(weights[6])  # B and C unchanged
+    assert np.array_equal(balancing_weights(pairs, "none"), np.ones(10))
+
+
+def test_balanced_training_and_fine_tuning_start_from_a_trained_model():
+    train = synthetic_pairs(200, seed=1)
+    settings = TrainingConfig(epochs=1, batch_size=32, seed=3, balance="mirna")
+    first = fit("mitar", train, training_config=settings)
+    assert first.card.training["settings"]["balance"] == "mirna"
+    before = {key: value.clone() for key, value in first.module.state_dict().items()}
+    tuned = fit("mitar", train, training_config=settings, start_from=first, name="tuned")
+    assert tuned.card.training["started_from"] == first.name
+    assert tuned.config == first.config
+    assert all(torch.equal(value, first.module.state_dict()[key]) for key, value in before.items())  # unchanged
+    assert any(not torch.equal(value, before[key]) for key, value in tuned.module.state_dict().items())
+    with pytest.raises(ValueError, match="cannot fine-tune a mitar model as family seed_rule"):
+        fit("seed_rule", train, start_from=first)
+    with pytest.raises(ValueError, match="keeps the config"):
+        fit("mitar", train, start_from=first, model_config={"dropout": 0.2})

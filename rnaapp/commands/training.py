@@ -65,7 +65,7 @@ def _training_settings(arguments: argparse.Namespace) -> tuple[dict[str, Any], A
     """Model settings and :class:`~rnaapp.train.TrainingConfig` of ``--family``.
 
     From ``--config`` and the ``--epochs`` / ``--seed`` / ``--device`` / ``--batch-size`` /
-    ``--learning-rate`` options (the options win).
+    ``--learning-rate`` / ``--balance`` options (the options win).
     """
     from rnaapp.models import FAMILIES, config_from_dict
     from rnaapp.train import training_config_for
@@ -89,7 +89,7 @@ def _training_settings(arguments: argparse.Namespace) -> tuple[dict[str, Any], A
     except (TypeError, ValueError) as error:
         raise CommandError(f"model settings: {error}") from None
     training_values = dict(settings.get("training") or {})
-    for key in ("epochs", "seed", "device", "batch_size", "learning_rate"):
+    for key in ("epochs", "seed", "device", "batch_size", "learning_rate", "balance"):
         value = getattr(arguments, key, None)
         if value is not None:
             training_values[key] = value
