@@ -177,7 +177,9 @@ def test_balanced_training_and_fine_tuning_start_from_a_trained_model():
     tuned = fit("mitar", train, training_config=settings, start_from=first, name="tuned")
     assert tuned.card.training["started_from"] == first.name
     assert tuned.config == first.config
-    assert all(torch.equal(value, first.module.state_dict()[key]) for key, value in before.items())  # unchanged
+    assert all(
+        torch.equal(value, first.module.state_dict()[key]) for key, value in before.items()
+    )  # unchanged
     assert any(not torch.equal(value, before[key]) for key, value in tuned.module.state_dict().items())
     with pytest.raises(ValueError, match="cannot fine-tune a mitar model as family seed_rule"):
         fit("seed_rule", train, start_from=first)
