@@ -102,6 +102,24 @@ def training_data(dataset: str) -> tuple[pd.DataFrame, pd.DataFrame | None, pd.D
             "parclip_pairs_removed": "all (exact or contained site of the same miRNA)",
         }
         return train, valid, deep_test, about
+    if dataset == "combined_paired":
+        train, valid, test, about = training_data("combined")
+        train_negatives = other_window_negatives(train, seed=0)
+        valid_negatives = other_window_negatives(valid, seed=1)
+        about = dict(about)
+        about["data"] += ", plus one other-window negative per positive"
+        about["other_window_negatives"] = {"train": len(train_negatives), "valid": len(valid_negatives)}
+        about["negatives"] = (
+            "each positive's miRNA paired with the window of a positive of another miRNA (another seed) that "
+            "holds no canonical site (6mer or longer) of it: every real miRNA of the data then has both "
+            "labels, so its name tells nothing (train with --balance mirna)"
+        )
+        return (
+            pd.concat([train, train_negatives], ignore_index=True),
+            pd.concat([valid, valid_negatives], ignore_index=True),
+            test,
+            about,
+        )
     if dataset in ("scan", "scan_decoys"):
         train, valid, test, _ = training_data("combined")
         train, removed_train = remove_gene_overlap(train)
@@ -124,7 +142,47 @@ def training_data(dataset: str) -> tuple[pd.DataFrame, pd.DataFrame | None, pd.D
                 "canonical seed match in it where scan windows put the seed (anchor 31-37 of the window)"
             )
         return train, valid, test, about
-    raise SystemExit(f"unknown dataset {dataset!r}; use deepmirnatar, clash, combined, scan or scan_decoys")
+    raise SystemExit(
+        f"unknown dataset {dataset!r}; use deepmirnatar, clash, combined, combined_paired, scan or scan_decoys"
+    )
+
+
+def other_window_negatives(frame: pd.DataFrame, seed: int) -> pd.DataFrame:
+    """One negative per positive of ``frame``: its miRNA with another miRNA's positive window, site-free.
+
+    For each positive (miRNA ``m``, window ``w``), windows of positives of miRNAs with another seed
+    (positions 2-7) are drawn (seeded) until one holds no canonical site of ``m``
+    (:func:`rnaapp.sites.find_seed_sites`) and is not a positive of ``m``; that (``m``, window) is a
+    negative, as miRAW's negatives pair a miRNA with a site-free window. Positives that find none in 20
+    draws get no negative.
+    """
+    from rnaapp.sites import find_seed_sites
+
+    rng = np.random.default_rng(seed)
+    positives = frame[frame.label == 1].reset_index(drop=True)
+    known = set(zip(frame.mirna_seq[frame.label == 1], frame.target_seq[frame.label == 1], strict=True))
+    windows = positives.target_seq.to_numpy()
+    seeds = positives.mirna_seq.str[1:7].to_numpy()
+    rows = []
+    for row in positives.itertuples():
+        for _ in range(20):
+            pick = int(rng.integers(len(windows)))
+            window = windows[pick]
+            if seeds[pick] == row.mirna_seq[1:7] or (row.mirna_seq, window) in known:
+                continue
+            if find_seed_sites(row.mirna_seq, window):
+                continue
+            rows.append(
+                {
+                    "mirna_id": getattr(row, "mirna_id", ""),
+                    "mirna_seq": row.mirna_seq,
+                    "target_id": f"other-window:{getattr(row, 'target_id', '')}",
+                    "target_seq": window,
+                    "label": 0,
+                }
+            )
+            break
+    return pd.DataFrame(rows)
 
 
 def gene_overlap_keys() -> tuple[set[tuple[str, str]], dict[str, list[str]]]:

@@ -34,7 +34,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--family", required=True)
     parser.add_argument(
-        "--dataset", choices=["deepmirnatar", "clash", "combined", "scan", "scan_decoys"], required=True
+        "--dataset",
+        choices=["deepmirnatar", "clash", "combined", "combined_paired", "scan", "scan_decoys"],
+        required=True,
     )
     parser.add_argument("--name", required=True)
     parser.add_argument("--epochs", type=int, default=None)
